@@ -1,6 +1,7 @@
 /** Who is acting. Identity comes only from authentication (DOMAIN.md §7). */
 
-export type Scope = 'approvals:request' | 'approvals:review' | 'gate:check' | 'audit:read' | 'admin';
+export type Scope =
+  'approvals:request' | 'approvals:review' | 'gate:check' | 'audit:read' | 'admin';
 
 export const ALL_SCOPES: readonly Scope[] = [
   'approvals:request',
@@ -10,10 +11,10 @@ export const ALL_SCOPES: readonly Scope[] = [
   'admin',
 ];
 
-export type PrincipalKind = 'apikey' | 'user' | 'system' | 'dev';
+export type PrincipalKind = 'apikey' | 'user' | 'system' | 'dev' | 'local';
 
 export interface Principal {
-  /** Stable id: `apikey:<keyId>`, `oidc:<issuer>#<sub>`, `system`, `dev:<name>`. */
+  /** Stable id: `apikey:<keyId>`, `oidc:<issuer>#<sub>`, `system`, `dev:<name>`, `local:<os user>`. */
   id: string;
   kind: PrincipalKind;
   /** Human-readable name (key name, email, subject). */

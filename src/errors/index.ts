@@ -43,6 +43,8 @@ export type ConflictErrorCode =
   | 'approval_not_approved'
   | 'credential_not_ready'
   | 'decision_mismatch'
+  | 'approval_not_required'
+  | 'already_revoked'
   | 'not_found';
 
 export type AuthErrorCode = 'unauthenticated';
@@ -161,6 +163,8 @@ const STATUS: Record<ErrorCode, number> = {
   approval_not_approved: 409,
   credential_not_ready: 409,
   decision_mismatch: 409,
+  approval_not_required: 409,
+  already_revoked: 409,
   not_found: 404,
   unauthenticated: 401,
   validation_failed: 400,

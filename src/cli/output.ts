@@ -1,0 +1,70 @@
+/** How the CLI prints: `--json` for machines, short readable text for people. */
+import type { Approval, Decision } from '../client/types.js';
+
+export interface Output {
+  json: boolean;
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+export const stdio = (json: boolean): Output => ({
+  json,
+  out: (s) => process.stdout.write(`${s}\n`),
+  err: (s) => process.stderr.write(`${s}\n`),
+});
+
+export function printJson(o: Output, value: unknown): void {
+  o.out(JSON.stringify(value, null, 2));
+}
+
+export function describeDecision(d: Decision): string {
+  const lines = [
+    `outcome:      ${d.outcome} (${d.reasonCode})`,
+    `reason:       ${d.reason}`,
+    `matched rule: ${d.matchedRule ?? '-'}`,
+  ];
+  if (d.approverGroups.length > 0) {
+    lines.push(`approvers:    ${d.approverGroups.join(', ')}${d.quorum ? ` (min ${d.quorum.min}, ${d.quorum.mode})` : ''}`);
+  }
+  if (d.routedBy) lines.push(`routed by:    ${d.routedBy}`);
+  if (d.requiredCapabilities.length > 0) lines.push(`capabilities: ${d.requiredCapabilities.join(', ')}`);
+  if (d.riskTags.length > 0) lines.push(`risk tags:    ${d.riskTags.join(', ')}`);
+  lines.push(`action hash:  ${d.actionHash}`, `policy:       ${d.policySnapshot}`);
+  return lines.join('\n');
+}
+
+export function describeApproval(a: Approval): string {
+  const act = a.action;
+  const lines = [
+    `${a.id}  ${a.state.toUpperCase()}${a.breakGlass ? '  [BREAK-GLASS]' : ''}`,
+    `action:       ${act.kind} ${act.mode} ${act.environment}/${act.project}${act.target ? ` → ${act.target}` : ''}`,
+    `spec hash:    ${act.specHash}`,
+    `requested by: ${a.requestedBy.name} (${a.requestedBy.id}) at ${a.createdAt}`,
+    `expires:      ${a.expiresAt}`,
+    `approvers:    ${a.approverGroups.join(', ')} — ${a.progress.approvals}/${a.progress.min} (${a.quorum.mode})` +
+      (a.progress.missingGroups.length > 0 ? `, still needed: ${a.progress.missingGroups.join(', ')}` : ''),
+    `rule:         ${a.decision.matchedRule ?? '-'} — ${a.decision.reason}`,
+  ];
+  if (a.decision.requiredCapabilities.length > 0) {
+    lines.push(`capabilities: ${a.decision.requiredCapabilities.join(', ')}`);
+  }
+  if (a.breakGlass) {
+    lines.push(`break-glass:  ${a.breakGlass.reason} (group ${a.breakGlass.approverGroup}, ref ${a.breakGlass.externalRef ?? '-'})`);
+  }
+  for (const r of a.reviews) {
+    lines.push(`  ${r.verdict === 'approve' ? '✓' : '✗'} ${r.reviewer.name} [${r.groups.join(', ')}] ${r.at}: ${r.reason}`);
+  }
+  return lines.join('\n');
+}
+
+export function approvalRow(a: Approval): string {
+  const act = a.action;
+  return [
+    a.id.padEnd(28),
+    a.state.padEnd(9),
+    `${act.kind}/${act.mode}`.padEnd(22),
+    `${act.environment}/${act.project}`.padEnd(26),
+    `${a.progress.approvals}/${a.progress.min}`.padEnd(5),
+    a.breakGlass ? 'BREAK-GLASS' : a.requestedBy.name,
+  ].join(' ');
+}

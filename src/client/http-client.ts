@@ -1,0 +1,148 @@
+/** A typed client for the Countersign REST API (global fetch; no other dependency). */
+import { ApiError, type ProblemDetails } from './api-error.js';
+import type {
+  ActionInput,
+  ApiKeyView,
+  Approval,
+  BreakGlassInput,
+  CreateApprovalInput,
+  CredentialResponse,
+  Decision,
+  ListApprovalsQuery,
+} from './types.js';
+
+export interface ClientOptions {
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  /** API key (`cs_…`) or OIDC access token. */
+  token?: string;
+  /** Per-request timeout in ms (default 30 s). */
+  timeoutMs?: number;
+  /** Extra headers on every request. */
+  headers?: Record<string, string>;
+  fetch?: typeof fetch;
+}
+
+/**
+ * The Countersign API client.
+ *
+ * @example
+ * ```ts
+ * import { CountersignClient } from 'countersign/client';
+ * const cs = new CountersignClient({ url: 'http://127.0.0.1:8080', token: process.env.COUNTERSIGN_TOKEN });
+ * const { approval } = await cs.requestApproval({ kind: 'deploy', environment: 'prod', project: 'shop', spec: { image: 'shop:1.4.2' } });
+ * ```
+ */
+export class CountersignClient {
+  private readonly base: string;
+  private readonly opts: ClientOptions;
+
+  constructor(opts: ClientOptions) {
+    if (!/^https?:\/\//.test(opts.url)) throw new TypeError('url must be an http(s) URL');
+    this.base = opts.url.replace(/\/+$/, '');
+    this.opts = opts;
+  }
+
+  /** Low-level request: JSON in, JSON out; non-2xx answers throw {@link ApiError}. */
+  async request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    init: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<{ status: number; body: T }> {
+    const headers: Record<string, string> = { accept: 'application/json', ...this.opts.headers };
+    if (this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const timeout = AbortSignal.timeout(init.timeoutMs ?? this.opts.timeoutMs ?? 30_000);
+    const signal = init.signal ? AbortSignal.any([timeout, init.signal]) : timeout;
+    const res = await (this.opts.fetch ?? fetch)(`${this.base}${path}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+      signal,
+    });
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    if (text.length > 0) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+    }
+    if (!res.ok) {
+      const p = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Partial<ProblemDetails>;
+      throw new ApiError({
+        ...p,
+        status: res.status,
+        code: typeof p.code === 'string' ? p.code : `http_${res.status}`,
+      } as ProblemDetails);
+    }
+    return { status: res.status, body: parsed as T };
+  }
+
+  /** Evaluates an action against policy: the decision says whether approval is needed. */
+  async evaluate(action: ActionInput): Promise<{ action: ActionInput; decision: Decision }> {
+    return (await this.request<{ action: ActionInput; decision: Decision }>('POST', '/v1/decisions', { action })).body;
+  }
+
+  /** Opens a request (or returns the pending one for the same action: `created: false`). */
+  async createApproval(input: CreateApprovalInput): Promise<{ approval: Approval; created: boolean }> {
+    const r = await this.request<Approval>('POST', '/v1/approvals', input);
+    return { approval: r.body, created: r.status === 201 };
+  }
+
+  /** Shorthand for {@link createApproval} with just an action. */
+  requestApproval(action: ActionInput, extra: Omit<CreateApprovalInput, 'action' | 'decisionId'> = {}) {
+    return this.createApproval({ action, ...extra });
+  }
+
+  async listApprovals(query: ListApprovalsQuery = {}): Promise<{ items: Approval[]; nextCursor: string | null }> {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, String(v));
+    const suffix = qs.size > 0 ? `?${qs.toString()}` : '';
+    return (await this.request<{ items: Approval[]; nextCursor: string | null }>('GET', `/v1/approvals${suffix}`)).body;
+  }
+
+  async getApproval(id: string): Promise<Approval> {
+    return (await this.request<Approval>('GET', `/v1/approvals/${encodeURIComponent(id)}`)).body;
+  }
+
+  private async act(id: string, verb: string, body: object): Promise<Approval> {
+    return (await this.request<Approval>('POST', `/v1/approvals/${encodeURIComponent(id)}/${verb}`, body)).body;
+  }
+  approve(id: string, body: { reason: string; externalRef?: string }) {
+    return this.act(id, 'approve', body);
+  }
+  deny(id: string, body: { reason: string }) {
+    return this.act(id, 'deny', body);
+  }
+  expire(id: string, body: { reason?: string } = {}) {
+    return this.act(id, 'expire', body);
+  }
+  cancel(id: string, body: { reason?: string } = {}) {
+    return this.act(id, 'cancel', body);
+  }
+  revoke(id: string, body: { reason: string }) {
+    return this.act(id, 'revoke', body);
+  }
+
+  async breakGlass(input: BreakGlassInput): Promise<Approval> {
+    return (await this.request<Approval>('POST', '/v1/approvals/break-glass', input)).body;
+  }
+
+  /** The signed credential of an approved request (409 `credential_not_ready` before that). */
+  async getCredential(id: string): Promise<CredentialResponse> {
+    return (await this.request<CredentialResponse>('GET', `/v1/approvals/${encodeURIComponent(id)}/credential`)).body;
+  }
+
+  async createApiKey(input: { name: string; scopes: string[]; groups?: string[] }): Promise<{ key: string; apiKey: ApiKeyView }> {
+    return (await this.request<{ key: string; apiKey: ApiKeyView }>('POST', '/v1/apikeys', input)).body;
+  }
+  async listApiKeys(): Promise<ApiKeyView[]> {
+    return (await this.request<{ items: ApiKeyView[] }>('GET', '/v1/apikeys')).body.items;
+  }
+  async revokeApiKey(id: string): Promise<ApiKeyView> {
+    return (await this.request<ApiKeyView>('POST', `/v1/apikeys/${encodeURIComponent(id)}/revoke`, {})).body;
+  }
+}

@@ -1,0 +1,141 @@
+/** Wire types of the Countersign API (JSON, camelCase), as the client sees them. */
+
+export type ActionMode = 'execute' | 'dry-run';
+
+/** An action as sent: `spec` or `specHash` (or both) identify exactly what will run. */
+export interface ActionInput {
+  kind: string;
+  mode?: ActionMode;
+  environment: string;
+  project: string;
+  spec?: unknown;
+  specHash?: string;
+  configHash?: string;
+  pipelineVersion?: string;
+  sourceEnvironment?: string;
+  target?: string;
+  capabilities?: string[];
+  riskTags?: string[];
+  constraints?: Record<string, unknown>;
+  workflow?: string;
+  runId?: string;
+  stepId?: string;
+  repository?: string;
+  reason?: string;
+}
+
+export interface Quorum {
+  min: number;
+  groups: string[];
+  mode: 'any' | 'each';
+}
+
+export interface Decision {
+  decisionId: string;
+  outcome: 'allow' | 'require_approval' | 'deny' | 'dry_run_only';
+  reasonCode: string;
+  reason: string;
+  matchedRule: string | null;
+  requiredCapabilities: string[];
+  approverGroups: string[];
+  quorum: Quorum | null;
+  riskTags: string[];
+  constraints: Record<string, unknown>;
+  policySnapshot: string;
+  actionHash: string;
+  environment: string;
+  posture: string | null;
+  severity: string | null;
+  credentialTtlSec: number;
+  singleUse: boolean;
+  routedBy: string | null;
+  evaluatedAt: string;
+}
+
+export type ApprovalState = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled' | 'revoked';
+
+export interface PrincipalRef {
+  id: string;
+  kind: string;
+  name: string;
+  fingerprint: string;
+}
+
+export interface Approval {
+  id: string;
+  state: ApprovalState;
+  storedState: ApprovalState;
+  version: number;
+  action: ActionInput & { specHash: string; mode: ActionMode };
+  actionHash: string;
+  decision: Decision;
+  approverGroups: string[];
+  quorum: Quorum;
+  requestedBy: PrincipalRef;
+  createdAt: string;
+  expiresAt: string;
+  decidedAt: string | null;
+  breakGlass: { reason: string; approverGroup: string; externalRef: string | null } | null;
+  reviews: {
+    reviewer: PrincipalRef;
+    verdict: 'approve' | 'deny';
+    reason: string;
+    externalRef: string | null;
+    groups: string[];
+    at: string;
+  }[];
+  history: { event: string; actor: string; at: string; reason?: string; externalRef?: string }[];
+  note: string | null;
+  callbackUrl: string | null;
+  progress: { approvals: number; min: number; missingGroups: string[]; met: boolean };
+  canReview: boolean;
+  cannotReviewReason: string | null;
+}
+
+export interface CreateApprovalInput {
+  action?: ActionInput;
+  decisionId?: string;
+  ttl?: string | number;
+  callbackUrl?: string;
+  note?: string;
+  approverGroup?: string;
+}
+
+export interface BreakGlassInput {
+  action: ActionInput;
+  reason: string;
+  approverGroup: string;
+  expiresIn: string | number;
+  externalRef?: string;
+}
+
+export interface ListApprovalsQuery {
+  state?: ApprovalState;
+  group?: string;
+  environment?: string;
+  project?: string;
+  requestedBy?: string;
+  q?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface CredentialResponse {
+  approvalId: string;
+  token: string;
+  kid: string;
+  jti: string;
+  issuedAt: string;
+  expiresAt: string;
+}
+
+export interface ApiKeyView {
+  id: string;
+  name: string;
+  scopes: string[];
+  groups: string[];
+  createdAt: string;
+  createdBy: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}

@@ -1,0 +1,127 @@
+/**
+ * The Fastify app: schemas (which also produce /openapi.json), the auth hook, problem+json
+ * errors, request ids, and the routes. Built in-process for tests (`app.inject`) and by `serve`.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { Principal } from '../domain/principal.js';
+import type { Authenticator } from '../identity/authenticate.js';
+import type { Services } from '../services/index.js';
+import type { Store } from '../store/port.js';
+import { errorHandler, notFoundHandler } from './problem.js';
+import { Problem } from './schemas/common.js';
+import { Action, ActionInput, Approval, Decision } from './schemas/approval.js';
+import { registerApprovalRoutes } from './routes/approvals.js';
+import { registerDecisionRoutes } from './routes/decisions.js';
+import { registerApiKeyRoutes } from './routes/apikeys.js';
+import { registerHealthRoutes } from './routes/health.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export interface AppDeps {
+  services: Services;
+  authenticator: Authenticator;
+  store: Pick<Store, 'auditSize'>;
+  devMode: boolean;
+  bodyLimit: number;
+  logger: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'] | false;
+  version: string;
+}
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Log redaction: no token, key, signature or webhook URL ever reaches a log line. */
+export const LOG_REDACT = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'headers.authorization',
+  'authorization',
+  'token',
+  'credential',
+  'key',
+  '*.token',
+  '*.credential',
+  '*.apiKey',
+];
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(deps.logger && typeof (deps.logger as { info?: unknown }).info === 'function'
+      ? { loggerInstance: deps.logger as FastifyServerOptions['loggerInstance'] }
+      : { logger: deps.logger as FastifyServerOptions['logger'] }),
+    bodyLimit: deps.bodyLimit,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID();
+    },
+    ajv: {
+      // strict input: unknown fields are errors, no type coercion, report every problem
+      customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: false },
+    },
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  app.decorateRequest('principal', null);
+  // the API speaks JSON only: anything else is 415, never a string body to mis-validate
+  app.removeContentTypeParser('text/plain');
+
+  for (const schema of [Problem, ActionInput, Action, Decision, Approval]) app.addSchema(schema);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Countersign API',
+        version: deps.version,
+        description: 'Approval gate for risky actions. Errors are RFC 9457 problem+json with a stable `code`.',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      },
+      security: [{ bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+    if (deps.devMode) reply.header('x-countersign-dev-mode', 'on; anyone can act');
+  });
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+
+  /** Authentication for /v1: sets req.principal or answers 401. */
+  const authenticate = async (req: import('fastify').FastifyRequest) => {
+    const devUser = req.headers['x-countersign-dev-user'];
+    req.principal = await deps.authenticator.authenticate(
+      req.headers.authorization,
+      typeof devUser === 'string' ? devUser : undefined,
+    );
+  };
+
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', authenticate);
+      registerDecisionRoutes(v1, deps.services);
+      registerApprovalRoutes(v1, deps.services);
+      registerApiKeyRoutes(v1, deps.services);
+    },
+    { prefix: '/v1' },
+  );
+  registerHealthRoutes(app, deps);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}
+
+/** The authenticated principal of a /v1 request (set by the auth hook). */
+export function principalOf(req: import('fastify').FastifyRequest): Principal {
+  if (!req.principal) throw new Error('route is missing the authentication hook');
+  return req.principal;
+}

@@ -1,0 +1,141 @@
+/**
+ * RFC 9457 problem+json for every error. Known error families map through the one status table;
+ * Fastify's own errors (bad JSON, too large, schema) get stable codes; anything else is a 500
+ * "internal" with no internals in the body.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  InputError,
+  isCountersignError,
+  statusForCode,
+  type ErrorCode,
+  type FieldError,
+} from '../errors/index.js';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  detail: string;
+  instance: string;
+  errors?: FieldError[];
+  details?: Record<string, unknown>;
+}
+
+const TITLES: Partial<Record<ErrorCode, string>> = {
+  unauthenticated: 'Authentication required',
+  forbidden: 'Forbidden',
+  not_found: 'Not found',
+  validation_failed: 'Invalid request',
+  payload_too_large: 'Payload too large',
+  internal: 'Internal error',
+};
+
+function problem(
+  req: FastifyRequest,
+  code: string,
+  status: number,
+  detail: string,
+  extra: Partial<Problem> = {},
+): Problem {
+  return {
+    type: `urn:countersign:problem:${code}`,
+    title: TITLES[code as ErrorCode] ?? code.replace(/_/g, ' '),
+    status,
+    code,
+    detail,
+    instance: req.id,
+    ...extra,
+  };
+}
+
+interface AjvIssue {
+  instancePath?: string;
+  message?: string;
+  keyword?: string;
+  params?: Record<string, unknown>;
+}
+
+/** Ajv issues → `[{path, message}]`, naming unknown fields by their path. */
+export function fieldErrors(context: string, validation: readonly AjvIssue[]): FieldError[] {
+  const prefix = context === 'body' ? '' : `${context}:`;
+  return validation.map((v) => {
+    const base = v.instancePath ?? '';
+    if (v.keyword === 'additionalProperties' && typeof v.params?.additionalProperty === 'string') {
+      return { path: `${prefix}${base}/${v.params.additionalProperty}`, message: 'unknown field' };
+    }
+    if (v.keyword === 'required' && typeof v.params?.missingProperty === 'string') {
+      return { path: `${prefix}${base}/${v.params.missingProperty}`, message: 'is required' };
+    }
+    return { path: `${prefix}${base || '/'}`, message: v.message ?? 'is invalid' };
+  });
+}
+
+export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
+  return reply.code(p.status).type('application/problem+json').send(p);
+}
+
+export function errorHandler(
+  err: FastifyError,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  if (isCountersignError(err)) {
+    const status = statusForCode(err.code);
+    if (status === 401) reply.header('www-authenticate', 'Bearer realm="countersign"');
+    const extra: Partial<Problem> = {};
+    if (err instanceof InputError && err.errors.length > 0) extra.errors = err.errors;
+    if (err.details) extra.details = err.details;
+    if (err.code === 'audit_unavailable' || status >= 500) {
+      req.log.error({ err: { code: err.code, cause: String(err.cause ?? '') } }, err.message);
+    }
+    return sendProblem(reply, problem(req, err.code, status, err.message, extra));
+  }
+  if (err.validation) {
+    return sendProblem(
+      reply,
+      problem(req, 'validation_failed', 400, 'the request does not match its schema', {
+        errors: fieldErrors(err.validationContext ?? 'body', err.validation as AjvIssue[]),
+      }),
+    );
+  }
+  switch (err.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return sendProblem(reply, problem(req, 'payload_too_large', 413, 'the request body is too large'));
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return sendProblem(
+        reply,
+        problem(req, 'validation_failed', 415, 'send the body as application/json', {
+          errors: [{ path: '/', message: 'unsupported content type' }],
+        }),
+      );
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return sendProblem(
+        reply,
+        problem(req, 'validation_failed', 400, 'the body is not valid JSON', {
+          errors: [{ path: '/', message: 'malformed JSON' }],
+        }),
+      );
+    case 'FST_ERR_RATE_LIMIT_EXCEEDED':
+      return sendProblem(reply, problem(req, 'rate_limited', 429, 'too many requests'));
+  }
+  if (err.statusCode === 400 || (err instanceof SyntaxError && err.statusCode === undefined)) {
+    return sendProblem(
+      reply,
+      problem(req, 'validation_failed', 400, 'the request is malformed', {
+        errors: [{ path: '/', message: 'malformed request' }],
+      }),
+    );
+  }
+  if (err.statusCode === 404) {
+    return sendProblem(reply, problem(req, 'not_found', 404, 'no such resource'));
+  }
+  req.log.error({ err }, 'unhandled error');
+  return sendProblem(reply, problem(req, 'internal', 500, 'an internal error occurred'));
+}
+
+export function notFoundHandler(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendProblem(reply, problem(req, 'not_found', 404, `no route ${req.method} ${req.url.split('?')[0]}`));
+}

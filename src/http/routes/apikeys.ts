@@ -1,0 +1,82 @@
+import type { FastifyInstance } from 'fastify';
+import type { Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import { InputError } from '../../errors/index.js';
+import { parseScopes } from '../../identity/api-keys.js';
+import type { Services } from '../../services/index.js';
+import { principalOf } from '../app.js';
+import { IdParams, Name, Nullable, problemResponses, Str } from '../schemas/common.js';
+
+const GroupName = Str(128, { minLength: 1, pattern: '^[^*|]+$' });
+const CreateBody = Type.Object(
+  {
+    name: Name,
+    scopes: Type.Array(Str(32), { minItems: 1, maxItems: 8 }),
+    groups: Type.Optional(Type.Array(GroupName, { maxItems: 64 })),
+  },
+  { additionalProperties: false },
+);
+const KeyView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  scopes: Type.Array(Type.String()),
+  groups: Type.Array(Type.String()),
+  createdAt: Type.String(),
+  createdBy: Type.String(),
+  lastUsedAt: Nullable(Type.String()),
+  revokedAt: Nullable(Type.String()),
+});
+
+export function registerApiKeyRoutes(app: FastifyInstance, s: Services): void {
+  app.post<{ Body: Static<typeof CreateBody> }>(
+    '/apikeys',
+    {
+      schema: {
+        tags: ['apikeys'],
+        summary: 'Create an API key (admin); the key is shown once',
+        body: CreateBody,
+        response: { 201: Type.Object({ key: Type.String(), apiKey: KeyView }), ...problemResponses },
+      },
+    },
+    async (req, reply) => {
+      const scopes = parseScopes(req.body.scopes);
+      if ('invalid' in scopes) {
+        throw new InputError(
+          'validation_failed',
+          'unknown scope',
+          scopes.invalid.map((v) => ({ path: '/scopes', message: `unknown scope "${v}"` })),
+        );
+      }
+      const out = await s.apiKeys.create(principalOf(req), {
+        name: req.body.name,
+        scopes,
+        groups: req.body.groups ?? [],
+      });
+      reply.code(201);
+      return { key: out.key, apiKey: out.record };
+    },
+  );
+  app.get(
+    '/apikeys',
+    {
+      schema: {
+        tags: ['apikeys'],
+        summary: 'List API keys (admin); secrets are never shown',
+        response: { 200: Type.Object({ items: Type.Array(KeyView) }), ...problemResponses },
+      },
+    },
+    async (req) => ({ items: await s.apiKeys.list(principalOf(req)) }),
+  );
+  app.post<{ Params: Static<typeof IdParams> }>(
+    '/apikeys/:id/revoke',
+    {
+      schema: {
+        tags: ['apikeys'],
+        summary: 'Revoke an API key (admin)',
+        params: IdParams,
+        response: { 200: KeyView, ...problemResponses },
+      },
+    },
+    async (req) => s.apiKeys.revoke(principalOf(req), req.params.id),
+  );
+}

@@ -1,0 +1,201 @@
+import type { FastifyInstance } from 'fastify';
+import type { Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import { ConflictError, InputError, PolicyError } from '../../errors/index.js';
+import { parseDuration } from '../../lib/duration.js';
+import type { Services } from '../../services/index.js';
+import { isAdmin, isRequester } from '../../services/access.js';
+import { principalOf } from '../app.js';
+import {
+  ApprovalList,
+  ApproveBody,
+  BreakGlassBody,
+  CreateApprovalBody,
+  ListApprovalsQuery,
+  OptionalReasonBody,
+  ReasonBody,
+} from '../schemas/approval.js';
+import { IdParams, problemResponses } from '../schemas/common.js';
+
+type IdP = { Params: Static<typeof IdParams> };
+const ApprovalRef = Type.Ref('Approval');
+
+function durationMs(value: string | number | undefined, path: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    throw new InputError('validation_failed', `${path.slice(1)} is not a duration`, [
+      { path, message: 'must be a duration like 30m or 2h' },
+    ]);
+  }
+  return ms;
+}
+
+export function registerApprovalRoutes(app: FastifyInstance, s: Services): void {
+  app.post<{ Body: Static<typeof CreateApprovalBody> }>(
+    '/approvals',
+    {
+      schema: {
+        tags: ['approvals'],
+        summary: 'Open an approval request (idempotent per action while pending)',
+        body: CreateApprovalBody,
+        response: { 200: ApprovalRef, 201: ApprovalRef, ...problemResponses },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const p = principalOf(req);
+      const { approval, created } = await s.requests.create(p, {
+        ...(b.action !== undefined ? { action: b.action } : {}),
+        ...(b.decisionId !== undefined ? { decisionId: b.decisionId } : {}),
+        ...(b.ttl !== undefined ? { ttlMs: durationMs(b.ttl, '/ttl') as number } : {}),
+        ...(b.callbackUrl !== undefined ? { callbackUrl: b.callbackUrl } : {}),
+        ...(b.note !== undefined ? { note: b.note } : {}),
+        ...(b.approverGroup !== undefined ? { approverGroup: b.approverGroup } : {}),
+      });
+      reply.code(created ? 201 : 200);
+      if (created) reply.header('location', `/v1/approvals/${approval.id}`);
+      return s.reads.get(p, approval.id);
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof ListApprovalsQuery> }>(
+    '/approvals',
+    {
+      schema: {
+        tags: ['approvals'],
+        summary: 'List requests, newest first, with filters and cursor pagination',
+        querystring: ListApprovalsQuery,
+        response: { 200: ApprovalList, ...problemResponses },
+      },
+    },
+    async (req) => {
+      const { limit, cursor, ...filter } = req.query;
+      const n = limit === undefined ? 50 : Number(limit);
+      if (n < 1 || n > 200) {
+        throw new InputError('validation_failed', 'limit is out of range', [
+          { path: 'querystring:/limit', message: 'must be between 1 and 200' },
+        ]);
+      }
+      return s.reads.list(principalOf(req), filter as Record<string, string>, {
+        limit: n,
+        ...(cursor ? { cursor } : {}),
+      });
+    },
+  );
+
+  app.post<{ Body: Static<typeof BreakGlassBody> }>(
+    '/approvals/break-glass',
+    {
+      schema: {
+        tags: ['approvals'],
+        summary: 'Declare a break-glass approval (mandatory evidence, short expiry)',
+        body: BreakGlassBody,
+        response: { 201: ApprovalRef, ...problemResponses },
+      },
+    },
+    async (req, reply) => {
+      const b = req.body;
+      const p = principalOf(req);
+      const approval = await s.breakGlass.breakGlass(p, {
+        action: b.action,
+        reason: b.reason,
+        approverGroup: b.approverGroup,
+        expiresInMs: durationMs(b.expiresIn, '/expiresIn') as number,
+        ...(b.externalRef !== undefined ? { externalRef: b.externalRef } : {}),
+      });
+      reply.code(201).header('location', `/v1/approvals/${approval.id}`);
+      return s.reads.get(p, approval.id);
+    },
+  );
+
+  app.get<IdP>(
+    '/approvals/:id',
+    {
+      schema: {
+        tags: ['approvals'],
+        summary: 'A request with its decision, reviews, history and quorum progress',
+        params: IdParams,
+        response: { 200: ApprovalRef, ...problemResponses },
+      },
+    },
+    async (req) => s.reads.get(principalOf(req), req.params.id),
+  );
+
+  const action = <B>(
+    path: string,
+    summary: string,
+    body: object,
+    run: (req: { params: { id: string }; body: B; principal: ReturnType<typeof principalOf> }) => Promise<unknown>,
+  ) =>
+    app.post<IdP & { Body: B }>(
+      `/approvals/:id/${path}`,
+      {
+        schema: {
+          tags: ['approvals'],
+          summary,
+          params: IdParams,
+          body,
+          response: { 200: ApprovalRef, ...problemResponses },
+        },
+      },
+      async (req) => {
+        const p = principalOf(req);
+        await run({ params: req.params, body: (req.body ?? {}) as B, principal: p });
+        return s.reads.get(p, req.params.id);
+      },
+    );
+
+  action<Static<typeof ApproveBody>>('approve', 'Approve (counts toward quorum)', ApproveBody, (r) =>
+    s.reviews.approve(r.principal, r.params.id, r.body),
+  );
+  action<Static<typeof ReasonBody>>('deny', 'Deny (deny wins)', ReasonBody, (r) =>
+    s.reviews.deny(r.principal, r.params.id, r.body),
+  );
+  action<Static<typeof OptionalReasonBody>>('expire', 'Expire a pending request (admin)', OptionalReasonBody, (r) =>
+    s.lifecycle.expire(r.principal, r.params.id, r.body.reason),
+  );
+  action<Static<typeof OptionalReasonBody>>('cancel', 'Cancel a pending request (requester)', OptionalReasonBody, (r) =>
+    s.lifecycle.cancel(r.principal, r.params.id, r.body.reason),
+  );
+  action<Static<typeof ReasonBody>>('revoke', 'Revoke an approved request (admin or an approver)', ReasonBody, (r) =>
+    s.lifecycle.revoke(r.principal, r.params.id, r.body.reason),
+  );
+
+  app.get<IdP>(
+    '/approvals/:id/credential',
+    {
+      schema: {
+        tags: ['approvals'],
+        summary: 'The signed approval credential, once approved (requester or admin)',
+        params: IdParams,
+        response: {
+          200: Type.Object({
+            approvalId: Type.String(),
+            token: Type.String(),
+            kid: Type.String(),
+            jti: Type.String(),
+            issuedAt: Type.String(),
+            expiresAt: Type.String(),
+          }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const view = await s.reads.get(p, req.params.id);
+      if (!isRequester(p, view) && !isAdmin(p)) {
+        throw new PolicyError('forbidden', 'only the requester or an admin can fetch the credential');
+      }
+      if (view.state !== 'approved') {
+        throw new ConflictError('credential_not_ready', `approval ${view.id} is ${view.state}, not approved`);
+      }
+      const cred = await s.credentials.get(view.id);
+      if (!cred) {
+        throw new ConflictError('credential_not_ready', 'no credential was issued (signing is not configured)');
+      }
+      return cred;
+    },
+  );
+}

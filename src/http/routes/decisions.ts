@@ -1,0 +1,27 @@
+import type { FastifyInstance } from 'fastify';
+import type { Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import type { Services } from '../../services/index.js';
+import { principalOf } from '../app.js';
+import { EvaluateResponse } from '../schemas/approval.js';
+import { problemResponses } from '../schemas/common.js';
+
+const EvaluateBody = Type.Object(
+  { action: Type.Ref('ActionInput') },
+  { additionalProperties: false },
+);
+
+export function registerDecisionRoutes(app: FastifyInstance, services: Services): void {
+  app.post<{ Body: Static<typeof EvaluateBody> }>(
+    '/decisions',
+    {
+      schema: {
+        tags: ['decisions'],
+        summary: 'Evaluate an action against policy (audited)',
+        body: EvaluateBody,
+        response: { 200: EvaluateResponse, ...problemResponses },
+      },
+    },
+    async (req) => services.evaluator.evaluate(principalOf(req), req.body.action),
+  );
+}

@@ -1,0 +1,26 @@
+/** Authorization checks shared by services: scopes and ownership. */
+import type { ApprovalRequest } from '../domain/approval.js';
+import { isSameParty } from '../domain/approval.js';
+import type { Principal, Scope } from '../domain/principal.js';
+import { hasScope, principalRef } from '../domain/principal.js';
+import { PolicyError } from '../errors/index.js';
+
+export function assertScope(p: Principal, ...anyOf: Scope[]): void {
+  if (!anyOf.some((s) => hasScope(p, s))) {
+    throw new PolicyError('forbidden', `this needs one of the scopes: ${anyOf.join(', ')}`);
+  }
+}
+
+export function isAdmin(p: Principal): boolean {
+  return p.scopes.includes('admin');
+}
+
+export function isRequester(p: Principal, req: ApprovalRequest): boolean {
+  return isSameParty(req.requestedBy, principalRef(p));
+}
+
+/** An approver of the request: someone whose approve review counted. */
+export function isApprover(p: Principal, req: ApprovalRequest): boolean {
+  const me = principalRef(p);
+  return req.reviews.some((r) => r.verdict === 'approve' && isSameParty(r.reviewer, me));
+}

@@ -1,0 +1,47 @@
+/** What services need, narrowed per service with Pick<> at the call sites. */
+import type { Action } from '../domain/action.js';
+import type { ApprovalRequest } from '../domain/approval.js';
+import type { DecisionDraft } from '../domain/decision.js';
+import type { Clock } from '../lib/clock.js';
+import type { IdGenerator } from '../lib/ids.js';
+import type { Store } from '../store/port.js';
+import type { EventBus } from './event-bus.js';
+
+export interface BreakGlassRules {
+  groups: string[];
+  maxDurationMs: number;
+  requireExternalRef: boolean;
+}
+
+/** The loaded policy, as services see it. */
+export interface PolicyEngine {
+  snapshot(): string;
+  normalizeAction(input: unknown): Action;
+  evaluate(action: Action): DecisionDraft;
+  breakGlassRules(environment: string): BreakGlassRules | null;
+  requestTtlMs(): number;
+  maxRequestTtlMs(): number;
+  allowsCrossEnvironmentReplay(environment: string): boolean;
+}
+
+/** Issues the credential for an approved request (wired when signing keys are configured). */
+export interface CredentialMinter {
+  mint(req: ApprovalRequest): Promise<{
+    token: string;
+    jti: string;
+    kid: string;
+    issuedAt: string;
+    expiresAt: string;
+  }>;
+}
+
+export interface ServiceDeps {
+  store: Store;
+  clock: Clock;
+  ids: IdGenerator;
+  policy: PolicyEngine;
+  bus: EventBus;
+  minter: CredentialMinter | null;
+  /** URL prefixes a callbackUrl must start with; empty = callbacks refused. */
+  callbackAllowlist: readonly string[];
+}

@@ -1,0 +1,35 @@
+/** All use cases, built from narrowed dependencies. Only main.ts (and tests) call this. */
+import { createApiKeyService } from './apikey-service.js';
+import { createBreakGlassService } from './break-glass-service.js';
+import type { ServiceDeps } from './deps.js';
+import { createEvaluateService } from './evaluate-service.js';
+import { createLifecycleService } from './lifecycle-service.js';
+import { createReadService } from './read-service.js';
+import { createRequestService } from './request-service.js';
+import { createReviewService } from './review-service.js';
+
+export function createServices(deps: ServiceDeps) {
+  const evaluator = createEvaluateService(deps);
+  return {
+    evaluator,
+    requests: createRequestService({ ...deps, evaluator }),
+    reviews: createReviewService(deps),
+    lifecycle: createLifecycleService(deps),
+    breakGlass: createBreakGlassService({ ...deps, evaluator }),
+    reads: createReadService(deps),
+    apiKeys: createApiKeyService(deps),
+    credentials: {
+      /** The stored credential of an approval (callers check who may see it). */
+      get: async (approvalId: string) => {
+        const c = await deps.store.getCredential(approvalId);
+        return c
+          ? { approvalId, token: c.token, kid: c.kid, jti: c.jti, issuedAt: c.issuedAt, expiresAt: c.expiresAt }
+          : null;
+      },
+    },
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
+export type { ServiceDeps, PolicyEngine, CredentialMinter, BreakGlassRules } from './deps.js';
+export { EventBus } from './event-bus.js';

@@ -1,0 +1,58 @@
+/** Reading requests, with what a reviewer needs to see and whether the caller may review. */
+import type { ApprovalRequest, QuorumProgress } from '../domain/approval.js';
+import { effectiveState, quorumProgress, reviewRefusal } from '../domain/approval.js';
+import type { Principal } from '../domain/principal.js';
+import { hasScope, principalRef } from '../domain/principal.js';
+import { ConflictError } from '../errors/index.js';
+import type { ApprovalFilter, Page, PageRequest } from '../store/port.js';
+import { assertScope } from './access.js';
+import type { ServiceDeps } from './deps.js';
+
+export type ReadDeps = Pick<ServiceDeps, 'store' | 'clock'>;
+
+export interface ApprovalView extends ApprovalRequest {
+  /** The state as of now: a pending request past its expiry reads as expired. */
+  state: ApprovalRequest['state'];
+  storedState: ApprovalRequest['state'];
+  progress: QuorumProgress;
+  canReview: boolean;
+  /** Why the caller cannot review, as an error code, or null. */
+  cannotReviewReason: string | null;
+}
+
+export function viewApproval(req: ApprovalRequest, viewer: Principal, nowMs: number): ApprovalView {
+  let refusal: string | null = reviewRefusal(req, principalRef(viewer), viewer.groups, nowMs);
+  if (refusal === null && !hasScope(viewer, 'approvals:review')) refusal = 'forbidden';
+  return {
+    ...req,
+    state: effectiveState(req, nowMs),
+    storedState: req.state,
+    progress: quorumProgress(req.quorum, req.reviews),
+    canReview: refusal === null,
+    cannotReviewReason: refusal,
+  };
+}
+
+export function createReadService(deps: ReadDeps) {
+  function assertReader(p: Principal): void {
+    assertScope(p, 'approvals:request', 'approvals:review', 'audit:read', 'gate:check');
+  }
+
+  async function get(p: Principal, id: string): Promise<ApprovalView> {
+    assertReader(p);
+    const req = await deps.store.getApproval(id);
+    if (!req) throw new ConflictError('not_found', `approval ${id} not found`);
+    return viewApproval(req, p, deps.clock.now());
+  }
+
+  async function list(p: Principal, filter: ApprovalFilter, page: PageRequest): Promise<Page<ApprovalView>> {
+    assertReader(p);
+    const nowMs = deps.clock.now();
+    const result = await deps.store.listApprovals(filter, page);
+    return { items: result.items.map((r) => viewApproval(r, p, nowMs)), nextCursor: result.nextCursor };
+  }
+
+  return { get, list };
+}
+
+export type ReadService = ReturnType<typeof createReadService>;

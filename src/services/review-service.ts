@@ -1,0 +1,144 @@
+/** Approve and deny: quorum, deny wins, one review per person, no self-review. */
+import type { ApprovalRequest, Review, ReviewVerdict } from '../domain/approval.js';
+import { eligibleGroups, reviewRefusal, stateAfterReview } from '../domain/approval.js';
+import type { Principal } from '../domain/principal.js';
+import { principalRef } from '../domain/principal.js';
+import { ConflictError, PolicyError } from '../errors/index.js';
+import { isoAt } from '../lib/clock.js';
+import { assertScope } from './access.js';
+import { approvalFields, auditEvent } from './audit-events.js';
+import type { ServiceDeps } from './deps.js';
+import { credentialWrites, type MintedCredential } from './credential-writes.js';
+import { transitionApproval } from './transition.js';
+
+export type ReviewDeps = Pick<ServiceDeps, 'store' | 'clock' | 'ids' | 'bus' | 'minter'>;
+
+export interface ReviewInput {
+  verdict: ReviewVerdict;
+  reason: string;
+  externalRef?: string;
+}
+
+function applyReview(
+  current: ApprovalRequest,
+  reviewer: Principal,
+  input: ReviewInput,
+  nowMs: number,
+): { next: ApprovalRequest; review: Review } {
+  const me = principalRef(reviewer);
+  const refusal = reviewRefusal(current, me, reviewer.groups, nowMs);
+  switch (refusal) {
+    case null:
+      break;
+    case 'approval_not_pending':
+      throw new ConflictError('approval_not_pending', `approval ${current.id} is not pending`);
+    case 'already_reviewed':
+      throw new ConflictError('already_reviewed', 'you have already reviewed this request');
+    case 'self_approval':
+      throw new PolicyError('self_approval', 'the requester cannot review their own request');
+    case 'not_eligible':
+      throw new PolicyError(
+        'not_eligible',
+        `reviewer is not in an approver group of this request (${current.approverGroups.join(', ')})`,
+      );
+  }
+  const at = isoAt(nowMs);
+  const review: Review = {
+    reviewer: me,
+    verdict: input.verdict,
+    reason: input.reason,
+    externalRef: input.externalRef ?? null,
+    groups: eligibleGroups(current.approverGroups, reviewer.groups),
+    at,
+  };
+  const reviews = [...current.reviews, review];
+  const state = stateAfterReview(current.quorum, reviews);
+  const history = [
+    ...current.history,
+    {
+      event: 'reviewed' as const,
+      actor: me.id,
+      at,
+      reason: input.reason,
+      ...(input.externalRef ? { externalRef: input.externalRef } : {}),
+    },
+  ];
+  if (state !== 'pending') history.push({ event: state as 'approved' | 'denied', actor: me.id, at });
+  return {
+    next: { ...current, state, reviews, history, decidedAt: state === 'pending' ? null : at },
+    review,
+  };
+}
+
+export function createReviewService(deps: ReviewDeps) {
+  async function review(
+    reviewer: Principal,
+    id: string,
+    input: ReviewInput,
+  ): Promise<ApprovalRequest> {
+    assertScope(reviewer, 'approvals:review');
+    let prepared: { version: number; credential: MintedCredential } | null = null;
+    return transitionApproval(
+      deps,
+      id,
+      (current) => {
+        const { next, review } = applyReview(current, reviewer, input, deps.clock.now());
+        let credential: MintedCredential | null = null;
+        if (next.state === 'approved' && deps.minter) {
+          // signed before BEGIN from the same version; a stale signature means re-read
+          if (!prepared || prepared.version !== current.version) return 'retry';
+          credential = prepared.credential;
+        }
+        const type =
+          next.state === 'approved'
+            ? 'approval.approved'
+            : next.state === 'denied'
+              ? 'approval.denied'
+              : 'approval.reviewed';
+        const events = [
+          auditEvent(deps, type, reviewer, {
+            ...approvalFields(next),
+            outcome: next.state,
+            details: {
+              verdict: review.verdict,
+              reason: review.reason,
+              externalRef: review.externalRef,
+              countedGroups: review.groups,
+              approvals: next.reviews.filter((r) => r.verdict === 'approve').length,
+              quorum: next.quorum,
+            },
+          }),
+        ];
+        if (credential) events.push(credentialWrites.issuedEvent(deps, reviewer, next, credential));
+        return {
+          next,
+          events,
+          publish: next.state === 'pending' ? 'reviewed' : next.state,
+          ...(credential ? { extra: credentialWrites.insert(next.id, credential) } : {}),
+        };
+      },
+      async (before) => {
+        prepared = null;
+        if (!deps.minter) return;
+        let outcome: ApprovalRequest;
+        try {
+          outcome = applyReview(before, reviewer, input, deps.clock.now()).next;
+        } catch {
+          return; // the plan inside the transaction reports the refusal
+        }
+        if (outcome.state === 'approved') {
+          prepared = { version: before.version, credential: await deps.minter.mint(outcome) };
+        }
+      },
+    );
+  }
+
+  return {
+    approve: (p: Principal, id: string, body: { reason: string; externalRef?: string }) =>
+      review(p, id, { verdict: 'approve', ...body }),
+    deny: (p: Principal, id: string, body: { reason: string }) =>
+      review(p, id, { verdict: 'deny', ...body }),
+  };
+}
+
+export type ReviewService = ReturnType<typeof createReviewService>;

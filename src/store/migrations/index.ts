@@ -1,0 +1,14 @@
+/**
+ * Numbered migrations. Each has SQLite and PostgreSQL text; they are kept as code (not .sql files)
+ * so the compiled package carries them.
+ */
+import { migration001 } from './001-initial.js';
+
+export interface Migration {
+  id: number;
+  name: string;
+  sqlite: string;
+  postgres: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [migration001];

@@ -1,0 +1,126 @@
+/**
+ * The Store port: everything services need from persistence, Promise-based so that the SQLite
+ * and PostgreSQL adapters are interchangeable. Every state change and its audit event are written
+ * inside one `transaction()`; conditional updates give exactly one winner under concurrency.
+ */
+import type { ApprovalRequest, ApprovalState } from '../domain/approval.js';
+import type { AuditEvent, AuditEventType } from '../domain/audit-event.js';
+import type { Action } from '../domain/action.js';
+import type { Decision } from '../domain/decision.js';
+import type { Scope } from '../domain/principal.js';
+
+export interface ApprovalFilter {
+  state?: ApprovalState;
+  group?: string;
+  environment?: string;
+  project?: string;
+  requestedBy?: string;
+  /** Free text over id, kind, target, project, reason. */
+  q?: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface PageRequest {
+  limit: number;
+  cursor?: string;
+}
+
+/** A decision with the action it was made for. */
+export interface StoredDecision {
+  decision: Decision;
+  action: Action;
+}
+
+export interface ApiKeyRecord {
+  id: string;
+  name: string;
+  /** sha256 hex of the secret part; the key itself is never stored. */
+  secretHash: string;
+  scopes: Scope[];
+  groups: string[];
+  createdAt: string;
+  createdBy: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface AuditFilter {
+  approvalId?: string;
+  actor?: string;
+  environment?: string;
+  project?: string;
+  type?: AuditEventType;
+  since?: string;
+  until?: string;
+}
+
+export interface StoredAuditEvent {
+  index: number;
+  event: AuditEvent;
+}
+
+export interface StoredCredential {
+  approvalId: string;
+  jti: string;
+  kid: string;
+  token: string;
+  issuedAt: string;
+  expiresAt: string;
+}
+
+export interface PipelineVersion {
+  project: string;
+  version: string;
+  specHash: string;
+  registeredAt: string;
+  registeredBy: string;
+}
+
+/** Reads, available both outside and inside a transaction. */
+export interface StoreReader {
+  getApproval(id: string): Promise<ApprovalRequest | null>;
+  listApprovals(filter: ApprovalFilter, page: PageRequest): Promise<Page<ApprovalRequest>>;
+  /** Pending requests whose expiry is at or before `nowIso`, oldest first. */
+  listExpiredPending(nowIso: string, limit: number): Promise<ApprovalRequest[]>;
+  getDecision(id: string): Promise<StoredDecision | null>;
+  getApiKey(id: string): Promise<ApiKeyRecord | null>;
+  listApiKeys(): Promise<ApiKeyRecord[]>;
+  listAuditEvents(filter: AuditFilter, page: PageRequest): Promise<Page<StoredAuditEvent>>;
+  auditSize(): Promise<number>;
+  findPipelineVersion(project: string, specHash: string): Promise<PipelineVersion | null>;
+  getCredential(approvalId: string): Promise<StoredCredential | null>;
+  isCredentialConsumed(jti: string): Promise<boolean>;
+}
+
+/** Writes happen only inside a transaction. */
+export interface StoreTx extends StoreReader {
+  insertDecision(decision: Decision, action: Action): Promise<void>;
+  /** The pending request for this action hash, if any (regardless of its expiry). */
+  findPendingByActionHash(actionHash: string): Promise<ApprovalRequest | null>;
+  insertApproval(req: ApprovalRequest): Promise<void>;
+  /**
+   * Conditional update: writes `req` (with `version = expectedVersion + 1`) only when the stored
+   * version is still `expectedVersion`. Returns false, changing nothing, when another writer won.
+   */
+  updateApproval(req: ApprovalRequest, expectedVersion: number): Promise<boolean>;
+  insertApiKey(key: ApiKeyRecord): Promise<void>;
+  revokeApiKey(id: string, atIso: string): Promise<boolean>;
+  insertCredential(c: StoredCredential): Promise<void>;
+  /** Marks a single-use credential consumed; false when it already was. */
+  consumeCredential(jti: string, approvalId: string, atIso: string): Promise<boolean>;
+  registerPipelineVersion(v: PipelineVersion): Promise<void>;
+  /** Appends one audit event to the log in this transaction; returns its index. */
+  appendAudit(event: AuditEvent): Promise<number>;
+}
+
+export interface Store extends StoreReader {
+  readonly kind: 'sqlite' | 'postgres';
+  migrate(): Promise<void>;
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  touchApiKey(id: string, atIso: string): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,388 @@
+/** The SQL behind the SQLite adapter, bound to one connection (writer or reader). */
+import type Database from 'better-sqlite3';
+import type { ApprovalRequest } from '../../domain/approval.js';
+import type { AuditEvent } from '../../domain/audit-event.js';
+import type { Decision } from '../../domain/decision.js';
+import type { Action } from '../../domain/action.js';
+import type { Scope } from '../../domain/principal.js';
+import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { appendAuditEvent, type AuditAppendIo } from '../audit-append.js';
+import type {
+  ApiKeyRecord,
+  ApprovalFilter,
+  AuditFilter,
+  Page,
+  PageRequest,
+  PipelineVersion,
+  StoredAuditEvent,
+  StoredDecision,
+  StoredCredential,
+  StoreTx,
+} from '../port.js';
+import { approvalColumns, groupsText } from '../rows.js';
+
+interface ApiKeyRow {
+  id: string;
+  name: string;
+  secret_hash: string;
+  scopes: string;
+  groups_text: string;
+  created_at: string;
+  created_by: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+function apiKeyFromRow(row: ApiKeyRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    secretHash: row.secret_hash,
+    scopes: JSON.parse(row.scopes) as Scope[],
+    groups: JSON.parse(row.groups_text) as string[],
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export class SqlDialectQueries implements StoreTx {
+  constructor(private readonly db: Database.Database) {}
+
+  async getApproval(id: string): Promise<ApprovalRequest | null> {
+    const row = this.db.prepare('SELECT doc FROM approvals WHERE id = ?').get(id) as
+      | { doc: string }
+      | undefined;
+    return row ? (JSON.parse(row.doc) as ApprovalRequest) : null;
+  }
+
+  async listApprovals(filter: ApprovalFilter, page: PageRequest): Promise<Page<ApprovalRequest>> {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (filter.state) {
+      where.push('state = ?');
+      args.push(filter.state);
+    }
+    if (filter.environment) {
+      where.push('environment = ?');
+      args.push(filter.environment);
+    }
+    if (filter.project) {
+      where.push('project = ?');
+      args.push(filter.project);
+    }
+    if (filter.requestedBy) {
+      where.push('requested_by = ?');
+      args.push(filter.requestedBy);
+    }
+    if (filter.group) {
+      where.push("groups_text LIKE ? ESCAPE '\\'");
+      args.push(`%${likeEscape(groupsText([filter.group]))}%`);
+    }
+    if (filter.q) {
+      where.push("search_text LIKE ? ESCAPE '\\'");
+      args.push(`%${likeEscape(filter.q.toLowerCase())}%`);
+    }
+    if (page.cursor) {
+      const key = decodeCursor(page.cursor, 2);
+      if (key) {
+        where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+        args.push(key[0] as string, key[0] as string, key[1] as string);
+      }
+    }
+    const sql = `SELECT doc, created_at, id FROM approvals ${
+      where.length ? `WHERE ${where.join(' AND ')}` : ''
+    } ORDER BY created_at DESC, id DESC LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...args, page.limit + 1) as {
+      doc: string;
+      created_at: string;
+      id: string;
+    }[];
+    const more = rows.length > page.limit;
+    const items = rows.slice(0, page.limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((r) => JSON.parse(r.doc) as ApprovalRequest),
+      nextCursor: more && last ? encodeCursor([last.created_at, last.id]) : null,
+    };
+  }
+
+  async listExpiredPending(nowIso: string, limit: number): Promise<ApprovalRequest[]> {
+    const rows = this.db
+      .prepare(
+        "SELECT doc FROM approvals WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+      )
+      .all(nowIso, limit) as { doc: string }[];
+    return rows.map((r) => JSON.parse(r.doc) as ApprovalRequest);
+  }
+
+  async getDecision(id: string): Promise<StoredDecision | null> {
+    const row = this.db.prepare('SELECT doc FROM decisions WHERE id = ?').get(id) as
+      | { doc: string }
+      | undefined;
+    return row ? (JSON.parse(row.doc) as StoredDecision) : null;
+  }
+
+  async getApiKey(id: string): Promise<ApiKeyRecord | null> {
+    const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as
+      | ApiKeyRow
+      | undefined;
+    return row ? apiKeyFromRow(row) : null;
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    const rows = this.db.prepare('SELECT * FROM api_keys ORDER BY created_at, id').all() as ApiKeyRow[];
+    return rows.map(apiKeyFromRow);
+  }
+
+  async listAuditEvents(filter: AuditFilter, page: PageRequest): Promise<Page<StoredAuditEvent>> {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    const eq: [keyof AuditFilter, string][] = [
+      ['approvalId', 'approval_id'],
+      ['actor', 'actor_id'],
+      ['environment', 'environment'],
+      ['project', 'project'],
+      ['type', 'type'],
+    ];
+    for (const [key, col] of eq) {
+      const v = filter[key];
+      if (v !== undefined) {
+        where.push(`${col} = ?`);
+        args.push(v);
+      }
+    }
+    if (filter.since) {
+      where.push('at >= ?');
+      args.push(filter.since);
+    }
+    if (filter.until) {
+      where.push('at < ?');
+      args.push(filter.until);
+    }
+    if (page.cursor) {
+      const key = decodeCursor(page.cursor, 1);
+      if (key && typeof key[0] === 'number') {
+        where.push('idx > ?');
+        args.push(key[0]);
+      }
+    }
+    const sql = `SELECT idx, event_json FROM audit_events ${
+      where.length ? `WHERE ${where.join(' AND ')}` : ''
+    } ORDER BY idx LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...args, page.limit + 1) as {
+      idx: number;
+      event_json: string;
+    }[];
+    const more = rows.length > page.limit;
+    const items = rows.slice(0, page.limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((r) => ({ index: r.idx, event: JSON.parse(r.event_json) as AuditEvent })),
+      nextCursor: more && last ? encodeCursor([last.idx]) : null,
+    };
+  }
+
+  async auditSize(): Promise<number> {
+    const row = this.db.prepare('SELECT size FROM audit_head WHERE id = 1').get() as {
+      size: number;
+    };
+    return row.size;
+  }
+
+  async findPipelineVersion(project: string, specHash: string): Promise<PipelineVersion | null> {
+    const row = this.db
+      .prepare('SELECT * FROM pipeline_versions WHERE project = ? AND spec_hash = ?')
+      .get(project, specHash) as
+      | { project: string; spec_hash: string; version: string; registered_at: string; registered_by: string }
+      | undefined;
+    return row
+      ? {
+          project: row.project,
+          specHash: row.spec_hash,
+          version: row.version,
+          registeredAt: row.registered_at,
+          registeredBy: row.registered_by,
+        }
+      : null;
+  }
+
+  async getCredential(approvalId: string): Promise<StoredCredential | null> {
+    const row = this.db.prepare('SELECT * FROM credentials WHERE approval_id = ?').get(approvalId) as
+      | {
+          approval_id: string;
+          jti: string;
+          kid: string;
+          token: string;
+          issued_at: string;
+          expires_at: string;
+        }
+      | undefined;
+    return row
+      ? {
+          approvalId: row.approval_id,
+          jti: row.jti,
+          kid: row.kid,
+          token: row.token,
+          issuedAt: row.issued_at,
+          expiresAt: row.expires_at,
+        }
+      : null;
+  }
+
+  async isCredentialConsumed(jti: string): Promise<boolean> {
+    return this.db.prepare('SELECT 1 FROM consumed_credentials WHERE jti = ?').get(jti) !== undefined;
+  }
+
+  // ---- writes (only ever called inside a transaction on the writer connection)
+
+  async insertDecision(d: Decision, action: Action): Promise<void> {
+    const doc: StoredDecision = { decision: d, action };
+    this.db
+      .prepare('INSERT INTO decisions (id, action_hash, created_at, doc) VALUES (?, ?, ?, ?)')
+      .run(d.decisionId, d.actionHash, d.evaluatedAt, JSON.stringify(doc));
+  }
+
+  async findPendingByActionHash(actionHash: string): Promise<ApprovalRequest | null> {
+    const row = this.db
+      .prepare("SELECT doc FROM approvals WHERE action_hash = ? AND state = 'pending'")
+      .get(actionHash) as { doc: string } | undefined;
+    return row ? (JSON.parse(row.doc) as ApprovalRequest) : null;
+  }
+
+  async insertApproval(req: ApprovalRequest): Promise<void> {
+    const c = approvalColumns(req);
+    this.db
+      .prepare(
+        `INSERT INTO approvals (id, state, version, action_hash, environment, project, kind,
+          requested_by, groups_text, search_text, break_glass, created_at, expires_at, decided_at, doc)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        c.id,
+        c.state,
+        c.version,
+        c.actionHash,
+        c.environment,
+        c.project,
+        c.kind,
+        c.requestedBy,
+        c.groupsText,
+        c.searchText,
+        c.breakGlass ? 1 : 0,
+        c.createdAt,
+        c.expiresAt,
+        c.decidedAt,
+        c.doc,
+      );
+  }
+
+  async updateApproval(req: ApprovalRequest, expectedVersion: number): Promise<boolean> {
+    const c = approvalColumns({ ...req, version: expectedVersion + 1 });
+    const info = this.db
+      .prepare(
+        `UPDATE approvals SET state = ?, version = ?, decided_at = ?, expires_at = ?, doc = ?
+         WHERE id = ? AND version = ?`,
+      )
+      .run(c.state, c.version, c.decidedAt, c.expiresAt, c.doc, c.id, expectedVersion);
+    return info.changes === 1;
+  }
+
+  async insertApiKey(k: ApiKeyRecord): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO api_keys (id, name, secret_hash, scopes, groups_text, created_at, created_by,
+          last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        k.id,
+        k.name,
+        k.secretHash,
+        JSON.stringify(k.scopes),
+        JSON.stringify(k.groups),
+        k.createdAt,
+        k.createdBy,
+        k.lastUsedAt,
+        k.revokedAt,
+      );
+  }
+
+  async revokeApiKey(id: string, atIso: string): Promise<boolean> {
+    const info = this.db
+      .prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
+      .run(atIso, id);
+    return info.changes === 1;
+  }
+
+  async insertCredential(c: StoredCredential): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO credentials (approval_id, jti, kid, token, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run(c.approvalId, c.jti, c.kid, c.token, c.issuedAt, c.expiresAt);
+  }
+
+  async consumeCredential(jti: string, approvalId: string, atIso: string): Promise<boolean> {
+    const info = this.db
+      .prepare(
+        'INSERT INTO consumed_credentials (jti, approval_id, consumed_at) VALUES (?, ?, ?) ON CONFLICT (jti) DO NOTHING',
+      )
+      .run(jti, approvalId, atIso);
+    return info.changes === 1;
+  }
+
+  async registerPipelineVersion(v: PipelineVersion): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO pipeline_versions (project, spec_hash, version, registered_at, registered_by)
+         VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (project, spec_hash) DO UPDATE SET version = excluded.version`,
+      )
+      .run(v.project, v.specHash, v.version, v.registeredAt, v.registeredBy);
+  }
+
+  async appendAudit(event: AuditEvent): Promise<number> {
+    return appendAuditEvent(this.auditIo, event);
+  }
+
+  private readonly auditIo: AuditAppendIo = {
+    readHead: async () => {
+      const row = this.db
+        .prepare('SELECT size, compact_range FROM audit_head WHERE id = 1')
+        .get() as { size: number; compact_range: string };
+      return { size: row.size, compactRange: row.compact_range };
+    },
+    writeEvent: async (index, event, json) => {
+      this.db
+        .prepare(
+          `INSERT INTO audit_events (idx, event_id, type, at, actor_id, environment, project, approval_id, event_json)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          index,
+          event.eventId,
+          event.type,
+          event.at,
+          event.actor.id,
+          event.environment,
+          event.project,
+          event.approvalId,
+          json,
+        );
+    },
+    writeNodes: async (nodes) => {
+      const stmt = this.db.prepare('INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)');
+      for (const n of nodes) stmt.run(n.level, n.index, Buffer.from(n.hash));
+    },
+    writeHead: async (size, compactRange) => {
+      this.db
+        .prepare('UPDATE audit_head SET size = ?, compact_range = ? WHERE id = 1')
+        .run(size, compactRange);
+    },
+  };
+}
+
+function likeEscape(s: string): string {
+  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,159 @@
+/**
+ * SQLite adapter of the Store port (better-sqlite3, WAL). One writer connection serialises
+ * transactions behind an async mutex (SQLite has one writer anyway); a second, read-only
+ * connection serves reads outside transactions so they never see uncommitted work.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ApprovalRequest } from '../../domain/approval.js';
+import type { AuditEvent } from '../../domain/audit-event.js';
+import { ServiceError } from '../../errors/index.js';
+import { MIGRATIONS } from '../migrations/index.js';
+import type {
+  ApiKeyRecord,
+  ApprovalFilter,
+  AuditFilter,
+  Page,
+  PageRequest,
+  PipelineVersion,
+  Store,
+  StoredAuditEvent,
+  StoredDecision,
+  StoredCredential,
+  StoreReader,
+  StoreTx,
+} from '../port.js';
+import { Mutex } from '../mutex.js';
+import { SqlDialectQueries } from './sqlite-queries.js';
+
+export interface SqliteStoreOptions {
+  /** File path, or ':memory:' (tests only: no separate reader). */
+  path: string;
+  /** busy_timeout in ms for the rare case another process holds the write lock. */
+  busyTimeoutMs?: number;
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly writer: Database.Database;
+  private readonly reader: Database.Database;
+  private readonly mutex = new Mutex();
+  private readonly readQueries: SqlDialectQueries;
+  private readonly writeQueries: SqlDialectQueries;
+  private closed = false;
+
+  constructor(opts: SqliteStoreOptions) {
+    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+    this.writer = new Database(opts.path);
+    this.writer.pragma('journal_mode = WAL');
+    this.writer.pragma('synchronous = NORMAL');
+    this.writer.pragma('foreign_keys = ON');
+    this.writer.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+    this.reader =
+      opts.path === ':memory:' ? this.writer : new Database(opts.path, { readonly: false });
+    if (this.reader !== this.writer) {
+      this.reader.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+      this.reader.pragma('query_only = ON');
+    }
+    this.writeQueries = new SqlDialectQueries(this.writer);
+    this.readQueries = new SqlDialectQueries(this.reader);
+  }
+
+  /** The underlying writer connection, for tests that need to reach the real file. */
+  get database(): Database.Database {
+    return this.writer;
+  }
+
+  async migrate(): Promise<void> {
+    await this.mutex.run(async () => {
+      this.writer.exec(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+      );
+      const applied = new Set(
+        (this.writer.prepare('SELECT id FROM schema_migrations').all() as { id: number }[]).map(
+          (r) => r.id,
+        ),
+      );
+      for (const m of MIGRATIONS) {
+        if (applied.has(m.id)) continue;
+        this.writer.transaction(() => {
+          this.writer.exec(m.sqlite);
+          this.writer
+            .prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)')
+            .run(m.id, m.name, new Date().toISOString());
+        })();
+      }
+    });
+  }
+
+  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    if (this.closed) throw new ServiceError('internal', 'store is closed');
+    return this.mutex.run(async () => {
+      this.writer.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await fn(this.writeQueries);
+        this.writer.exec('COMMIT');
+        return result;
+      } catch (err) {
+        if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+        throw err;
+      }
+    });
+  }
+
+  async touchApiKey(id: string, atIso: string): Promise<void> {
+    await this.mutex.run(async () => {
+      this.writer.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(atIso, id);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.mutex.run(async () => {
+      if (this.reader !== this.writer) this.reader.close();
+      this.writer.close();
+    });
+  }
+
+  // Reads outside transactions go to the reader connection.
+  private get r(): StoreReader {
+    return this.readQueries;
+  }
+  getApproval(id: string): Promise<ApprovalRequest | null> {
+    return this.r.getApproval(id);
+  }
+  listApprovals(filter: ApprovalFilter, page: PageRequest): Promise<Page<ApprovalRequest>> {
+    return this.r.listApprovals(filter, page);
+  }
+  listExpiredPending(nowIso: string, limit: number): Promise<ApprovalRequest[]> {
+    return this.r.listExpiredPending(nowIso, limit);
+  }
+  getDecision(id: string): Promise<StoredDecision | null> {
+    return this.r.getDecision(id);
+  }
+  getApiKey(id: string): Promise<ApiKeyRecord | null> {
+    return this.r.getApiKey(id);
+  }
+  listApiKeys(): Promise<ApiKeyRecord[]> {
+    return this.r.listApiKeys();
+  }
+  listAuditEvents(filter: AuditFilter, page: PageRequest): Promise<Page<StoredAuditEvent>> {
+    return this.r.listAuditEvents(filter, page);
+  }
+  auditSize(): Promise<number> {
+    return this.r.auditSize();
+  }
+  findPipelineVersion(project: string, specHash: string): Promise<PipelineVersion | null> {
+    return this.r.findPipelineVersion(project, specHash);
+  }
+  getCredential(approvalId: string): Promise<StoredCredential | null> {
+    return this.r.getCredential(approvalId);
+  }
+  isCredentialConsumed(jti: string): Promise<boolean> {
+    return this.r.isCredentialConsumed(jti);
+  }
+}
+
+export type { AuditEvent };

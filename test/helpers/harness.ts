@@ -1,0 +1,151 @@
+/**
+ * An in-process Countersign for tests: a real SQLite file in a temp dir, the real policy
+ * parser, services and Fastify app (driven with app.inject), real API keys.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Principal, Scope } from '../../src/domain/principal.js';
+import { SYSTEM_PRINCIPAL } from '../../src/domain/principal.js';
+import { buildApp } from '../../src/http/app.js';
+import { createAuthenticator } from '../../src/identity/authenticate.js';
+import { FakeClock, isoAt } from '../../src/lib/clock.js';
+import { randomIds } from '../../src/lib/ids.js';
+import { createPolicyEngine } from '../../src/policy-engine.js';
+import { parsePolicy } from '../../src/policy/index.js';
+import { createServices, EventBus, type CredentialMinter, type Services } from '../../src/services/index.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+
+export const TEST_POLICY = `
+version: 1
+environments:
+  dev:
+    posture: dev
+    sideEffects: allow
+    replay: allowed
+  prod:
+    posture: prod
+    sideEffects: require_approval
+    approvers: { groups: [release-managers], min: 1 }
+    replay: allowed
+    breakGlass: { groups: [incident-commanders], maxDuration: 4h, requireExternalRef: true }
+    actions:
+      deploy:
+        capabilities: [deploy]
+        approvers: { groups: [release-managers, sre], min: 2, mode: each }
+        credentialTtl: 1h
+      restart:
+        approvers: { groups: [sre], min: 1 }
+  locked:
+    posture: prod
+    sideEffects: deny
+defaults:
+  requestTtl: 1h
+  maxRequestTtl: 24h
+`;
+
+export interface TestKey {
+  key: string;
+  principal: Principal;
+}
+
+export interface Harness {
+  app: FastifyInstance;
+  store: SqliteStore;
+  services: Services;
+  clock: FakeClock;
+  bus: EventBus;
+  dbPath: string;
+  dir: string;
+  keys: Record<string, TestKey>;
+  /** Creates another API key. */
+  addKey(name: string, scopes: Scope[], groups?: string[]): Promise<TestKey>;
+  auth(name: string): { authorization: string };
+  close(): Promise<void>;
+}
+
+export async function createHarness(
+  opts: { policy?: string; devMode?: boolean; minter?: CredentialMinter | null; callbackAllowlist?: string[] } = {},
+): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'countersign-test-'));
+  const dbPath = join(dir, 'countersign.db');
+  const store = new SqliteStore({ path: dbPath });
+  await store.migrate();
+  const clock = new FakeClock('2026-03-01T12:00:00.000Z');
+  const bus = new EventBus();
+  const policy = createPolicyEngine(parsePolicy(opts.policy ?? TEST_POLICY, 'test-policy'));
+  const services = createServices({
+    store,
+    clock,
+    ids: randomIds,
+    policy,
+    bus,
+    minter: opts.minter ?? null,
+    callbackAllowlist: opts.callbackAllowlist ?? [],
+  });
+  const authenticator = createAuthenticator({
+    store,
+    devMode: opts.devMode ?? false,
+    nowIso: () => isoAt(clock.now()),
+  });
+  const app = await buildApp({
+    services,
+    authenticator,
+    store,
+    devMode: opts.devMode ?? false,
+    bodyLimit: 64 * 1024,
+    logger: false,
+    version: 'test',
+  });
+  const keys: Record<string, TestKey> = {};
+  const addKey = async (name: string, scopes: Scope[], groups: string[] = []): Promise<TestKey> => {
+    const out = await services.apiKeys.create(SYSTEM_PRINCIPAL, { name, scopes, groups }, { bootstrap: true });
+    const principal: Principal = {
+      id: `apikey:${out.record.id}`,
+      kind: 'apikey',
+      name,
+      groups,
+      scopes,
+      fingerprint: `apikey:${out.record.id}`,
+    };
+    keys[name] = { key: out.key, principal };
+    return keys[name] as TestKey;
+  };
+  await addKey('admin', ['admin']);
+  await addKey('requester', ['approvals:request', 'gate:check']);
+  await addKey('alice', ['approvals:review'], ['release-managers']);
+  await addKey('bob', ['approvals:review'], ['sre']);
+  await addKey('carol', ['approvals:review'], ['release-managers']);
+  await addKey('ic', ['approvals:request'], ['incident-commanders']);
+  return {
+    app,
+    store,
+    services,
+    clock,
+    bus,
+    dbPath,
+    dir,
+    keys,
+    addKey,
+    auth: (name) => {
+      const k = keys[name];
+      if (!k) throw new Error(`no test key ${name}`);
+      return { authorization: `Bearer ${k.key}` };
+    },
+    close: async () => {
+      await app.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const deployAction = (image = 'shop:1.4.2') => ({
+  kind: 'deploy',
+  environment: 'prod',
+  project: 'shop',
+  spec: { image, replicas: 3 },
+  target: 'k8s/prod/shop',
+  reason: 'release 1.4.2',
+});
