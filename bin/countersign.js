@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The countersign CLI. The TypeScript sources are compiled to dist/ by `npm ci` (prepare) or `npm run build`.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const entry = new URL('../dist/src/cli/main.js', import.meta.url);
+if (!existsSync(fileURLToPath(entry))) {
+  process.stderr.write('countersign is not built yet: run `npm run build` (npm ci does it for you)\n');
+  process.exit(2);
+}
+const { main } = await import(entry.href);
+await main(process.argv);

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Runs every compiled test file (dist/**/*.test.js) with node:test and passes its exit code on.
+// Test files that need PostgreSQL skip themselves, with the reason, when COUNTERSIGN_TEST_PG_URL is unset.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+function findTests(dir) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...findTests(path));
+    else if (entry.name.endsWith('.test.js')) out.push(path);
+  }
+  return out;
+}
+
+const only = process.argv.slice(2);
+const files = findTests('dist').filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
+files.sort();
+if (files.length === 0) {
+  console.error('no test files found under dist/ (run npm run build)');
+  process.exit(1);
+}
+if (!process.env.COUNTERSIGN_TEST_PG_URL) {
+  console.log('note: COUNTERSIGN_TEST_PG_URL is not set: PostgreSQL tests will be skipped');
+}
+const result = spawnSync(
+  process.execPath,
+  ['--test', '--test-reporter=spec', ...files],
+  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
+);
+process.exit(result.status ?? 1);

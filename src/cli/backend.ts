@@ -1,0 +1,154 @@
+/**
+ * The CLI talks either to a server (remote: the typed client) or straight to a store (local:
+ * the same services the server runs). Both answer with the same shapes, so every command works
+ * both ways.
+ */
+import { userInfo } from 'node:os';
+import { ApiError } from '../client/api-error.js';
+import { CountersignClient } from '../client/http-client.js';
+import type { Approval, CredentialResponse } from '../client/types.js';
+import type { Principal } from '../domain/principal.js';
+import { ALL_SCOPES } from '../domain/principal.js';
+import { isCountersignError, InputError, statusForCode } from '../errors/index.js';
+import { parseScopes } from '../identity/api-keys.js';
+import { parseDuration } from '../lib/duration.js';
+import type { Runtime } from '../main.js';
+import { viewApproval } from '../services/read-service.js';
+
+export type Backend = Pick<
+  CountersignClient,
+  | 'evaluate'
+  | 'createApproval'
+  | 'listApprovals'
+  | 'getApproval'
+  | 'approve'
+  | 'deny'
+  | 'expire'
+  | 'cancel'
+  | 'revoke'
+  | 'breakGlass'
+  | 'getCredential'
+  | 'createApiKey'
+  | 'listApiKeys'
+  | 'revokeApiKey'
+> & { readonly mode: 'remote' | 'local'; close(): Promise<void> };
+
+export function remoteBackend(url: string, token: string | undefined): Backend {
+  const client = new CountersignClient({ url, ...(token ? { token } : {}) });
+  return Object.assign(Object.create(client) as CountersignClient, {
+    mode: 'remote' as const,
+    close: async () => undefined,
+  }) as Backend;
+}
+
+/** Local operators act as `local:<os user>`: they hold the store itself, so they have every scope. */
+export function localPrincipal(groups: string[]): Principal {
+  const user = userInfo().username || 'operator';
+  return {
+    id: `local:${user}`,
+    kind: 'local',
+    name: user,
+    groups,
+    scopes: [...ALL_SCOPES],
+    fingerprint: `local:${user}`,
+  };
+}
+
+/** Runs a local call and turns our errors into the same ApiError the remote client throws. */
+async function asApi<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isCountersignError(err)) {
+      throw new ApiError({
+        status: statusForCode(err.code),
+        code: err.code,
+        detail: err.message,
+        ...(err instanceof InputError && err.errors.length > 0 ? { errors: err.errors } : {}),
+        ...(err.details ? { details: err.details } : {}),
+      });
+    }
+    throw err;
+  }
+}
+
+function ms(value: string | number | undefined, path: string): number | undefined {
+  if (value === undefined) return undefined;
+  const out = parseDuration(value);
+  if (out === undefined) {
+    throw new InputError('validation_failed', `${path} is not a duration`, [{ path, message: 'must be like 30m or 2h' }]);
+  }
+  return out;
+}
+
+export function localBackend(rt: Runtime, principal: Principal): Backend {
+  const s = rt.services;
+  const view = (a: Parameters<typeof viewApproval>[0]) =>
+    viewApproval(a, principal, rt.clock.now()) as unknown as Approval;
+  const get = async (id: string) => view(await s.reads.get(principal, id));
+  return {
+    mode: 'local',
+    close: () => rt.close(),
+    evaluate: (action) => asApi(async () => s.evaluator.evaluate(principal, action) as never),
+    createApproval: (input) =>
+      asApi(async () => {
+        const ttlMs = ms(input.ttl, '/ttl');
+        const r = await s.requests.create(principal, {
+          ...(input.action !== undefined ? { action: input.action } : {}),
+          ...(input.decisionId !== undefined ? { decisionId: input.decisionId } : {}),
+          ...(ttlMs !== undefined ? { ttlMs } : {}),
+          ...(input.callbackUrl !== undefined ? { callbackUrl: input.callbackUrl } : {}),
+          ...(input.note !== undefined ? { note: input.note } : {}),
+          ...(input.approverGroup !== undefined ? { approverGroup: input.approverGroup } : {}),
+        });
+        return { approval: await get(r.approval.id), created: r.created };
+      }),
+    listApprovals: (q) =>
+      asApi(async () => {
+        const { limit, cursor, ...filter } = q ?? {};
+        const page = await s.reads.list(principal, filter, { limit: limit ?? 50, ...(cursor ? { cursor } : {}) });
+        return { items: page.items as unknown as Approval[], nextCursor: page.nextCursor };
+      }),
+    getApproval: (id) => asApi(() => get(id)),
+    approve: (id, b) => asApi(async () => view(await s.reviews.approve(principal, id, b))),
+    deny: (id, b) => asApi(async () => view(await s.reviews.deny(principal, id, b))),
+    expire: (id, b = {}) => asApi(async () => view(await s.lifecycle.expire(principal, id, b.reason))),
+    cancel: (id, b = {}) => asApi(async () => view(await s.lifecycle.cancel(principal, id, b.reason))),
+    revoke: (id, b) => asApi(async () => view(await s.lifecycle.revoke(principal, id, b.reason))),
+    breakGlass: (input) =>
+      asApi(async () =>
+        view(
+          await s.breakGlass.breakGlass(principal, {
+            action: input.action,
+            reason: input.reason,
+            approverGroup: input.approverGroup,
+            expiresInMs: ms(input.expiresIn, '/expiresIn') as number,
+            ...(input.externalRef !== undefined ? { externalRef: input.externalRef } : {}),
+          }),
+        ),
+      ),
+    getCredential: (id) =>
+      asApi(async () => {
+        const a = await get(id);
+        if (a.state !== 'approved') {
+          throw new ApiError({ status: 409, code: 'credential_not_ready', detail: `approval ${id} is ${a.state}` });
+        }
+        const c = await s.credentials.get(id);
+        if (!c) throw new ApiError({ status: 409, code: 'credential_not_ready', detail: 'no credential was issued' });
+        return c as CredentialResponse;
+      }),
+    createApiKey: (input) =>
+      asApi(async () => {
+        const scopes = parseScopes(input.scopes);
+        if ('invalid' in scopes) {
+          throw new InputError('validation_failed', `unknown scope: ${scopes.invalid.join(', ')}`, [
+            { path: '/scopes', message: `valid scopes: ${ALL_SCOPES.join(', ')}` },
+          ]);
+        }
+        const out = await s.apiKeys.create(principal, { name: input.name, scopes, groups: input.groups ?? [] });
+        return { key: out.key, apiKey: out.record };
+      }),
+    listApiKeys: () => asApi(() => s.apiKeys.list(principal)),
+    revokeApiKey: (id) => asApi(() => s.apiKeys.revoke(principal, id)),
+  };
+}

@@ -1,0 +1,36 @@
+/** Reading JSON/YAML input files for CLI commands, with usage errors that name the file. */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { InputError } from '../errors/index.js';
+
+export function readDocument(path: string): unknown {
+  let text: string;
+  try {
+    text = path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8');
+  } catch {
+    throw new InputError('validation_failed', `cannot read ${path}`, [{ path, message: 'file not found or unreadable' }]);
+  }
+  try {
+    return path.endsWith('.yaml') || path.endsWith('.yml') ? parseYaml(text) : JSON.parse(text);
+  } catch {
+    throw new InputError('validation_failed', `${path} is not valid ${path.endsWith('.json') || path === '-' ? 'JSON' : 'JSON or YAML'}`, [
+      { path, message: 'malformed document' },
+    ]);
+  }
+}
+
+/**
+ * An action file may hold a bare action, `{action}`, the output of `countersign evaluate --json`
+ * (`{action, decision}`) or a decision (`{decisionId, …}`).
+ */
+export function actionOrDecision(doc: unknown): { action?: unknown; decisionId?: string } {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new InputError('validation_failed', 'expected a JSON object', [{ path: '/', message: 'must be an object' }]);
+  }
+  const o = doc as Record<string, unknown>;
+  const decision = o.decision as Record<string, unknown> | undefined;
+  if (decision && typeof decision.decisionId === 'string') return { decisionId: decision.decisionId };
+  if (typeof o.decisionId === 'string' && typeof o.outcome === 'string') return { decisionId: o.decisionId };
+  if ('action' in o) return { action: o.action };
+  return { action: o };
+}

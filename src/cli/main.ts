@@ -1,0 +1,38 @@
+/** The `countersign` command line. */
+import { Command, CommanderError } from 'commander';
+import { packageVersion } from '../main.js';
+import { registerApprovalCommands } from './commands/approval.js';
+import { registerMiscCommands } from './commands/misc.js';
+import { registerSetupCommands } from './commands/setup.js';
+import { EXIT } from './exit-codes.js';
+
+export function buildProgram(): Command {
+  const program = new Command('countersign')
+    .description('Countersign: an approval gate for risky actions')
+    .version(packageVersion())
+    .option('--url <url>', 'server URL (COUNTERSIGN_URL; default http://127.0.0.1:8080)')
+    .option('--token <token>', 'API key or OIDC token (COUNTERSIGN_TOKEN)')
+    .option('--db <path|url>', 'work straight on a store instead of a server')
+    .option('--config <file>', 'countersign.yaml (names the store, keys and policy); implies local mode')
+    .option('--as-groups <list>', 'local mode only: approver groups to act in')
+    .option('--json', 'machine-readable output')
+    .showHelpAfterError()
+    .exitOverride();
+  registerSetupCommands(program);
+  registerMiscCommands(program);
+  registerApprovalCommands(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+      return;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,126 @@
+/** The deployment configuration (CONFIG.md `countersign.yaml`), validated, defaulted and frozen. */
+import type { Scope } from '../domain/principal.js';
+
+export interface ServerConfig {
+  /** `host:port` as written (IPv6 hosts in brackets). */
+  readonly listen: string;
+  readonly host: string;
+  /** 0 = any free port. */
+  readonly port: number;
+  /** Base URL used in links (notifications, console); no trailing slash. */
+  readonly publicUrl: string;
+  /** Local demo without authentication; only allowed on a loopback listen address. */
+  readonly devMode: boolean;
+  readonly bodyLimitBytes: number;
+  readonly cors: { readonly origins: readonly string[] };
+  /** Whether to trust `X-Forwarded-*` from a reverse proxy. */
+  readonly trustProxy: boolean;
+}
+
+export type StoreConfig =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | {
+      readonly kind: 'postgres';
+      readonly url: string;
+      readonly pool: { readonly max: number; readonly idleTimeoutMs: number };
+    };
+
+export interface SigningConfig {
+  /** Credential `iss`. */
+  readonly issuer: string;
+  /** Absolute directory of the Ed25519 keys. */
+  readonly keysDir: string;
+  readonly clockSkewMs: number;
+  readonly maxCredentialTtlMs: number;
+}
+
+export interface AuditConfig {
+  /** Checkpoint origin line (C2SP signed note). */
+  readonly origin: string;
+  readonly checkpointEveryMs: number;
+}
+
+export type JwsAlgorithm =
+  'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA';
+
+export interface OidcIssuerConfig {
+  readonly issuer: string;
+  readonly audience: readonly string[];
+  /** Exactly one of `jwksUri` and `jwksFile` (absolute) is set. */
+  readonly jwksUri: string | null;
+  readonly jwksFile: string | null;
+  readonly algorithms: readonly JwsAlgorithm[];
+  readonly groupsClaim: string;
+  readonly leewayMs: number;
+}
+
+export type RepositoryAction = 'approve' | 'deny';
+
+export interface RepositoryPermission {
+  readonly repository: string;
+  readonly approverGroup: string;
+  readonly groups: readonly string[];
+  readonly actions: readonly RepositoryAction[];
+}
+
+export interface RbacConfig {
+  /** Scope → external or approver groups whose members get it. */
+  readonly scopes: Readonly<Partial<Record<Scope, readonly string[]>>>;
+  /** External group → approver groups. */
+  readonly groupMappings: Readonly<Record<string, readonly string[]>>;
+  readonly repositoryPermissions: readonly RepositoryPermission[];
+}
+
+export interface IdentityConfig {
+  readonly oidc: readonly OidcIssuerConfig[];
+  readonly rbac: RbacConfig;
+}
+
+export type NotificationEvent = 'requested' | 'decided' | 'break_glass';
+
+export interface NotificationProviders {
+  readonly slack: { readonly urlEnv: string } | null;
+  readonly teams: { readonly urlEnv: string } | null;
+  readonly jira: {
+    readonly url: string;
+    readonly tokenEnv: string;
+    readonly userEnv: string | null;
+    readonly project: string;
+    readonly issueType: string;
+  } | null;
+  readonly servicenow: {
+    readonly instanceUrl: string;
+    readonly userEnv: string;
+    readonly passwordEnv: string;
+  } | null;
+  readonly webhook: { readonly urlEnv: string; readonly secretEnv: string } | null;
+}
+
+export interface NotificationsConfig {
+  readonly onEvents: readonly NotificationEvent[];
+  readonly providers: NotificationProviders;
+  readonly retry: {
+    readonly attempts: number;
+    readonly initialDelayMs: number;
+    readonly maxDelayMs: number;
+  };
+  /** Names the environment variable holding the Standard Webhooks secret for callbacks. */
+  readonly callbackSecretEnv: string;
+  /** URL prefixes callback URLs must start with; empty = callbacks refused. */
+  readonly callbackAllowlist: readonly string[];
+}
+
+export interface CountersignConfig {
+  /** Absolute path of the file read, or null when only defaults (and env) apply. */
+  readonly file: string | null;
+  /** Directory relative paths were resolved against. */
+  readonly baseDir: string;
+  readonly server: ServerConfig;
+  readonly store: StoreConfig;
+  readonly signing: SigningConfig;
+  readonly audit: AuditConfig;
+  readonly identity: IdentityConfig;
+  /** `file`: absolute path of the policy document. */
+  readonly policy: { readonly file: string };
+  readonly notifications: NotificationsConfig;
+}

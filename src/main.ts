@@ -1,0 +1,184 @@
+/**
+ * Composition root: config → store → key ring → policy → services → HTTP and workers. The only
+ * place that wires dependencies.
+ */
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import type { CountersignConfig } from './config/index.js';
+import { openKeyRing, type KeyRing } from './credentials/index.js';
+import { issueCredential } from './credentials/issue.js';
+import type { ApprovalRequest } from './domain/approval.js';
+import { SYSTEM_PRINCIPAL } from './domain/principal.js';
+import { buildApp, LOG_REDACT } from './http/app.js';
+import { createAuthenticator } from './identity/authenticate.js';
+import { isoAt, systemClock, type Clock } from './lib/clock.js';
+import { randomIds, type IdGenerator } from './lib/ids.js';
+import { createPolicyEngine, loadPolicyFile, type LoadedPolicyEngine } from './policy-engine.js';
+import { auditEvent } from './services/audit-events.js';
+import { createServices, EventBus, type CredentialMinter, type Services } from './services/index.js';
+import { startExpirySweeper } from './services/lifecycle-service.js';
+import { openStore } from './store/open-store.js';
+import type { Store } from './store/port.js';
+
+export interface Runtime {
+  config: CountersignConfig;
+  store: Store;
+  keyRing: KeyRing;
+  policy: LoadedPolicyEngine;
+  services: Services;
+  bus: EventBus;
+  clock: Clock;
+  ids: IdGenerator;
+  close(): Promise<void>;
+}
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+/** Signs the credential of an approved request with the newest active credential key. */
+export function createMinter(
+  keyRing: KeyRing,
+  config: CountersignConfig,
+  clock: Clock,
+  ids: IdGenerator,
+): CredentialMinter {
+  return {
+    async mint(req: ApprovalRequest) {
+      const d = req.decision;
+      let ttlMs = d.credentialTtlSec * 1000;
+      // a break-glass credential never outlives the break-glass window
+      if (req.breakGlass) ttlMs = Math.min(ttlMs, Date.parse(req.expiresAt) - clock.now());
+      const issued = await issueCredential(
+        {
+          approvalId: req.id,
+          project: req.action.project,
+          environment: req.action.environment,
+          posture: d.posture ?? 'prod',
+          action: { kind: req.action.kind, mode: req.action.mode, target: req.action.target ?? null },
+          specHash: req.action.specHash,
+          configHash: req.action.configHash ?? null,
+          capabilities: d.requiredCapabilities,
+          policySnapshot: d.policySnapshot,
+          requestedBy: req.requestedBy.id,
+          approvers: req.reviews
+            .filter((r) => r.verdict === 'approve')
+            .map((r) => ({ sub: r.reviewer.id, groups: r.groups })),
+          breakGlass: req.breakGlass !== null,
+          singleUse: d.singleUse,
+        },
+        { keyRing, clock, issuer: config.signing.issuer, ttlMs, maxTtlMs: config.signing.maxCredentialTtlMs, ids },
+      );
+      return {
+        token: issued.token,
+        jti: issued.claims.jti,
+        kid: issued.kid,
+        issuedAt: isoAt(issued.claims.iat * 1000),
+        expiresAt: isoAt(issued.claims.exp * 1000),
+      };
+    },
+  };
+}
+
+export async function openRuntime(
+  config: CountersignConfig,
+  opts: { clock?: Clock; ids?: IdGenerator; migrate?: boolean } = {},
+): Promise<Runtime> {
+  const clock = opts.clock ?? systemClock;
+  const ids = opts.ids ?? randomIds;
+  const policy = createPolicyEngine(loadPolicyFile(config.policy.file));
+  const keyRing = await openKeyRing(config.signing.keysDir, { clock });
+  await keyRing.ensureKeys();
+  const store = await openStore(config.store, { migrate: opts.migrate ?? true });
+  const bus = new EventBus();
+  const services = createServices({
+    store,
+    clock,
+    ids,
+    policy,
+    bus,
+    minter: createMinter(keyRing, config, clock, ids),
+    callbackAllowlist: config.notifications.callbackAllowlist,
+  });
+  return {
+    config,
+    store,
+    keyRing,
+    policy,
+    services,
+    bus,
+    clock,
+    ids,
+    close: () => store.close(),
+  };
+}
+
+/** Records which policy is in force (once per start, and only when it changed). */
+async function recordPolicyLoaded(rt: Runtime): Promise<void> {
+  const last = await rt.store.listAuditEvents({ type: 'policy.loaded' }, { limit: 1_000_000 });
+  const previous = last.items.at(-1)?.event.details.policySnapshot;
+  if (previous === rt.policy.snapshot()) return;
+  await rt.store.transaction(async (tx) => {
+    await tx.appendAudit(
+      auditEvent(rt, 'policy.loaded', SYSTEM_PRINCIPAL, {
+        outcome: 'loaded',
+        details: { policySnapshot: rt.policy.snapshot(), previousSnapshot: previous ?? null, file: rt.config.policy.file },
+      }),
+    );
+  });
+}
+
+export interface Server {
+  runtime: Runtime;
+  app: FastifyInstance;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(
+  config: CountersignConfig,
+  opts: { logLevel?: string; clock?: Clock } = {},
+): Promise<Server> {
+  const runtime = await openRuntime(config, opts.clock ? { clock: opts.clock } : {});
+  await recordPolicyLoaded(runtime);
+  const logger = pino({ level: opts.logLevel ?? 'info', redact: { paths: LOG_REDACT, censor: '[redacted]' } });
+  const authenticator = createAuthenticator({
+    store: runtime.store,
+    devMode: config.server.devMode,
+    nowIso: () => isoAt(runtime.clock.now()),
+  });
+  const app = await buildApp({
+    services: runtime.services,
+    authenticator,
+    store: runtime.store,
+    devMode: config.server.devMode,
+    bodyLimit: config.server.bodyLimitBytes,
+    logger,
+    version: packageVersion(),
+  });
+  const sweeper = startExpirySweeper(
+    () => runtime.services.lifecycle.sweepExpired(),
+    1000,
+    (err) => logger.error({ err }, 'expiry sweep failed'),
+  );
+  const stopKeyWatch = runtime.keyRing.watch(1000, (err) => logger.error({ err }, 'key reload failed'));
+  await app.listen({ host: config.server.host, port: config.server.port });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.server.port;
+  const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+  return {
+    runtime,
+    app,
+    url: `http://${host}:${port}`,
+    close: async () => {
+      sweeper.stop();
+      stopKeyWatch();
+      await app.close();
+      await runtime.close();
+    },
+  };
+}

@@ -1,0 +1,28 @@
+/** Policy: load + validate documents, snapshot hash, evaluate(action) → decision, routing. */
+export { parsePolicy, policySnapshot } from './policy-schema.js';
+export { normalizeAction, actionHash } from './action.js';
+export { evaluate, decisionDiffers } from './evaluate.js';
+export type { EvaluateOptions } from './evaluate.js';
+export { parseRoutingFile } from './routing.js';
+export {
+  environmentOf,
+  breakGlassRules,
+  requestTtlMs,
+  maxRequestTtlMs,
+  allowsCrossEnvironmentReplay,
+} from './environment.js';
+export type {
+  Policy,
+  EnvironmentPolicy,
+  PolicyEntry,
+  PolicyRule,
+  RuleMatch,
+  RoutingRule,
+  RoutingMatch,
+  BreakGlassPolicy,
+  PolicyDefaults,
+  SideEffects,
+  ReplayMode,
+  EntryOutcome,
+  Severity,
+} from './policy-types.js';
