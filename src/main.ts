@@ -8,6 +8,7 @@ import pino from 'pino';
 import type { CountersignConfig } from './config/index.js';
 import { openKeyRing, type KeyRing } from './credentials/index.js';
 import { issueCredential } from './credentials/issue.js';
+import { createGateVerifier } from './credentials/gate-verifier.js';
 import type { ApprovalRequest } from './domain/approval.js';
 import { SYSTEM_PRINCIPAL } from './domain/principal.js';
 import { buildApp, LOG_REDACT } from './http/app.js';
@@ -16,7 +17,12 @@ import { isoAt, systemClock, type Clock } from './lib/clock.js';
 import { randomIds, type IdGenerator } from './lib/ids.js';
 import { createPolicyEngine, loadPolicyFile, type LoadedPolicyEngine } from './policy-engine.js';
 import { auditEvent } from './services/audit-events.js';
-import { createServices, EventBus, type CredentialMinter, type Services } from './services/index.js';
+import {
+  createServices,
+  EventBus,
+  type CredentialMinter,
+  type Services,
+} from './services/index.js';
 import { startExpirySweeper } from './services/lifecycle-service.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/port.js';
@@ -43,7 +49,7 @@ export function packageVersion(): string {
 /** Signs the credential of an approved request with the newest active credential key. */
 export function createMinter(
   keyRing: KeyRing,
-  config: CountersignConfig,
+  signing: { issuer: string; maxCredentialTtlMs: number },
   clock: Clock,
   ids: IdGenerator,
 ): CredentialMinter {
@@ -59,7 +65,11 @@ export function createMinter(
           project: req.action.project,
           environment: req.action.environment,
           posture: d.posture ?? 'prod',
-          action: { kind: req.action.kind, mode: req.action.mode, target: req.action.target ?? null },
+          action: {
+            kind: req.action.kind,
+            mode: req.action.mode,
+            target: req.action.target ?? null,
+          },
           specHash: req.action.specHash,
           configHash: req.action.configHash ?? null,
           capabilities: d.requiredCapabilities,
@@ -71,7 +81,14 @@ export function createMinter(
           breakGlass: req.breakGlass !== null,
           singleUse: d.singleUse,
         },
-        { keyRing, clock, issuer: config.signing.issuer, ttlMs, maxTtlMs: config.signing.maxCredentialTtlMs, ids },
+        {
+          keyRing,
+          clock,
+          issuer: signing.issuer,
+          ttlMs,
+          maxTtlMs: signing.maxCredentialTtlMs,
+          ids,
+        },
       );
       return {
         token: issued.token,
@@ -101,7 +118,8 @@ export async function openRuntime(
     ids,
     policy,
     bus,
-    minter: createMinter(keyRing, config, clock, ids),
+    minter: createMinter(keyRing, config.signing, clock, ids),
+    verifier: createGateVerifier(keyRing, config.signing),
     callbackAllowlist: config.notifications.callbackAllowlist,
   });
   return {
@@ -126,7 +144,11 @@ async function recordPolicyLoaded(rt: Runtime): Promise<void> {
     await tx.appendAudit(
       auditEvent(rt, 'policy.loaded', SYSTEM_PRINCIPAL, {
         outcome: 'loaded',
-        details: { policySnapshot: rt.policy.snapshot(), previousSnapshot: previous ?? null, file: rt.config.policy.file },
+        details: {
+          policySnapshot: rt.policy.snapshot(),
+          previousSnapshot: previous ?? null,
+          file: rt.config.policy.file,
+        },
       }),
     );
   });
@@ -145,7 +167,10 @@ export async function startServer(
 ): Promise<Server> {
   const runtime = await openRuntime(config, opts.clock ? { clock: opts.clock } : {});
   await recordPolicyLoaded(runtime);
-  const logger = pino({ level: opts.logLevel ?? 'info', redact: { paths: LOG_REDACT, censor: '[redacted]' } });
+  const logger = pino({
+    level: opts.logLevel ?? 'info',
+    redact: { paths: LOG_REDACT, censor: '[redacted]' },
+  });
   const authenticator = createAuthenticator({
     store: runtime.store,
     devMode: config.server.devMode,
@@ -165,7 +190,9 @@ export async function startServer(
     1000,
     (err) => logger.error({ err }, 'expiry sweep failed'),
   );
-  const stopKeyWatch = runtime.keyRing.watch(1000, (err) => logger.error({ err }, 'key reload failed'));
+  const stopKeyWatch = runtime.keyRing.watch(1000, (err) =>
+    logger.error({ err }, 'key reload failed'),
+  );
   await app.listen({ host: config.server.host, port: config.server.port });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.server.port;

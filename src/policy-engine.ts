@@ -5,6 +5,7 @@ import type { DecisionDraft } from './domain/decision.js';
 import {
   allowsCrossEnvironmentReplay,
   breakGlassRules,
+  decisionDiffers,
   evaluate,
   maxRequestTtlMs,
   normalizeAction,
@@ -37,6 +38,7 @@ export function createPolicyEngine(
     requestTtlMs: () => requestTtlMs(policy),
     maxRequestTtlMs: () => maxRequestTtlMs(policy),
     allowsCrossEnvironmentReplay: (env) => allowsCrossEnvironmentReplay(policy, env),
+    decisionsDiffer: (a, b) => decisionDiffers(a, b),
   };
 }
 

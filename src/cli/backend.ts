@@ -76,7 +76,9 @@ function ms(value: string | number | undefined, path: string): number | undefine
   if (value === undefined) return undefined;
   const out = parseDuration(value);
   if (out === undefined) {
-    throw new InputError('validation_failed', `${path} is not a duration`, [{ path, message: 'must be like 30m or 2h' }]);
+    throw new InputError('validation_failed', `${path} is not a duration`, [
+      { path, message: 'must be like 30m or 2h' },
+    ]);
   }
   return out;
 }
@@ -106,14 +108,19 @@ export function localBackend(rt: Runtime, principal: Principal): Backend {
     listApprovals: (q) =>
       asApi(async () => {
         const { limit, cursor, ...filter } = q ?? {};
-        const page = await s.reads.list(principal, filter, { limit: limit ?? 50, ...(cursor ? { cursor } : {}) });
+        const page = await s.reads.list(principal, filter, {
+          limit: limit ?? 50,
+          ...(cursor ? { cursor } : {}),
+        });
         return { items: page.items as unknown as Approval[], nextCursor: page.nextCursor };
       }),
     getApproval: (id) => asApi(() => get(id)),
     approve: (id, b) => asApi(async () => view(await s.reviews.approve(principal, id, b))),
     deny: (id, b) => asApi(async () => view(await s.reviews.deny(principal, id, b))),
-    expire: (id, b = {}) => asApi(async () => view(await s.lifecycle.expire(principal, id, b.reason))),
-    cancel: (id, b = {}) => asApi(async () => view(await s.lifecycle.cancel(principal, id, b.reason))),
+    expire: (id, b = {}) =>
+      asApi(async () => view(await s.lifecycle.expire(principal, id, b.reason))),
+    cancel: (id, b = {}) =>
+      asApi(async () => view(await s.lifecycle.cancel(principal, id, b.reason))),
     revoke: (id, b) => asApi(async () => view(await s.lifecycle.revoke(principal, id, b.reason))),
     breakGlass: (input) =>
       asApi(async () =>
@@ -131,10 +138,19 @@ export function localBackend(rt: Runtime, principal: Principal): Backend {
       asApi(async () => {
         const a = await get(id);
         if (a.state !== 'approved') {
-          throw new ApiError({ status: 409, code: 'credential_not_ready', detail: `approval ${id} is ${a.state}` });
+          throw new ApiError({
+            status: 409,
+            code: 'credential_not_ready',
+            detail: `approval ${id} is ${a.state}`,
+          });
         }
         const c = await s.credentials.get(id);
-        if (!c) throw new ApiError({ status: 409, code: 'credential_not_ready', detail: 'no credential was issued' });
+        if (!c)
+          throw new ApiError({
+            status: 409,
+            code: 'credential_not_ready',
+            detail: 'no credential was issued',
+          });
         return c as CredentialResponse;
       }),
     createApiKey: (input) =>
@@ -145,7 +161,11 @@ export function localBackend(rt: Runtime, principal: Principal): Backend {
             { path: '/scopes', message: `valid scopes: ${ALL_SCOPES.join(', ')}` },
           ]);
         }
-        const out = await s.apiKeys.create(principal, { name: input.name, scopes, groups: input.groups ?? [] });
+        const out = await s.apiKeys.create(principal, {
+          name: input.name,
+          scopes,
+          groups: input.groups ?? [],
+        });
         return { key: out.key, apiKey: out.record };
       }),
     listApiKeys: () => asApi(() => s.apiKeys.list(principal)),

@@ -33,7 +33,9 @@ export function loadCliConfig(opts: GlobalOptions): CountersignConfig {
   const file = findConfigFile(opts);
   const overrides: Record<string, string> = {};
   if (opts.db) {
-    overrides.COUNTERSIGN_STORE_URL = /^[a-z]+:/.test(opts.db) ? opts.db : `sqlite:${resolve(opts.db)}`;
+    overrides.COUNTERSIGN_STORE_URL = /^[a-z]+:/.test(opts.db)
+      ? opts.db
+      : `sqlite:${resolve(opts.db)}`;
   }
   return loadConfig({ ...(file ? { file } : {}), env: configEnvWith(overrides) });
 }
@@ -44,7 +46,10 @@ export async function openBackend(opts: GlobalOptions): Promise<Backend> {
   if (opts.db || opts.config) {
     const config = loadCliConfig(opts);
     const rt = await openRuntime(config);
-    const groups = (opts.asGroups ?? '').split(',').map((g) => g.trim()).filter(Boolean);
+    const groups = (opts.asGroups ?? '')
+      .split(',')
+      .map((g) => g.trim())
+      .filter(Boolean);
     return localBackend(rt, localPrincipal(groups));
   }
   return remoteBackend(opts.url ?? env.url ?? DEFAULT_URL, opts.token ?? env.token);

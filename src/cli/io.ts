@@ -8,14 +8,18 @@ export function readDocument(path: string): unknown {
   try {
     text = path === '-' ? readFileSync(0, 'utf8') : readFileSync(path, 'utf8');
   } catch {
-    throw new InputError('validation_failed', `cannot read ${path}`, [{ path, message: 'file not found or unreadable' }]);
+    throw new InputError('validation_failed', `cannot read ${path}`, [
+      { path, message: 'file not found or unreadable' },
+    ]);
   }
   try {
     return path.endsWith('.yaml') || path.endsWith('.yml') ? parseYaml(text) : JSON.parse(text);
   } catch {
-    throw new InputError('validation_failed', `${path} is not valid ${path.endsWith('.json') || path === '-' ? 'JSON' : 'JSON or YAML'}`, [
-      { path, message: 'malformed document' },
-    ]);
+    throw new InputError(
+      'validation_failed',
+      `${path} is not valid ${path.endsWith('.json') || path === '-' ? 'JSON' : 'JSON or YAML'}`,
+      [{ path, message: 'malformed document' }],
+    );
   }
 }
 
@@ -25,12 +29,16 @@ export function readDocument(path: string): unknown {
  */
 export function actionOrDecision(doc: unknown): { action?: unknown; decisionId?: string } {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new InputError('validation_failed', 'expected a JSON object', [{ path: '/', message: 'must be an object' }]);
+    throw new InputError('validation_failed', 'expected a JSON object', [
+      { path: '/', message: 'must be an object' },
+    ]);
   }
   const o = doc as Record<string, unknown>;
   const decision = o.decision as Record<string, unknown> | undefined;
-  if (decision && typeof decision.decisionId === 'string') return { decisionId: decision.decisionId };
-  if (typeof o.decisionId === 'string' && typeof o.outcome === 'string') return { decisionId: o.decisionId };
+  if (decision && typeof decision.decisionId === 'string')
+    return { decisionId: decision.decisionId };
+  if (typeof o.decisionId === 'string' && typeof o.outcome === 'string')
+    return { decisionId: o.decisionId };
   if ('action' in o) return { action: o.action };
   return { action: o };
 }

@@ -13,7 +13,10 @@ export function buildProgram(): Command {
     .option('--url <url>', 'server URL (COUNTERSIGN_URL; default http://127.0.0.1:8080)')
     .option('--token <token>', 'API key or OIDC token (COUNTERSIGN_TOKEN)')
     .option('--db <path|url>', 'work straight on a store instead of a server')
-    .option('--config <file>', 'countersign.yaml (names the store, keys and policy); implies local mode')
+    .option(
+      '--config <file>',
+      'countersign.yaml (names the store, keys and policy); implies local mode',
+    )
     .option('--as-groups <list>', 'local mode only: approver groups to act in')
     .option('--json', 'machine-readable output')
     .showHelpAfterError()

@@ -24,10 +24,13 @@ export function describeDecision(d: Decision): string {
     `matched rule: ${d.matchedRule ?? '-'}`,
   ];
   if (d.approverGroups.length > 0) {
-    lines.push(`approvers:    ${d.approverGroups.join(', ')}${d.quorum ? ` (min ${d.quorum.min}, ${d.quorum.mode})` : ''}`);
+    lines.push(
+      `approvers:    ${d.approverGroups.join(', ')}${d.quorum ? ` (min ${d.quorum.min}, ${d.quorum.mode})` : ''}`,
+    );
   }
   if (d.routedBy) lines.push(`routed by:    ${d.routedBy}`);
-  if (d.requiredCapabilities.length > 0) lines.push(`capabilities: ${d.requiredCapabilities.join(', ')}`);
+  if (d.requiredCapabilities.length > 0)
+    lines.push(`capabilities: ${d.requiredCapabilities.join(', ')}`);
   if (d.riskTags.length > 0) lines.push(`risk tags:    ${d.riskTags.join(', ')}`);
   lines.push(`action hash:  ${d.actionHash}`, `policy:       ${d.policySnapshot}`);
   return lines.join('\n');
@@ -42,17 +45,23 @@ export function describeApproval(a: Approval): string {
     `requested by: ${a.requestedBy.name} (${a.requestedBy.id}) at ${a.createdAt}`,
     `expires:      ${a.expiresAt}`,
     `approvers:    ${a.approverGroups.join(', ')} — ${a.progress.approvals}/${a.progress.min} (${a.quorum.mode})` +
-      (a.progress.missingGroups.length > 0 ? `, still needed: ${a.progress.missingGroups.join(', ')}` : ''),
+      (a.progress.missingGroups.length > 0
+        ? `, still needed: ${a.progress.missingGroups.join(', ')}`
+        : ''),
     `rule:         ${a.decision.matchedRule ?? '-'} — ${a.decision.reason}`,
   ];
   if (a.decision.requiredCapabilities.length > 0) {
     lines.push(`capabilities: ${a.decision.requiredCapabilities.join(', ')}`);
   }
   if (a.breakGlass) {
-    lines.push(`break-glass:  ${a.breakGlass.reason} (group ${a.breakGlass.approverGroup}, ref ${a.breakGlass.externalRef ?? '-'})`);
+    lines.push(
+      `break-glass:  ${a.breakGlass.reason} (group ${a.breakGlass.approverGroup}, ref ${a.breakGlass.externalRef ?? '-'})`,
+    );
   }
   for (const r of a.reviews) {
-    lines.push(`  ${r.verdict === 'approve' ? '✓' : '✗'} ${r.reviewer.name} [${r.groups.join(', ')}] ${r.at}: ${r.reason}`);
+    lines.push(
+      `  ${r.verdict === 'approve' ? '✓' : '✗'} ${r.reviewer.name} [${r.groups.join(', ')}] ${r.at}: ${r.reason}`,
+    );
   }
   return lines.join('\n');
 }

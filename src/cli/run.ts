@@ -22,7 +22,9 @@ export function reportError(out: Output, err: unknown): number {
     detail = err.message;
     if (err instanceof InputError) errors = err.errors;
   } else if (err instanceof TypeError && /fetch failed/.test(err.message)) {
-    out.err('error: cannot reach the server (is `countersign serve` running? set --url or COUNTERSIGN_URL)');
+    out.err(
+      'error: cannot reach the server (is `countersign serve` running? set --url or COUNTERSIGN_URL)',
+    );
     return EXIT.rejected;
   } else {
     out.err(`error: ${err instanceof Error ? err.message : String(err)}`);
@@ -54,7 +56,10 @@ export async function runCommand(
 }
 
 /** For commands that need no backend. */
-export async function runPlain(opts: GlobalOptions, fn: (out: Output) => Promise<void>): Promise<void> {
+export async function runPlain(
+  opts: GlobalOptions,
+  fn: (out: Output) => Promise<void>,
+): Promise<void> {
   const out = stdio(opts.json ?? false);
   try {
     await fn(out);

@@ -50,10 +50,7 @@ export type ConflictErrorCode =
 export type AuthErrorCode = 'unauthenticated';
 
 export type InputErrorCode =
-  | 'validation_failed'
-  | 'approver_group_not_allowed'
-  | 'payload_too_large'
-  | 'unknown_environment';
+  'validation_failed' | 'approver_group_not_allowed' | 'payload_too_large' | 'unknown_environment';
 
 export type ServiceErrorCode = 'audit_unavailable' | 'rate_limited' | 'internal';
 
@@ -111,12 +108,7 @@ export class InputError extends CountersignError<InputErrorCode> {
 export class ServiceError extends CountersignError<ServiceErrorCode> {}
 
 export type AnyCountersignError =
-  | CredentialError
-  | PolicyError
-  | ConflictError
-  | AuthError
-  | InputError
-  | ServiceError;
+  CredentialError | PolicyError | ConflictError | AuthError | InputError | ServiceError;
 
 export function isCountersignError(err: unknown): err is AnyCountersignError {
   return (

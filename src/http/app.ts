@@ -3,7 +3,11 @@
  * errors, request ids, and the routes. Built in-process for tests (`app.inject`) and by `serve`.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Principal } from '../domain/principal.js';
@@ -62,7 +66,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     ajv: {
       // strict input: unknown fields are errors, no type coercion, report every problem
-      customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: false },
+      customOptions: {
+        removeAdditional: false,
+        coerceTypes: false,
+        allErrors: true,
+        useDefaults: false,
+      },
     },
     routerOptions: { ignoreTrailingSlash: true },
   });
@@ -78,7 +87,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       info: {
         title: 'Countersign API',
         version: deps.version,
-        description: 'Approval gate for risky actions. Errors are RFC 9457 problem+json with a stable `code`.',
+        description:
+          'Approval gate for risky actions. Errors are RFC 9457 problem+json with a stable `code`.',
       },
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
@@ -98,7 +108,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler(notFoundHandler);
 
   /** Authentication for /v1: sets req.principal or answers 401. */
-  const authenticate = async (req: import('fastify').FastifyRequest) => {
+  const authenticate = async (req: FastifyRequest) => {
     const devUser = req.headers['x-countersign-dev-user'];
     req.principal = await deps.authenticator.authenticate(
       req.headers.authorization,
@@ -121,7 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 }
 
 /** The authenticated principal of a /v1 request (set by the auth hook). */
-export function principalOf(req: import('fastify').FastifyRequest): Principal {
+export function principalOf(req: FastifyRequest): Principal {
   if (!req.principal) throw new Error('route is missing the authentication hook');
   return req.principal;
 }

@@ -102,7 +102,10 @@ export function errorHandler(
   }
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return sendProblem(reply, problem(req, 'payload_too_large', 413, 'the request body is too large'));
+      return sendProblem(
+        reply,
+        problem(req, 'payload_too_large', 413, 'the request body is too large'),
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return sendProblem(
         reply,
@@ -137,5 +140,8 @@ export function errorHandler(
 }
 
 export function notFoundHandler(req: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return sendProblem(reply, problem(req, 'not_found', 404, `no route ${req.method} ${req.url.split('?')[0]}`));
+  return sendProblem(
+    reply,
+    problem(req, 'not_found', 404, `no route ${req.method} ${req.url.split('?')[0]}`),
+  );
 }

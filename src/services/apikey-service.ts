@@ -35,7 +35,12 @@ export function createApiKeyService(deps: ApiKeyDeps) {
       await tx.appendAudit(
         auditEvent(deps, 'apikey.created', actor, {
           outcome: 'created',
-          details: { apiKeyId: record.id, name: record.name, scopes: record.scopes, groups: record.groups },
+          details: {
+            apiKeyId: record.id,
+            name: record.name,
+            scopes: record.scopes,
+            groups: record.groups,
+          },
         }),
       );
     });

@@ -14,7 +14,10 @@ import { credentialWrites, type MintedCredential } from './credential-writes.js'
 import type { ServiceDeps } from './deps.js';
 import type { EvaluateService } from './evaluate-service.js';
 
-export type BreakGlassDeps = Pick<ServiceDeps, 'store' | 'clock' | 'ids' | 'policy' | 'bus' | 'minter'> & {
+export type BreakGlassDeps = Pick<
+  ServiceDeps,
+  'store' | 'clock' | 'ids' | 'policy' | 'bus' | 'minter'
+> & {
   evaluator: Pick<EvaluateService, 'decide'>;
 };
 
@@ -27,7 +30,10 @@ export interface BreakGlassInput {
 }
 
 export function createBreakGlassService(deps: BreakGlassDeps) {
-  async function breakGlass(principal: Principal, input: BreakGlassInput): Promise<ApprovalRequest> {
+  async function breakGlass(
+    principal: Principal,
+    input: BreakGlassInput,
+  ): Promise<ApprovalRequest> {
     assertScope(principal, 'approvals:request');
     const action = deps.policy.normalizeAction(input.action);
     const rules = deps.policy.breakGlassRules(action.environment);
@@ -45,13 +51,20 @@ export function createBreakGlassService(deps: BreakGlassDeps) {
     }
     const decision = deps.evaluator.decide(action);
     const errors: FieldError[] = [];
-    if (input.reason.trim() === '') errors.push({ path: '/reason', message: 'a reason is required' });
+    if (input.reason.trim() === '')
+      errors.push({ path: '/reason', message: 'a reason is required' });
     if (rules.requireExternalRef && !input.externalRef?.trim()) {
-      errors.push({ path: '/externalRef', message: 'an external reference (incident id) is required' });
+      errors.push({
+        path: '/externalRef',
+        message: 'an external reference (incident id) is required',
+      });
     }
     const allowedGroups = [...new Set([...decision.approverGroups, ...rules.groups])];
     if (!allowedGroups.includes(input.approverGroup)) {
-      errors.push({ path: '/approverGroup', message: `must be one of: ${allowedGroups.join(', ')}` });
+      errors.push({
+        path: '/approverGroup',
+        message: `must be one of: ${allowedGroups.join(', ')}`,
+      });
     }
     if (input.expiresInMs <= 0 || input.expiresInMs > rules.maxDurationMs) {
       errors.push({
@@ -106,7 +119,9 @@ export function createBreakGlassService(deps: BreakGlassDeps) {
       callbackUrl: null,
     };
     // signed before BEGIN: nothing slow inside the transaction
-    const credential: MintedCredential | null = deps.minter ? await deps.minter.mint(approval) : null;
+    const credential: MintedCredential | null = deps.minter
+      ? await deps.minter.mint(approval)
+      : null;
     await deps.store.transaction(async (tx) => {
       await tx.insertDecision(decision, action);
       await tx.insertApproval(approval);

@@ -6,6 +6,7 @@ import type { Clock } from '../lib/clock.js';
 import type { IdGenerator } from '../lib/ids.js';
 import type { Store } from '../store/port.js';
 import type { EventBus } from './event-bus.js';
+import type { GateVerifier } from './gate-service.js';
 
 export interface BreakGlassRules {
   groups: string[];
@@ -22,6 +23,8 @@ export interface PolicyEngine {
   requestTtlMs(): number;
   maxRequestTtlMs(): number;
   allowsCrossEnvironmentReplay(environment: string): boolean;
+  /** Whether two decisions differ in outcome, capabilities, approver groups or quorum. */
+  decisionsDiffer(a: DecisionDraft, b: DecisionDraft): boolean;
 }
 
 /** Issues the credential for an approved request (wired when signing keys are configured). */
@@ -42,6 +45,8 @@ export interface ServiceDeps {
   policy: PolicyEngine;
   bus: EventBus;
   minter: CredentialMinter | null;
+  /** Verifies credentials at the gate; null when no key set is available (fail closed). */
+  verifier: GateVerifier | null;
   /** URL prefixes a callbackUrl must start with; empty = callbacks refused. */
   callbackAllowlist: readonly string[];
 }

@@ -3,6 +3,7 @@ import { createApiKeyService } from './apikey-service.js';
 import { createBreakGlassService } from './break-glass-service.js';
 import type { ServiceDeps } from './deps.js';
 import { createEvaluateService } from './evaluate-service.js';
+import { createGateService } from './gate-service.js';
 import { createLifecycleService } from './lifecycle-service.js';
 import { createReadService } from './read-service.js';
 import { createRequestService } from './request-service.js';
@@ -16,6 +17,7 @@ export function createServices(deps: ServiceDeps) {
     reviews: createReviewService(deps),
     lifecycle: createLifecycleService(deps),
     breakGlass: createBreakGlassService({ ...deps, evaluator }),
+    gate: createGateService({ ...deps, evaluator }),
     reads: createReadService(deps),
     apiKeys: createApiKeyService(deps),
     credentials: {
@@ -23,7 +25,14 @@ export function createServices(deps: ServiceDeps) {
       get: async (approvalId: string) => {
         const c = await deps.store.getCredential(approvalId);
         return c
-          ? { approvalId, token: c.token, kid: c.kid, jti: c.jti, issuedAt: c.issuedAt, expiresAt: c.expiresAt }
+          ? {
+              approvalId,
+              token: c.token,
+              kid: c.kid,
+              jti: c.jti,
+              issuedAt: c.issuedAt,
+              expiresAt: c.expiresAt,
+            }
           : null;
       },
     },
@@ -33,3 +42,4 @@ export function createServices(deps: ServiceDeps) {
 export type Services = ReturnType<typeof createServices>;
 export type { ServiceDeps, PolicyEngine, CredentialMinter, BreakGlassRules } from './deps.js';
 export { EventBus } from './event-bus.js';
+export type { GateVerifier, GateResult } from './gate-service.js';

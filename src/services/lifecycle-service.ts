@@ -20,9 +20,24 @@ interface Change {
   history: HistoryEntry['event'];
 }
 
-const CANCEL: Change = { to: 'cancelled', from: 'pending', type: 'approval.cancelled', history: 'cancelled' };
-const EXPIRE: Change = { to: 'expired', from: 'pending', type: 'approval.expired', history: 'expired' };
-const REVOKE: Change = { to: 'revoked', from: 'approved', type: 'approval.revoked', history: 'revoked' };
+const CANCEL: Change = {
+  to: 'cancelled',
+  from: 'pending',
+  type: 'approval.cancelled',
+  history: 'cancelled',
+};
+const EXPIRE: Change = {
+  to: 'expired',
+  from: 'pending',
+  type: 'approval.expired',
+  history: 'expired',
+};
+const REVOKE: Change = {
+  to: 'revoked',
+  from: 'approved',
+  type: 'approval.revoked',
+  history: 'revoked',
+};
 
 export function createLifecycleService(deps: LifecycleDeps) {
   function change(
@@ -48,7 +63,10 @@ export function createLifecycleService(deps: LifecycleDeps) {
         ...current,
         state: c.to,
         decidedAt: c.to === 'revoked' ? current.decidedAt : at,
-        history: [...current.history, { event: c.history, actor: actor.id, at, ...(reason ? { reason } : {}) }],
+        history: [
+          ...current.history,
+          { event: c.history, actor: actor.id, at, ...(reason ? { reason } : {}) },
+        ],
       };
       return {
         next,
@@ -82,7 +100,10 @@ export function createLifecycleService(deps: LifecycleDeps) {
   const revoke = (p: Principal, id: string, reason: string) =>
     change(p, id, REVOKE, reason, (req) => {
       if (!isAdmin(p) && !isApprover(p, req)) {
-        throw new PolicyError('forbidden', 'only an admin or an approver of this request can revoke it');
+        throw new PolicyError(
+          'forbidden',
+          'only an admin or an approver of this request can revoke it',
+        );
       }
     });
 

@@ -45,11 +45,18 @@ export function createReadService(deps: ReadDeps) {
     return viewApproval(req, p, deps.clock.now());
   }
 
-  async function list(p: Principal, filter: ApprovalFilter, page: PageRequest): Promise<Page<ApprovalView>> {
+  async function list(
+    p: Principal,
+    filter: ApprovalFilter,
+    page: PageRequest,
+  ): Promise<Page<ApprovalView>> {
     assertReader(p);
     const nowMs = deps.clock.now();
     const result = await deps.store.listApprovals(filter, page);
-    return { items: result.items.map((r) => viewApproval(r, p, nowMs)), nextCursor: result.nextCursor };
+    return {
+      items: result.items.map((r) => viewApproval(r, p, nowMs)),
+      nextCursor: result.nextCursor,
+    };
   }
 
   return { get, list };

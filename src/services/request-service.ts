@@ -71,7 +71,12 @@ export function narrowQuorum(decision: Decision, approverGroup?: string): Quorum
     throw new InputError(
       'approver_group_not_allowed',
       `approver group "${approverGroup}" is not one the policy routed this action to`,
-      [{ path: '/approverGroup', message: `must be one of: ${decision.approverGroups.join(', ')}` }],
+      [
+        {
+          path: '/approverGroup',
+          message: `must be one of: ${decision.approverGroups.join(', ')}`,
+        },
+      ],
     );
   }
   if (quorum.mode === 'each' && quorum.groups.length > 1) {
@@ -111,7 +116,9 @@ export function createRequestService(deps: RequestDeps) {
     }
   }
 
-  async function resolveDecision(input: CreateRequestInput): Promise<{ action: Action; decision: Decision; stored: boolean }> {
+  async function resolveDecision(
+    input: CreateRequestInput,
+  ): Promise<{ action: Action; decision: Decision; stored: boolean }> {
     if ((input.action === undefined) === (input.decisionId === undefined)) {
       throw new InputError('validation_failed', 'send either action or decisionId', [
         { path: '/', message: 'exactly one of action, decisionId is required' },
@@ -124,13 +131,20 @@ export function createRequestService(deps: RequestDeps) {
       if (stored.decision.policySnapshot === deps.policy.snapshot()) {
         return { action: stored.action, decision: stored.decision, stored: true };
       }
-      return { action: stored.action, decision: deps.evaluator.decide(stored.action), stored: false };
+      return {
+        action: stored.action,
+        decision: deps.evaluator.decide(stored.action),
+        stored: false,
+      };
     }
     const action = deps.policy.normalizeAction(input.action);
     return { action, decision: deps.evaluator.decide(action), stored: false };
   }
 
-  async function create(principal: Principal, input: CreateRequestInput): Promise<CreateRequestResult> {
+  async function create(
+    principal: Principal,
+    input: CreateRequestInput,
+  ): Promise<CreateRequestResult> {
     assertScope(principal, 'approvals:request');
     const { action, decision, stored } = await resolveDecision(input);
     assertNeedsApproval(decision);
@@ -182,7 +196,14 @@ export function createRequestService(deps: RequestDeps) {
         decidedAt: null,
         breakGlass: null,
         reviews: [],
-        history: [{ event: 'requested', actor: me.id, at: now, ...(action.reason ? { reason: action.reason } : {}) }],
+        history: [
+          {
+            event: 'requested',
+            actor: me.id,
+            at: now,
+            ...(action.reason ? { reason: action.reason } : {}),
+          },
+        ],
         note: input.note ?? null,
         callbackUrl: input.callbackUrl ?? null,
       };
@@ -207,7 +228,8 @@ export function createRequestService(deps: RequestDeps) {
       );
       return { approval, created: true, expiredOld };
     });
-    if (result.expiredOld) deps.bus.publishApproval({ approval: result.expiredOld, event: 'expired' });
+    if (result.expiredOld)
+      deps.bus.publishApproval({ approval: result.expiredOld, event: 'expired' });
     if (result.created) deps.bus.publishApproval({ approval: result.approval, event: 'requested' });
     return { approval: result.approval, created: result.created };
   }

@@ -63,7 +63,8 @@ function applyReview(
       ...(input.externalRef ? { externalRef: input.externalRef } : {}),
     },
   ];
-  if (state !== 'pending') history.push({ event: state as 'approved' | 'denied', actor: me.id, at });
+  if (state !== 'pending')
+    history.push({ event: state as 'approved' | 'denied', actor: me.id, at });
   return {
     next: { ...current, state, reviews, history, decidedAt: state === 'pending' ? null : at },
     review,

@@ -2,7 +2,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const BIN = fileURLToPath(new URL('../../../bin/countersign.js', import.meta.url).href.replace('/dist/bin/', '/bin/'));
+export const BIN = fileURLToPath(
+  new URL('../../../bin/countersign.js', import.meta.url).href.replace('/dist/bin/', '/bin/'),
+);
 
 export interface CliResult {
   code: number;

@@ -14,8 +14,16 @@ import { FakeClock, isoAt } from '../../src/lib/clock.js';
 import { randomIds } from '../../src/lib/ids.js';
 import { createPolicyEngine } from '../../src/policy-engine.js';
 import { parsePolicy } from '../../src/policy/index.js';
-import { createServices, EventBus, type CredentialMinter, type Services } from '../../src/services/index.js';
+import {
+  createServices,
+  EventBus,
+  type CredentialMinter,
+  type Services,
+} from '../../src/services/index.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openKeyRing, type KeyRing } from '../../src/credentials/index.js';
+import { createGateVerifier } from '../../src/credentials/gate-verifier.js';
+import { createMinter } from '../../src/main.js';
 
 export const TEST_POLICY = `
 version: 1
@@ -53,6 +61,7 @@ export interface TestKey {
 export interface Harness {
   app: FastifyInstance;
   store: SqliteStore;
+  keyRing: KeyRing;
   services: Services;
   clock: FakeClock;
   bus: EventBus;
@@ -66,7 +75,12 @@ export interface Harness {
 }
 
 export async function createHarness(
-  opts: { policy?: string; devMode?: boolean; minter?: CredentialMinter | null; callbackAllowlist?: string[] } = {},
+  opts: {
+    policy?: string;
+    devMode?: boolean;
+    minter?: CredentialMinter | null;
+    callbackAllowlist?: string[];
+  } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'countersign-test-'));
   const dbPath = join(dir, 'countersign.db');
@@ -75,13 +89,22 @@ export async function createHarness(
   const clock = new FakeClock('2026-03-01T12:00:00.000Z');
   const bus = new EventBus();
   const policy = createPolicyEngine(parsePolicy(opts.policy ?? TEST_POLICY, 'test-policy'));
+  const keyRing = await openKeyRing(join(dir, 'keys'), { clock });
+  await keyRing.ensureKeys();
+  const signing = {
+    issuer: 'countersign:test',
+    maxCredentialTtlMs: 24 * 3_600_000,
+    clockSkewMs: 30_000,
+  };
   const services = createServices({
     store,
     clock,
     ids: randomIds,
     policy,
     bus,
-    minter: opts.minter ?? null,
+    minter:
+      opts.minter === undefined ? createMinter(keyRing, signing, clock, randomIds) : opts.minter,
+    verifier: createGateVerifier(keyRing, signing),
     callbackAllowlist: opts.callbackAllowlist ?? [],
   });
   const authenticator = createAuthenticator({
@@ -100,7 +123,11 @@ export async function createHarness(
   });
   const keys: Record<string, TestKey> = {};
   const addKey = async (name: string, scopes: Scope[], groups: string[] = []): Promise<TestKey> => {
-    const out = await services.apiKeys.create(SYSTEM_PRINCIPAL, { name, scopes, groups }, { bootstrap: true });
+    const out = await services.apiKeys.create(
+      SYSTEM_PRINCIPAL,
+      { name, scopes, groups },
+      { bootstrap: true },
+    );
     const principal: Principal = {
       id: `apikey:${out.record.id}`,
       kind: 'apikey',
@@ -121,6 +148,7 @@ export async function createHarness(
   return {
     app,
     store,
+    keyRing,
     services,
     clock,
     bus,

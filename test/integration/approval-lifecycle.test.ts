@@ -86,7 +86,11 @@ describe('approval lifecycle over HTTP with real API keys and a real SQLite file
     assert.equal(self.statusCode, 403);
     assert.equal(self.json().code, 'self_approval');
     assert.match(self.headers['content-type'] as string, /application\/problem\+json/);
-    const after = await h.app.inject({ method: 'GET', url: `/v1/approvals/${id}`, headers: h.auth('admin') });
+    const after = await h.app.inject({
+      method: 'GET',
+      url: `/v1/approvals/${id}`,
+      headers: h.auth('admin'),
+    });
     assert.equal(after.json().state, 'pending');
     assert.equal(after.json().reviews.length, 0);
   });
@@ -144,7 +148,11 @@ describe('approval lifecycle over HTTP with real API keys and a real SQLite file
     const late = await review(id, 'alice', 'approve');
     assert.equal(late.statusCode, 409);
     assert.equal(late.json().code, 'approval_not_pending');
-    const read = await h.app.inject({ method: 'GET', url: `/v1/approvals/${id}`, headers: h.auth('admin') });
+    const read = await h.app.inject({
+      method: 'GET',
+      url: `/v1/approvals/${id}`,
+      headers: h.auth('admin'),
+    });
     assert.equal(read.json().state, 'expired', 'reads as expired before the sweeper runs');
     assert.equal(read.json().storedState, 'pending');
 
@@ -153,7 +161,10 @@ describe('approval lifecycle over HTTP with real API keys and a real SQLite file
     const stored = await h.store.getApproval(id);
     assert.equal(stored?.state, 'expired');
     assert.equal(stored?.history.at(-1)?.actor, 'system');
-    const events = await h.store.listAuditEvents({ approvalId: id, type: 'approval.expired' }, { limit: 10 });
+    const events = await h.store.listAuditEvents(
+      { approvalId: id, type: 'approval.expired' },
+      { limit: 10 },
+    );
     assert.equal(events.items.length, 1);
     assert.equal(events.items[0]?.event.actor.id, 'system');
   });
@@ -204,7 +215,7 @@ describe('approval lifecycle over HTTP with real API keys and a real SQLite file
     const events = await h.store.listAuditEvents({ approvalId: body.id }, { limit: 10 });
     assert.deepEqual(
       events.items.map((e) => e.event.type),
-      ['approval.break_glass'],
+      ['approval.break_glass', 'credential.issued'],
     );
   });
 
@@ -285,7 +296,10 @@ describe('approval lifecycle over HTTP with real API keys and a real SQLite file
     const p2 = page2.json() as { items: ApprovalBody[] };
     const ids1 = new Set(p1.items.map((a) => a.id));
     assert.ok(p2.items.length > 0);
-    assert.ok(p2.items.every((a) => !ids1.has(a.id)), 'pages do not overlap');
+    assert.ok(
+      p2.items.every((a) => !ids1.has(a.id)),
+      'pages do not overlap',
+    );
   });
 
   test('every call without a valid key is 401 with WWW-Authenticate', async () => {

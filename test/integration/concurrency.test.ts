@@ -26,7 +26,9 @@ describe('one decision per request under concurrency', () => {
       method: 'POST',
       url: '/v1/approvals',
       headers: h.auth('requester'),
-      payload: { action: { kind: 'restart', environment: 'prod', project: 'db', spec: { target }, target } },
+      payload: {
+        action: { kind: 'restart', environment: 'prod', project: 'db', spec: { target }, target },
+      },
     });
     assert.equal(res.statusCode, 201);
     return res.json().id as string;
@@ -61,7 +63,7 @@ describe('one decision per request under concurrency', () => {
     const all = await h.store.listAuditEvents({ approvalId: id }, { limit: 50 });
     assert.deepEqual(
       all.items.map((e) => e.event.type),
-      ['approval.requested', 'approval.approved'],
+      ['approval.requested', 'approval.approved', 'credential.issued'],
     );
   });
 
@@ -87,7 +89,14 @@ describe('one decision per request under concurrency', () => {
       const stored = await h.store.getApproval(id);
       assert.equal(stored?.state, winners[0] === a ? 'approved' : 'denied');
       const decided = await h.store.listAuditEvents({ approvalId: id }, { limit: 10 });
-      assert.equal(decided.items.length, 2, 'requested + exactly one decision event');
+      const types = decided.items.map((e) => e.event.type);
+      assert.deepEqual(
+        types,
+        stored?.state === 'approved'
+          ? ['approval.requested', 'approval.approved', 'credential.issued']
+          : ['approval.requested', 'approval.denied'],
+        'requested + exactly one decision event (+ the credential when approved)',
+      );
     }
   });
 });

@@ -3,7 +3,12 @@ import type { Command } from 'commander';
 import type { ActionInput } from '../../client/types.js';
 import { InputError } from '../../errors/index.js';
 import type { RoutingRule } from '../../policy/index.js';
-import { findRoute, parseRoutingFile, ruleIdOf, type RoutingSubject } from '../../policy/routing.js';
+import {
+  findRoute,
+  parseRoutingFile,
+  ruleIdOf,
+  type RoutingSubject,
+} from '../../policy/routing.js';
 import { readFileSync } from 'node:fs';
 import type { GlobalOptions } from '../context.js';
 import { actionOrDecision, readDocument } from '../io.js';
@@ -11,7 +16,9 @@ import { approvalRow, describeApproval, describeDecision, printJson } from '../o
 import { runCommand } from '../run.js';
 
 export function registerApprovalCommands(program: Command): void {
-  const approval = program.command('approval').description('open, review and manage approval requests');
+  const approval = program
+    .command('approval')
+    .description('open, review and manage approval requests');
   const g = (cmd: Command): GlobalOptions => cmd.optsWithGlobals<GlobalOptions>();
 
   approval
@@ -21,40 +28,55 @@ export function registerApprovalCommands(program: Command): void {
     .option('--callback-url <url>', 'receives the decision as a signed webhook')
     .option('--approver-group <group>', 'narrow routing to one of the routed groups')
     .option('--note <text>', 'a note for reviewers')
-    .action((file: string, o: { ttl?: string; callbackUrl?: string; approverGroup?: string; note?: string }, cmd: Command) =>
-      runCommand(g(cmd), async (backend, out) => {
-        const src = actionOrDecision(readDocument(file));
-        const { approval: a, created } = await backend.createApproval({
-          ...(src.action !== undefined ? { action: src.action as ActionInput } : {}),
-          ...(src.decisionId !== undefined ? { decisionId: src.decisionId } : {}),
-          ...(o.ttl ? { ttl: o.ttl } : {}),
-          ...(o.callbackUrl ? { callbackUrl: o.callbackUrl } : {}),
-          ...(o.approverGroup ? { approverGroup: o.approverGroup } : {}),
-          ...(o.note ? { note: o.note } : {}),
-        });
-        if (out.json) return printJson(out, { created, approval: a });
-        out.out(created ? `created ${a.id}` : `already pending: ${a.id}`);
-        out.out(describeApproval(a));
-      }),
+    .action(
+      (
+        file: string,
+        o: { ttl?: string; callbackUrl?: string; approverGroup?: string; note?: string },
+        cmd: Command,
+      ) =>
+        runCommand(g(cmd), async (backend, out) => {
+          const src = actionOrDecision(readDocument(file));
+          const { approval: a, created } = await backend.createApproval({
+            ...(src.action !== undefined ? { action: src.action as ActionInput } : {}),
+            ...(src.decisionId !== undefined ? { decisionId: src.decisionId } : {}),
+            ...(o.ttl ? { ttl: o.ttl } : {}),
+            ...(o.callbackUrl ? { callbackUrl: o.callbackUrl } : {}),
+            ...(o.approverGroup ? { approverGroup: o.approverGroup } : {}),
+            ...(o.note ? { note: o.note } : {}),
+          });
+          if (out.json) return printJson(out, { created, approval: a });
+          out.out(created ? `created ${a.id}` : `already pending: ${a.id}`);
+          out.out(describeApproval(a));
+        }),
     );
 
   approval
     .command('route <file>')
-    .description('show which approver groups an action routes to (optionally with a repository routing file)')
-    .option('--routing-file <file>', "a repository's .countersign/routing.yaml to apply instead of the policy routing")
+    .description(
+      'show which approver groups an action routes to (optionally with a repository routing file)',
+    )
+    .option(
+      '--routing-file <file>',
+      "a repository's .countersign/routing.yaml to apply instead of the policy routing",
+    )
     .action((file: string, o: { routingFile?: string }, cmd: Command) =>
       runCommand(g(cmd), async (backend, out) => {
         const src = actionOrDecision(readDocument(file));
         if (src.action === undefined) {
-          throw new InputError('validation_failed', 'route needs an action, not a stored decision', [
-            { path: file, message: 'pass the action JSON' },
-          ]);
+          throw new InputError(
+            'validation_failed',
+            'route needs an action, not a stored decision',
+            [{ path: file, message: 'pass the action JSON' }],
+          );
         }
         const { action, decision } = await backend.evaluate(src.action as ActionInput);
         let groups = decision.approverGroups;
         let routedBy = decision.routedBy;
         if (o.routingFile) {
-          const rules: RoutingRule[] = parseRoutingFile(readFileSync(o.routingFile, 'utf8'), o.routingFile);
+          const rules: RoutingRule[] = parseRoutingFile(
+            readFileSync(o.routingFile, 'utf8'),
+            o.routingFile,
+          );
           const route = findRoute(rules, {
             kind: action.kind,
             ruleId: ruleIdOf(decision.matchedRule),
@@ -124,7 +146,10 @@ export function registerApprovalCommands(program: Command): void {
         runCommand(g(cmd), async (backend, out) => {
           const a =
             name === 'approve'
-              ? await backend.approve(id, { reason: o.reason, ...(o.externalRef ? { externalRef: o.externalRef } : {}) })
+              ? await backend.approve(id, {
+                  reason: o.reason,
+                  ...(o.externalRef ? { externalRef: o.externalRef } : {}),
+                })
               : await backend.deny(id, { reason: o.reason });
           if (out.json) return printJson(out, a);
           out.out(describeApproval(a));
@@ -137,13 +162,19 @@ export function registerApprovalCommands(program: Command): void {
     approval
       .command(`${name} <id>`)
       .description(
-        { expire: 'expire a pending request (admin)', cancel: 'cancel your pending request', revoke: 'revoke an approved request' }[name],
+        {
+          expire: 'expire a pending request (admin)',
+          cancel: 'cancel your pending request',
+          revoke: 'revoke an approved request',
+        }[name],
       )
       .option('--reason <text>', 'why (required for revoke)')
       .action((id: string, o: { reason?: string }, cmd: Command) =>
         runCommand(g(cmd), async (backend, out) => {
           if (name === 'revoke' && !o.reason) {
-            throw new InputError('validation_failed', 'revoke needs --reason', [{ path: '--reason', message: 'required' }]);
+            throw new InputError('validation_failed', 'revoke needs --reason', [
+              { path: '--reason', message: 'required' },
+            ]);
           }
           const body = o.reason ? { reason: o.reason } : {};
           const a =
@@ -164,7 +195,11 @@ export function registerApprovalCommands(program: Command): void {
     .option('--external-ref <ref>', 'incident id (required unless policy says otherwise)')
     .option('--expires-in <duration>', 'how long the override lasts (within policy max)', '1h')
     .action(
-      (file: string, o: { reason: string; approverGroup: string; externalRef?: string; expiresIn: string }, cmd: Command) =>
+      (
+        file: string,
+        o: { reason: string; approverGroup: string; externalRef?: string; expiresIn: string },
+        cmd: Command,
+      ) =>
         runCommand(g(cmd), async (backend, out) => {
           const src = actionOrDecision(readDocument(file));
           const a = await backend.breakGlass({
@@ -190,4 +225,3 @@ export function registerApprovalCommands(program: Command): void {
       }),
     );
 }
-

@@ -25,15 +25,28 @@ export function registerMiscCommands(program: Command): void {
     .command('create')
     .description('create a key; it is printed once')
     .requiredOption('--name <name>', 'who or what uses it')
-    .requiredOption('--scopes <list>', 'comma-separated: approvals:request, approvals:review, gate:check, audit:read, admin')
+    .requiredOption(
+      '--scopes <list>',
+      'comma-separated: approvals:request, approvals:review, gate:check, audit:read, admin',
+    )
     .option('--groups <list>', 'comma-separated approver groups (for reviewer keys)')
     .action((o: { name: string; scopes: string; groups?: string }, cmd: Command) =>
       runCommand(g(cmd), async (backend, out) => {
-        const split = (s?: string) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
-        const r = await backend.createApiKey({ name: o.name, scopes: split(o.scopes), groups: split(o.groups) });
+        const split = (s?: string) =>
+          (s ?? '')
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean);
+        const r = await backend.createApiKey({
+          name: o.name,
+          scopes: split(o.scopes),
+          groups: split(o.groups),
+        });
         if (out.json) return printJson(out, r);
         out.out(r.key);
-        out.err(`created ${r.apiKey.id} (${r.apiKey.scopes.join(', ')}${r.apiKey.groups.length ? `; groups ${r.apiKey.groups.join(', ')}` : ''}); the key is not shown again`);
+        out.err(
+          `created ${r.apiKey.id} (${r.apiKey.scopes.join(', ')}${r.apiKey.groups.length ? `; groups ${r.apiKey.groups.join(', ')}` : ''}); the key is not shown again`,
+        );
       }),
     );
   apikey
@@ -44,7 +57,9 @@ export function registerMiscCommands(program: Command): void {
         const keys = await backend.listApiKeys();
         if (out.json) return printJson(out, keys);
         for (const k of keys) {
-          out.out(`${k.id}  ${k.revokedAt ? 'REVOKED' : 'active '}  ${k.name}  [${k.scopes.join(',')}]  last used ${k.lastUsedAt ?? 'never'}`);
+          out.out(
+            `${k.id}  ${k.revokedAt ? 'REVOKED' : 'active '}  ${k.name}  [${k.scopes.join(',')}]  last used ${k.lastUsedAt ?? 'never'}`,
+          );
         }
       }),
     );

@@ -70,11 +70,22 @@ function nextSteps(url: string, tokenFile: string): string {
   ].join('\n');
 }
 
-async function serve(opts: GlobalOptions & { logLevel?: string }, banner?: { tokenFile: string; token?: string }) {
+async function serve(
+  opts: GlobalOptions & { logLevel?: string },
+  banner?: { tokenFile: string; token?: string },
+) {
   const config = loadCliConfig(opts);
-  const server = await startServer(config, opts.logLevel ? { logLevel: opts.logLevel } : { logLevel: 'warn' });
-  const lines = [`Countersign listening on ${server.url}  (console: ${server.url}/console, API docs: ${server.url}/docs)`];
-  if (config.server.devMode) lines.push('devMode is ON: no authentication, anyone can act. Never use it beyond your own machine.');
+  const server = await startServer(
+    config,
+    opts.logLevel ? { logLevel: opts.logLevel } : { logLevel: 'warn' },
+  );
+  const lines = [
+    `Countersign listening on ${server.url}  (console: ${server.url}/console, API docs: ${server.url}/docs)`,
+  ];
+  if (config.server.devMode)
+    lines.push(
+      'devMode is ON: no authentication, anyone can act. Never use it beyond your own machine.',
+    );
   if (banner) {
     if (banner.token) lines.push(`Admin API key (also in ${banner.tokenFile}): ${banner.token}`);
     lines.push(nextSteps(server.url, banner.tokenFile));
@@ -91,15 +102,20 @@ export function registerSetupCommands(program: Command): void {
   const g = (cmd: Command) => cmd.optsWithGlobals<GlobalOptions & { logLevel?: string }>();
   program
     .command('init')
-    .description('create .countersign/ with a starter config, demo policy, signing keys, SQLite store and an admin API key')
+    .description(
+      'create .countersign/ with a starter config, demo policy, signing keys, SQLite store and an admin API key',
+    )
     .option('--dir <dir>', 'where', INIT_DIR)
     .option('--force', 'overwrite an existing configuration')
     .action((o: { dir: string; force?: boolean }, cmd: Command) =>
       runPlain(g(cmd), async (out) => {
         const r = await initialise(o.dir, { ...(o.force ? { force: true } : {}) });
-        if (out.json) return printJson(out, { dir: r.dir, configFile: r.configFile, adminToken: r.adminToken });
+        if (out.json)
+          return printJson(out, { dir: r.dir, configFile: r.configFile, adminToken: r.adminToken });
         out.out(`initialised ${r.dir}`);
-        out.out(`admin API key (shown once; also saved to ${join(o.dir, ADMIN_TOKEN_FILE)}, mode 0600):`);
+        out.out(
+          `admin API key (shown once; also saved to ${join(o.dir, ADMIN_TOKEN_FILE)}, mode 0600):`,
+        );
         out.out(`  ${r.adminToken}`);
         out.out('start the server with: npx countersign serve');
       }),
@@ -124,7 +140,10 @@ export function registerSetupCommands(program: Command): void {
         } else if (existsSync(tokenFile)) {
           token = readFileSync(tokenFile, 'utf8').trim();
         }
-        await serve({ ...g(cmd), config: join(INIT_DIR, 'countersign.yaml') }, { tokenFile, ...(token ? { token } : {}) });
+        await serve(
+          { ...g(cmd), config: join(INIT_DIR, 'countersign.yaml') },
+          { tokenFile, ...(token ? { token } : {}) },
+        );
       }),
     );
 

@@ -35,7 +35,10 @@ export function registerApiKeyRoutes(app: FastifyInstance, s: Services): void {
         tags: ['apikeys'],
         summary: 'Create an API key (admin); the key is shown once',
         body: CreateBody,
-        response: { 201: Type.Object({ key: Type.String(), apiKey: KeyView }), ...problemResponses },
+        response: {
+          201: Type.Object({ key: Type.String(), apiKey: KeyView }),
+          ...problemResponses,
+        },
       },
     },
     async (req, reply) => {

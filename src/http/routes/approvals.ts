@@ -126,7 +126,11 @@ export function registerApprovalRoutes(app: FastifyInstance, s: Services): void 
     path: string,
     summary: string,
     body: object,
-    run: (req: { params: { id: string }; body: B; principal: ReturnType<typeof principalOf> }) => Promise<unknown>,
+    run: (req: {
+      params: { id: string };
+      body: B;
+      principal: ReturnType<typeof principalOf>;
+    }) => Promise<unknown>,
   ) =>
     app.post<IdP & { Body: B }>(
       `/approvals/:id/${path}`,
@@ -146,20 +150,32 @@ export function registerApprovalRoutes(app: FastifyInstance, s: Services): void 
       },
     );
 
-  action<Static<typeof ApproveBody>>('approve', 'Approve (counts toward quorum)', ApproveBody, (r) =>
-    s.reviews.approve(r.principal, r.params.id, r.body),
+  action<Static<typeof ApproveBody>>(
+    'approve',
+    'Approve (counts toward quorum)',
+    ApproveBody,
+    (r) => s.reviews.approve(r.principal, r.params.id, r.body),
   );
   action<Static<typeof ReasonBody>>('deny', 'Deny (deny wins)', ReasonBody, (r) =>
     s.reviews.deny(r.principal, r.params.id, r.body),
   );
-  action<Static<typeof OptionalReasonBody>>('expire', 'Expire a pending request (admin)', OptionalReasonBody, (r) =>
-    s.lifecycle.expire(r.principal, r.params.id, r.body.reason),
+  action<Static<typeof OptionalReasonBody>>(
+    'expire',
+    'Expire a pending request (admin)',
+    OptionalReasonBody,
+    (r) => s.lifecycle.expire(r.principal, r.params.id, r.body.reason),
   );
-  action<Static<typeof OptionalReasonBody>>('cancel', 'Cancel a pending request (requester)', OptionalReasonBody, (r) =>
-    s.lifecycle.cancel(r.principal, r.params.id, r.body.reason),
+  action<Static<typeof OptionalReasonBody>>(
+    'cancel',
+    'Cancel a pending request (requester)',
+    OptionalReasonBody,
+    (r) => s.lifecycle.cancel(r.principal, r.params.id, r.body.reason),
   );
-  action<Static<typeof ReasonBody>>('revoke', 'Revoke an approved request (admin or an approver)', ReasonBody, (r) =>
-    s.lifecycle.revoke(r.principal, r.params.id, r.body.reason),
+  action<Static<typeof ReasonBody>>(
+    'revoke',
+    'Revoke an approved request (admin or an approver)',
+    ReasonBody,
+    (r) => s.lifecycle.revoke(r.principal, r.params.id, r.body.reason),
   );
 
   app.get<IdP>(
@@ -186,14 +202,23 @@ export function registerApprovalRoutes(app: FastifyInstance, s: Services): void 
       const p = principalOf(req);
       const view = await s.reads.get(p, req.params.id);
       if (!isRequester(p, view) && !isAdmin(p)) {
-        throw new PolicyError('forbidden', 'only the requester or an admin can fetch the credential');
+        throw new PolicyError(
+          'forbidden',
+          'only the requester or an admin can fetch the credential',
+        );
       }
       if (view.state !== 'approved') {
-        throw new ConflictError('credential_not_ready', `approval ${view.id} is ${view.state}, not approved`);
+        throw new ConflictError(
+          'credential_not_ready',
+          `approval ${view.id} is ${view.state}, not approved`,
+        );
       }
       const cred = await s.credentials.get(view.id);
       if (!cred) {
-        throw new ConflictError('credential_not_ready', 'no credential was issued (signing is not configured)');
+        throw new ConflictError(
+          'credential_not_ready',
+          'no credential was issued (signing is not configured)',
+        );
       }
       return cred;
     },

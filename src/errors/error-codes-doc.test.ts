@@ -1,0 +1,16 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { ERROR_CODES, statusForCode } from './index.js';
+
+test('docs/error-codes.md lists every error code with its status', () => {
+  const doc = readFileSync(new URL('../../../docs/error-codes.md', import.meta.url), 'utf8');
+  for (const code of ERROR_CODES) {
+    const row = doc.split('\n').find((l) => l.startsWith(`| \`${code}\` |`));
+    assert.ok(row, `docs/error-codes.md has a row for ${code}`);
+    assert.ok(
+      row.includes(`| ${statusForCode(code)}`),
+      `${code} is documented as ${statusForCode(code)}`,
+    );
+  }
+});

@@ -1,0 +1,247 @@
+/**
+ * The gate (DOMAIN.md §5): policy first (deny postures win over any credential), then for replay
+ * execute the pipeline-version and source-environment checks, then the credential through the
+ * same verifier runtimes use offline, then the online checks (revoked, consumed, policy drift,
+ * self-approval). Exactly one audit event per call, in the transaction that consumes a
+ * single-use credential; if it cannot be written the call fails closed.
+ */
+import type { Action } from '../domain/action.js';
+import type { ApprovalRequest } from '../domain/approval.js';
+import type { Decision } from '../domain/decision.js';
+import type { Principal } from '../domain/principal.js';
+import type { CredentialClaims, VerifyCode } from '../credentials/verify/index.js';
+import type { ErrorCode } from '../errors/index.js';
+import { isoAt } from '../lib/clock.js';
+import { assertScope } from './access.js';
+import { auditEvent, decisionFields } from './audit-events.js';
+import type { ServiceDeps } from './deps.js';
+import type { EvaluateService } from './evaluate-service.js';
+
+/** Verifies a credential for an action under an environment posture (cached per key-set generation). */
+export interface GateVerifier {
+  verify(
+    token: string,
+    action: Action,
+    opts: { posture: string | null; requiredCapabilities: readonly string[]; nowMs: number },
+  ): Promise<
+    | { ok: true; claims: CredentialClaims }
+    | { ok: false; code: VerifyCode; message: string; details?: Record<string, unknown> }
+  >;
+}
+
+export type GateDeps = Pick<ServiceDeps, 'store' | 'clock' | 'ids' | 'policy' | 'verifier'> & {
+  evaluator: Pick<EvaluateService, 'decide'>;
+};
+
+export interface GateInput {
+  action: unknown;
+  credential?: string;
+}
+
+export type GateResult =
+  | { allowed: true; decision: Decision; approvalId: string | null }
+  | {
+      allowed: false;
+      decision: Decision;
+      code: ErrorCode;
+      message: string;
+      approvalId: string | null;
+      details?: Record<string, unknown>;
+    };
+
+interface Rejection {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+const reject = (code: ErrorCode, message: string, details?: Record<string, unknown>): Rejection =>
+  details ? { code, message, details } : { code, message };
+
+export function createGateService(deps: GateDeps) {
+  function policyRejection(d: Decision): Rejection | null {
+    switch (d.outcome) {
+      case 'deny':
+        return reject(
+          d.reasonCode === 'replay_disabled' || d.reasonCode === 'no_approver_group'
+            ? d.reasonCode
+            : 'action_denied_by_posture',
+          d.reason,
+        );
+      case 'dry_run_only':
+        return reject('dry_run_only', d.reason);
+      default:
+        return null;
+    }
+  }
+
+  /** Replay execute: the incident's spec hash must be a known version; source env must match. */
+  async function replayRejection(action: Action): Promise<Rejection | null> {
+    if (action.kind !== 'replay' || action.mode !== 'execute') return null;
+    const version = await deps.store.findPipelineVersion(action.project, action.specHash);
+    if (!version) {
+      return reject(
+        'pipeline_version_unresolved',
+        `spec hash ${action.specHash} is not a known pipeline version of project ${action.project}`,
+        { specHash: action.specHash, project: action.project },
+      );
+    }
+    const source = action.sourceEnvironment;
+    if (
+      source !== action.environment &&
+      !deps.policy.allowsCrossEnvironmentReplay(action.environment)
+    ) {
+      return reject(
+        'source_environment_mismatch',
+        source === undefined
+          ? 'an execute replay must name its sourceEnvironment'
+          : `replay from ${source} into ${action.environment} is not allowed`,
+        { sourceEnvironment: source ?? null, environment: action.environment },
+      );
+    }
+    return null;
+  }
+
+  /** Online checks 12–14 of DOMAIN.md §4, after the offline verifier accepted the token. */
+  async function onlineRejection(
+    claims: CredentialClaims,
+    approval: ApprovalRequest | null,
+    current: Decision,
+  ): Promise<Rejection | null> {
+    if (!approval || approval.state === 'revoked' || approval.id !== claims.sub) {
+      return reject('approval_revoked', 'the approval behind this credential was revoked');
+    }
+    if (claims.single_use && (await deps.store.isCredentialConsumed(claims.jti))) {
+      return reject('credential_consumed', 'this single-use credential was already used');
+    }
+    if (
+      claims.policy !== current.policySnapshot &&
+      deps.policy.decisionsDiffer(approval.decision, current)
+    ) {
+      return reject(
+        'policy_snapshot_mismatch',
+        'the policy changed since this credential was issued and now decides this action differently',
+        { issuedUnder: claims.policy, current: current.policySnapshot },
+      );
+    }
+    if (!claims.break_glass && claims.approvers.some((a) => a.sub === claims.requested_by)) {
+      return reject('self_approval', 'an approver of this credential is its requester');
+    }
+    return null;
+  }
+
+  async function check(principal: Principal, input: GateInput): Promise<GateResult> {
+    assertScope(principal, 'gate:check');
+    const action = deps.policy.normalizeAction(input.action);
+    const decision = deps.evaluator.decide(action);
+    const nowMs = deps.clock.now();
+    let rejection: Rejection | null = policyRejection(decision) ?? (await replayRejection(action));
+    let claims: CredentialClaims | null = null;
+    let approval: ApprovalRequest | null = null;
+
+    if (!rejection && decision.outcome === 'require_approval') {
+      if (!input.credential) {
+        rejection = reject(
+          'approval_required',
+          `${decision.reason}; present an approval credential`,
+        );
+      } else {
+        const verified = deps.verifier
+          ? await deps.verifier.verify(input.credential, action, {
+              posture: decision.posture,
+              requiredCapabilities: decision.requiredCapabilities,
+              nowMs,
+            })
+          : {
+              ok: false as const,
+              code: 'keyset_unavailable' as VerifyCode,
+              message: 'no verification keys are available',
+            };
+        if (!verified.ok) {
+          rejection = reject(verified.code, verified.message, verified.details);
+        } else {
+          claims = verified.claims;
+          approval = await deps.store.getApproval(claims.sub);
+          rejection = await onlineRejection(claims, approval, decision);
+        }
+      }
+    }
+
+    const approvalId = claims?.sub ?? null;
+    const outcome = await deps.store.transaction(async (tx) => {
+      let final = rejection;
+      if (!final && claims?.single_use) {
+        // atomic: of two concurrent calls with one single-use credential exactly one consumes it
+        if (!(await tx.consumeCredential(claims.jti, claims.sub, isoAt(nowMs)))) {
+          final = reject('credential_consumed', 'this single-use credential was already used');
+        }
+      }
+      if (!final && action.kind === 'deploy' && action.mode === 'execute') {
+        // a spec hash allowed for deploy becomes a known pipeline version for replay resolution
+        const known = await tx.findPipelineVersion(action.project, action.specHash);
+        if (!known) {
+          await tx.registerPipelineVersion({
+            project: action.project,
+            specHash: action.specHash,
+            version: action.pipelineVersion ?? action.specHash.slice(7, 19),
+            registeredAt: isoAt(nowMs),
+            registeredBy: principal.id,
+          });
+        }
+      }
+      await tx.appendAudit(
+        auditEvent(deps, final ? 'gate.rejected' : 'gate.allowed', principal, {
+          ...decisionFields(decision),
+          project: action.project,
+          specHash: action.specHash,
+          approvalId,
+          outcome: final ? 'rejected' : 'allowed',
+          reasonCode: final ? final.code : decision.reasonCode,
+          details: {
+            kind: action.kind,
+            mode: action.mode,
+            target: action.target ?? null,
+            policyOutcome: decision.outcome,
+            credentialPresented: input.credential !== undefined,
+            ...(claims
+              ? {
+                  jti: claims.jti,
+                  breakGlass: claims.break_glass,
+                  approvers: claims.approvers.map((a) => a.sub),
+                }
+              : {}),
+            ...(final?.details ? { rejection: final.details } : {}),
+            ...(approval?.breakGlass ? { externalRef: approval.breakGlass.externalRef } : {}),
+          },
+        }),
+      );
+      return final;
+    });
+    if (outcome) {
+      return {
+        allowed: false,
+        decision,
+        approvalId,
+        code: outcome.code,
+        message: outcome.message,
+        ...(outcome.details ? { details: outcome.details } : {}),
+      };
+    }
+    return { allowed: true, decision, approvalId };
+  }
+
+  /** Registers a pipeline version of a project for replay resolution (admin). */
+  async function registerVersion(
+    principal: Principal,
+    input: { project: string; version: string; specHash: string },
+  ) {
+    assertScope(principal, 'admin');
+    const v = { ...input, registeredAt: isoAt(deps.clock.now()), registeredBy: principal.id };
+    await deps.store.transaction(async (tx) => tx.registerPipelineVersion(v));
+    return v;
+  }
+
+  return { check, registerVersion };
+}
+
+export type GateService = ReturnType<typeof createGateService>;
