@@ -5,7 +5,7 @@
  */
 import type { Action } from '../domain/action.js';
 import type { KeyRing } from './keyring.js';
-import { createVerifier, type CredentialVerifier } from './verify/index.js';
+import { createVerifier, PURPOSE_MEMBER, type CredentialVerifier } from './verify/index.js';
 
 export interface GateVerifierOptions {
   clockSkewMs: number;
@@ -36,12 +36,24 @@ export function createGateVerifier(
     }
     return v;
   };
+  const hasCredentialKey = (): boolean =>
+    keyRing
+      .publicJwks()
+      .keys.some((k) => (k as unknown as Record<string, unknown>)[PURPOSE_MEMBER] === 'credential');
   return {
-    verify(
+    async verify(
       token: string,
       action: Action,
       o: { posture: string | null; requiredCapabilities: readonly string[]; nowMs: number },
     ) {
+      // no credential key at all (every one revoked): the key set is unavailable, fail closed
+      if (!hasCredentialKey()) {
+        return {
+          ok: false as const,
+          code: 'keyset_unavailable' as const,
+          message: 'no credential key is available to verify with',
+        };
+      }
       return verifierFor(o.posture).verify(token, action, {
         now: o.nowMs,
         requiredCapabilities: o.requiredCapabilities,

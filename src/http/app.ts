@@ -21,6 +21,7 @@ import { registerApprovalRoutes } from './routes/approvals.js';
 import { registerDecisionRoutes } from './routes/decisions.js';
 import { registerApiKeyRoutes } from './routes/apikeys.js';
 import { registerHealthRoutes } from './routes/health.js';
+import { registerGateRoutes } from './routes/gate.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -36,6 +37,8 @@ export interface AppDeps {
   bodyLimit: number;
   logger: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'] | false;
   version: string;
+  /** Public keys (credential and checkpoint), served at /.well-known/jwks.json. */
+  jwks: () => { keys: object[] };
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -122,10 +125,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       registerDecisionRoutes(v1, deps.services);
       registerApprovalRoutes(v1, deps.services);
       registerApiKeyRoutes(v1, deps.services);
+      registerGateRoutes(v1, deps.services);
     },
     { prefix: '/v1' },
   );
   registerHealthRoutes(app, deps);
+  app.get(
+    '/.well-known/jwks.json',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'Public keys: credential keys and the checkpoint key, marked by purpose',
+      },
+    },
+    async (_req, reply) => {
+      reply.header('cache-control', 'public, max-age=60');
+      return deps.jwks();
+    },
+  );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

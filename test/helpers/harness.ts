@@ -18,6 +18,7 @@ import {
   createServices,
   EventBus,
   type CredentialMinter,
+  type PolicyEngine,
   type Services,
 } from '../../src/services/index.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -45,9 +46,28 @@ environments:
         credentialTtl: 1h
       restart:
         approvers: { groups: [sre], min: 1 }
+      replay:
+        capabilities: [replay.execute]
+        approvers: { groups: [sre], min: 1 }
+        singleUse: true
+  staging:
+    posture: staging
+    sideEffects: require_approval
+    approvers: { groups: [release-managers], min: 1 }
+    replay: dry_run_only
+    actions:
+      deploy:
+        capabilities: [deploy]
+        approvers: { groups: [release-managers], min: 1 }
+  qa:
+    posture: staging
+    sideEffects: require_approval
+    approvers: { groups: [sre], min: 1 }
+    replay: disabled
   locked:
     posture: prod
     sideEffects: deny
+    breakGlass: { groups: [incident-commanders], maxDuration: 1h, requireExternalRef: true }
 defaults:
   requestTtl: 1h
   maxRequestTtl: 24h
@@ -68,6 +88,8 @@ export interface Harness {
   dbPath: string;
   dir: string;
   keys: Record<string, TestKey>;
+  /** Replaces the policy in force. */
+  setPolicy(yaml: string): void;
   /** Creates another API key. */
   addKey(name: string, scopes: Scope[], groups?: string[]): Promise<TestKey>;
   auth(name: string): { authorization: string };
@@ -88,7 +110,18 @@ export async function createHarness(
   await store.migrate();
   const clock = new FakeClock('2026-03-01T12:00:00.000Z');
   const bus = new EventBus();
-  const policy = createPolicyEngine(parsePolicy(opts.policy ?? TEST_POLICY, 'test-policy'));
+  // a swappable policy, so tests can change it under a running server (policy drift)
+  let engine = createPolicyEngine(parsePolicy(opts.policy ?? TEST_POLICY, 'test-policy'));
+  const policy: PolicyEngine = {
+    snapshot: () => engine.snapshot(),
+    normalizeAction: (i) => engine.normalizeAction(i),
+    evaluate: (a) => engine.evaluate(a),
+    breakGlassRules: (e) => engine.breakGlassRules(e),
+    requestTtlMs: () => engine.requestTtlMs(),
+    maxRequestTtlMs: () => engine.maxRequestTtlMs(),
+    allowsCrossEnvironmentReplay: (e) => engine.allowsCrossEnvironmentReplay(e),
+    decisionsDiffer: (a, b) => engine.decisionsDiffer(a, b),
+  };
   const keyRing = await openKeyRing(join(dir, 'keys'), { clock });
   await keyRing.ensureKeys();
   const signing = {
@@ -120,6 +153,7 @@ export async function createHarness(
     bodyLimit: 64 * 1024,
     logger: false,
     version: 'test',
+    jwks: () => keyRing.publicJwks(),
   });
   const keys: Record<string, TestKey> = {};
   const addKey = async (name: string, scopes: Scope[], groups: string[] = []): Promise<TestKey> => {
@@ -156,6 +190,9 @@ export async function createHarness(
     dir,
     keys,
     addKey,
+    setPolicy: (yaml) => {
+      engine = createPolicyEngine(parsePolicy(yaml, 'test-policy'));
+    },
     auth: (name) => {
       const k = keys[name];
       if (!k) throw new Error(`no test key ${name}`);

@@ -1,0 +1,97 @@
+import type { FastifyInstance } from 'fastify';
+import type { Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import { statusForCode } from '../../errors/index.js';
+import type { Services } from '../../services/index.js';
+import { principalOf } from '../app.js';
+import { sendProblem } from '../problem.js';
+import { Name, Nullable, problemResponses, Sha256Ref, Str } from '../schemas/common.js';
+
+const GateBody = Type.Object(
+  {
+    action: Type.Ref('ActionInput'),
+    // a compact JWS: three base64url segments
+    credential: Type.Optional(
+      Str(16_384, { pattern: '^[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*\\.[A-Za-z0-9_-]*$' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const GateAllowed = Type.Object({
+  allowed: Type.Literal(true),
+  decision: Type.Ref('Decision'),
+  approvalId: Nullable(Type.String()),
+});
+
+const ProjectParams = Type.Object({ project: Name }, { additionalProperties: false });
+const VersionBody = Type.Object(
+  { version: Str(128, { minLength: 1 }), specHash: Sha256Ref },
+  { additionalProperties: false },
+);
+
+export function registerGateRoutes(app: FastifyInstance, s: Services): void {
+  app.post<{ Body: Static<typeof GateBody> }>(
+    '/gate',
+    {
+      schema: {
+        tags: ['gate'],
+        summary:
+          'Check an action (and its credential) before running it: 200 allowed or 403 with a reason code',
+        body: GateBody,
+        response: { 200: GateAllowed, ...problemResponses },
+      },
+    },
+    async (req, reply) => {
+      const r = await s.gate.check(principalOf(req), {
+        action: req.body.action,
+        ...(req.body.credential !== undefined ? { credential: req.body.credential } : {}),
+      });
+      if (r.allowed) return { allowed: true, decision: r.decision, approvalId: r.approvalId };
+      return sendProblem(reply, {
+        type: `urn:countersign:problem:${r.code}`,
+        title: r.code.replace(/_/g, ' '),
+        status: statusForCode(r.code),
+        code: r.code,
+        detail: r.message,
+        instance: req.id,
+        details: {
+          ...(r.details ?? {}),
+          decisionId: r.decision.decisionId,
+          outcome: r.decision.outcome,
+          approvalId: r.approvalId,
+        },
+      });
+    },
+  );
+
+  app.post<{ Params: Static<typeof ProjectParams>; Body: Static<typeof VersionBody> }>(
+    '/projects/:project/versions',
+    {
+      schema: {
+        tags: ['gate'],
+        summary: 'Register a pipeline version of a project for replay resolution (admin)',
+        params: ProjectParams,
+        body: VersionBody,
+        response: {
+          201: Type.Object({
+            project: Type.String(),
+            version: Type.String(),
+            specHash: Type.String(),
+            registeredAt: Type.String(),
+            registeredBy: Type.String(),
+          }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (req, reply) => {
+      const v = await s.gate.registerVersion(principalOf(req), {
+        project: req.params.project,
+        ...req.body,
+      });
+      reply.code(201);
+      return v;
+    },
+  );
+}

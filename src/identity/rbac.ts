@@ -1,0 +1,110 @@
+/**
+ * RBAC for people (DOMAIN.md §3 eligibility, §7): external groups from the identity provider map
+ * to approver groups, groups grant scopes, and repository permissions delegate an approver group
+ * to repository owners for one repository and a closed set of verdicts. Pure: no I/O.
+ */
+import type { ApprovalRequest, ReviewVerdict } from '../domain/approval.js';
+import { eligibleGroups } from '../domain/approval.js';
+import type { Scope } from '../domain/principal.js';
+import { ALL_SCOPES } from '../domain/principal.js';
+import type { RbacConfig } from '../config/config-types.js';
+
+/** What every authenticated person may do (DOMAIN.md §7); the rest comes from `rbac.scopes`. */
+export const PERSON_BASE_SCOPES: readonly Scope[] = ['approvals:request', 'approvals:review'];
+
+/**
+ * The groups a person holds: their external groups plus every approver group those map to,
+ * unique and sorted. An unmapped external group stays as it is; it counts only where a request
+ * names it literally.
+ */
+export function mapGroups(externalGroups: readonly string[], rbac: RbacConfig): string[] {
+  const out = new Set<string>();
+  for (const g of externalGroups) {
+    out.add(g);
+    // own-property lookup: a group named "constructor" must not reach Object.prototype
+    const mapped = Object.hasOwn(rbac.groupMappings, g) ? rbac.groupMappings[g] : undefined;
+    for (const m of mapped ?? []) out.add(m);
+  }
+  return [...out].sort();
+}
+
+/**
+ * `base` plus every scope `rbac.scopes` grants to any of `groups`, in the order of
+ * {@link ALL_SCOPES}. `groups` should already be mapped ({@link mapGroups}) so a scope may name
+ * either an external or an approver group.
+ */
+export function scopesFor(
+  groups: readonly string[],
+  rbac: RbacConfig,
+  base: readonly Scope[] = PERSON_BASE_SCOPES,
+): Scope[] {
+  const held = new Set(groups);
+  return ALL_SCOPES.filter(
+    (scope) => base.includes(scope) || (rbac.scopes[scope] ?? []).some((g) => held.has(g)),
+  );
+}
+
+/** The request fields eligibility depends on. */
+export type EligibilityRequest = Pick<ApprovalRequest, 'approverGroups'> & {
+  action: { repository?: string | undefined };
+};
+
+/**
+ * The request's approver groups this reviewer counts for when casting `verdict`: the groups they
+ * hold directly or through a mapping, plus every `approverGroup` a repository permission for
+ * exactly this request's repository delegates to one of their groups for this verdict. A
+ * delegation never reaches another repository, a request without a repository, a verdict the
+ * entry does not list, or an approver group the request does not name. Sorted and unique.
+ */
+export function repositoryEligibility(
+  request: EligibilityRequest,
+  reviewerGroups: readonly string[],
+  verdict: ReviewVerdict,
+  rbac: RbacConfig,
+): string[] {
+  const counted = new Set(eligibleGroups(request.approverGroups, reviewerGroups));
+  const repository = request.action.repository;
+  if (repository !== undefined && repository !== '') {
+    for (const entry of rbac.repositoryPermissions) {
+      if (
+        entry.repository === repository &&
+        entry.actions.includes(verdict) &&
+        request.approverGroups.includes(entry.approverGroup) &&
+        entry.groups.some((g) => reviewerGroups.includes(g))
+      ) {
+        counted.add(entry.approverGroup);
+      }
+    }
+  }
+  return [...counted].sort();
+}
+
+/**
+ * The groups to judge a review with: the reviewer's own groups plus the approver groups a
+ * repository permission delegates to them for this request and verdict. Pass the result where
+ * the review path passes `reviewer.groups` (`reviewRefusal`, `eligibleGroups`): a delegated group
+ * then counts exactly like a held one, for this request only.
+ *
+ * @example
+ * const groups = effectiveReviewerGroups(request, reviewer.groups, 'approve', rbac);
+ * const refusal = reviewRefusal(request, principalRef(reviewer), groups, nowMs);
+ */
+export function effectiveReviewerGroups(
+  request: EligibilityRequest,
+  reviewerGroups: readonly string[],
+  verdict: ReviewVerdict,
+  rbac: RbacConfig,
+): string[] {
+  const delegated = repositoryEligibility(request, reviewerGroups, verdict, rbac);
+  return [...new Set([...reviewerGroups, ...delegated])].sort();
+}
+
+/** Verdicts this reviewer could cast on this request (for "can I review?" in read views). */
+export function reviewableVerdicts(
+  request: EligibilityRequest,
+  reviewerGroups: readonly string[],
+  rbac: RbacConfig,
+): ReviewVerdict[] {
+  const verdicts: ReviewVerdict[] = ['approve', 'deny'];
+  return verdicts.filter((v) => repositoryEligibility(request, reviewerGroups, v, rbac).length > 0);
+}
