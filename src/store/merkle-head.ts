@@ -17,10 +17,17 @@ export interface HeadRange {
 }
 
 function leafHash(bytes: Uint8Array): Uint8Array {
-  return createHash('sha256').update(Buffer.from([0])).update(bytes).digest();
+  return createHash('sha256')
+    .update(Buffer.from([0]))
+    .update(bytes)
+    .digest();
 }
 function nodeHash(l: Uint8Array, r: Uint8Array): Uint8Array {
-  return createHash('sha256').update(Buffer.from([1])).update(l).update(r).digest();
+  return createHash('sha256')
+    .update(Buffer.from([1]))
+    .update(l)
+    .update(r)
+    .digest();
 }
 
 export function parseCompactRange(size: number, text: string): HeadRange {

@@ -52,8 +52,7 @@ export class SqlDialectQueries implements StoreTx {
 
   async getApproval(id: string): Promise<ApprovalRequest | null> {
     const row = this.db.prepare('SELECT doc FROM approvals WHERE id = ?').get(id) as
-      | { doc: string }
-      | undefined;
+      { doc: string } | undefined;
     return row ? (JSON.parse(row.doc) as ApprovalRequest) : null;
   }
 
@@ -119,20 +118,20 @@ export class SqlDialectQueries implements StoreTx {
 
   async getDecision(id: string): Promise<StoredDecision | null> {
     const row = this.db.prepare('SELECT doc FROM decisions WHERE id = ?').get(id) as
-      | { doc: string }
-      | undefined;
+      { doc: string } | undefined;
     return row ? (JSON.parse(row.doc) as StoredDecision) : null;
   }
 
   async getApiKey(id: string): Promise<ApiKeyRecord | null> {
     const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as
-      | ApiKeyRow
-      | undefined;
+      ApiKeyRow | undefined;
     return row ? apiKeyFromRow(row) : null;
   }
 
   async listApiKeys(): Promise<ApiKeyRecord[]> {
-    const rows = this.db.prepare('SELECT * FROM api_keys ORDER BY created_at, id').all() as ApiKeyRow[];
+    const rows = this.db
+      .prepare('SELECT * FROM api_keys ORDER BY created_at, id')
+      .all() as ApiKeyRow[];
     return rows.map(apiKeyFromRow);
   }
 
@@ -195,7 +194,13 @@ export class SqlDialectQueries implements StoreTx {
     const row = this.db
       .prepare('SELECT * FROM pipeline_versions WHERE project = ? AND spec_hash = ?')
       .get(project, specHash) as
-      | { project: string; spec_hash: string; version: string; registered_at: string; registered_by: string }
+      | {
+          project: string;
+          spec_hash: string;
+          version: string;
+          registered_at: string;
+          registered_by: string;
+        }
       | undefined;
     return row
       ? {
@@ -209,7 +214,9 @@ export class SqlDialectQueries implements StoreTx {
   }
 
   async getCredential(approvalId: string): Promise<StoredCredential | null> {
-    const row = this.db.prepare('SELECT * FROM credentials WHERE approval_id = ?').get(approvalId) as
+    const row = this.db
+      .prepare('SELECT * FROM credentials WHERE approval_id = ?')
+      .get(approvalId) as
       | {
           approval_id: string;
           jti: string;
@@ -232,7 +239,9 @@ export class SqlDialectQueries implements StoreTx {
   }
 
   async isCredentialConsumed(jti: string): Promise<boolean> {
-    return this.db.prepare('SELECT 1 FROM consumed_credentials WHERE jti = ?').get(jti) !== undefined;
+    return (
+      this.db.prepare('SELECT 1 FROM consumed_credentials WHERE jti = ?').get(jti) !== undefined
+    );
   }
 
   // ---- writes (only ever called inside a transaction on the writer connection)

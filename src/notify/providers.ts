@@ -1,0 +1,51 @@
+/** The five notification providers and their settings, configured or example. */
+import type { NotificationProviders, NotificationsConfig } from '../config/config-types.js';
+
+export type ProviderName = 'slack' | 'teams' | 'jira' | 'servicenow' | 'webhook';
+
+export const PROVIDER_NAMES: readonly ProviderName[] = [
+  'slack',
+  'teams',
+  'jira',
+  'servicenow',
+  'webhook',
+];
+
+/**
+ * Settings used for a provider that is not configured (export with `allProviders`): the
+ * CONFIG.md example, so exported files show what a configured deployment would send.
+ */
+export const EXAMPLE_PROVIDERS: {
+  readonly [P in ProviderName]: NonNullable<NotificationProviders[P]>;
+} = {
+  slack: { urlEnv: 'COUNTERSIGN_SLACK_WEBHOOK_URL' },
+  teams: { urlEnv: 'COUNTERSIGN_TEAMS_WEBHOOK_URL' },
+  jira: {
+    url: 'https://jira.example/rest/api/3/issue',
+    tokenEnv: 'JIRA_TOKEN',
+    userEnv: 'JIRA_USER',
+    project: 'OPS',
+    issueType: 'Task',
+  },
+  servicenow: {
+    instanceUrl: 'https://servicenow.example',
+    userEnv: 'SN_USER',
+    passwordEnv: 'SN_PASSWORD',
+  },
+  webhook: { urlEnv: 'COUNTERSIGN_WEBHOOK_URL', secretEnv: 'COUNTERSIGN_WEBHOOK_SECRET' },
+};
+
+/** The provider's configured settings, or the example settings when it is not configured. */
+export function providerSettings<P extends ProviderName>(
+  provider: P,
+  config: Pick<NotificationsConfig, 'providers'>,
+): NonNullable<NotificationProviders[P]> {
+  const configured = config.providers[provider];
+  return (configured ?? EXAMPLE_PROVIDERS[provider]) as NonNullable<NotificationProviders[P]>;
+}
+
+export function configuredProviders(
+  config: Pick<NotificationsConfig, 'providers'>,
+): ProviderName[] {
+  return PROVIDER_NAMES.filter((p) => config.providers[p] !== null);
+}

@@ -1,0 +1,327 @@
+/**
+ * The SQL behind the PostgreSQL adapter, bound to the pool (reads outside transactions) or to
+ * one checked-out client inside BEGIN … COMMIT (`inTransaction`), where reads of an approval
+ * lock its row so read-check-update sequences of concurrent reviewers run one after another.
+ */
+import type { QueryResultRow } from 'pg';
+import type { ApprovalRequest } from '../../domain/approval.js';
+import type { AuditEvent } from '../../domain/audit-event.js';
+import type { Decision } from '../../domain/decision.js';
+import type { Action } from '../../domain/action.js';
+import type { Scope } from '../../domain/principal.js';
+import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { appendAuditEvent } from '../audit-append.js';
+import type {
+  ApiKeyRecord,
+  ApprovalFilter,
+  AuditFilter,
+  Page,
+  PageRequest,
+  PipelineVersion,
+  StoredAuditEvent,
+  StoredDecision,
+  StoredCredential,
+  StoreTx,
+} from '../port.js';
+import { approvalColumns, groupsText } from '../rows.js';
+import { auditSize, listAuditEvents, postgresAuditIo } from './postgres-audit.js';
+import { likeEscape, SqlParams, whereClause, type Queryable } from './postgres-sql.js';
+
+/** Namespace (first key) of the per-action-hash advisory locks taken by idempotent creation. */
+const PENDING_ACTION_LOCK_SPACE = 0x4353_0001;
+
+interface ApiKeyRow {
+  id: string;
+  name: string;
+  secret_hash: string;
+  scopes: string;
+  groups_text: string;
+  created_at: string;
+  created_by: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+function apiKeyFromRow(row: ApiKeyRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    secretHash: row.secret_hash,
+    scopes: JSON.parse(row.scopes) as Scope[],
+    groups: JSON.parse(row.groups_text) as string[],
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export class PostgresQueries implements StoreTx {
+  constructor(
+    private readonly db: Queryable,
+    private readonly inTransaction: boolean,
+  ) {}
+
+  private async one<R extends QueryResultRow>(
+    sql: string,
+    values: unknown[],
+  ): Promise<R | undefined> {
+    const res = await this.db.query<R>(sql, values);
+    return res.rows[0];
+  }
+
+  async getApproval(id: string): Promise<ApprovalRequest | null> {
+    const lock = this.inTransaction ? ' FOR UPDATE' : '';
+    const row = await this.one<{ doc: string }>(`SELECT doc FROM approvals WHERE id = $1${lock}`, [
+      id,
+    ]);
+    return row ? (JSON.parse(row.doc) as ApprovalRequest) : null;
+  }
+
+  async listApprovals(filter: ApprovalFilter, page: PageRequest): Promise<Page<ApprovalRequest>> {
+    const p = new SqlParams();
+    const where: string[] = [];
+    if (filter.state) where.push(`state = ${p.add(filter.state)}`);
+    if (filter.environment) where.push(`environment = ${p.add(filter.environment)}`);
+    if (filter.project) where.push(`project = ${p.add(filter.project)}`);
+    if (filter.requestedBy) where.push(`requested_by = ${p.add(filter.requestedBy)}`);
+    if (filter.group) {
+      where.push(
+        `groups_text LIKE ${p.add(`%${likeEscape(groupsText([filter.group]))}%`)} ESCAPE '\\'`,
+      );
+    }
+    if (filter.q) {
+      where.push(
+        `search_text LIKE ${p.add(`%${likeEscape(filter.q.toLowerCase())}%`)} ESCAPE '\\'`,
+      );
+    }
+    if (page.cursor) {
+      const key = decodeCursor(page.cursor, 2);
+      if (key) {
+        const at = p.add(String(key[0]));
+        const id = p.add(String(key[1]));
+        // byte order ("C"), as in SQLite, so both adapters page identically
+        where.push(
+          `(created_at COLLATE "C" < ${at} OR (created_at COLLATE "C" = ${at} AND id COLLATE "C" < ${id}))`,
+        );
+      }
+    }
+    const sql = `SELECT doc, created_at, id FROM approvals ${whereClause(where)}
+      ORDER BY created_at COLLATE "C" DESC, id COLLATE "C" DESC LIMIT ${p.add(page.limit + 1)}`;
+    const { rows } = await this.db.query<{ doc: string; created_at: string; id: string }>(
+      sql,
+      p.values,
+    );
+    const more = rows.length > page.limit;
+    const items = rows.slice(0, page.limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map((r) => JSON.parse(r.doc) as ApprovalRequest),
+      nextCursor: more && last ? encodeCursor([last.created_at, last.id]) : null,
+    };
+  }
+
+  async listExpiredPending(nowIso: string, limit: number): Promise<ApprovalRequest[]> {
+    const { rows } = await this.db.query<{ doc: string }>(
+      `SELECT doc FROM approvals WHERE state = 'pending' AND expires_at COLLATE "C" <= $1
+       ORDER BY expires_at COLLATE "C", id COLLATE "C" LIMIT $2`,
+      [nowIso, limit],
+    );
+    return rows.map((r) => JSON.parse(r.doc) as ApprovalRequest);
+  }
+
+  async getDecision(id: string): Promise<StoredDecision | null> {
+    const row = await this.one<{ doc: string }>('SELECT doc FROM decisions WHERE id = $1', [id]);
+    return row ? (JSON.parse(row.doc) as StoredDecision) : null;
+  }
+
+  async getApiKey(id: string): Promise<ApiKeyRecord | null> {
+    const row = await this.one<ApiKeyRow>('SELECT * FROM api_keys WHERE id = $1', [id]);
+    return row ? apiKeyFromRow(row) : null;
+  }
+
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    const { rows } = await this.db.query<ApiKeyRow>(
+      'SELECT * FROM api_keys ORDER BY created_at COLLATE "C", id COLLATE "C"',
+    );
+    return rows.map(apiKeyFromRow);
+  }
+
+  listAuditEvents(filter: AuditFilter, page: PageRequest): Promise<Page<StoredAuditEvent>> {
+    return listAuditEvents(this.db, filter, page);
+  }
+
+  auditSize(): Promise<number> {
+    return auditSize(this.db);
+  }
+
+  async findPipelineVersion(project: string, specHash: string): Promise<PipelineVersion | null> {
+    const row = await this.one<{
+      project: string;
+      spec_hash: string;
+      version: string;
+      registered_at: string;
+      registered_by: string;
+    }>('SELECT * FROM pipeline_versions WHERE project = $1 AND spec_hash = $2', [
+      project,
+      specHash,
+    ]);
+    return row
+      ? {
+          project: row.project,
+          specHash: row.spec_hash,
+          version: row.version,
+          registeredAt: row.registered_at,
+          registeredBy: row.registered_by,
+        }
+      : null;
+  }
+
+  async getCredential(approvalId: string): Promise<StoredCredential | null> {
+    const row = await this.one<{
+      approval_id: string;
+      jti: string;
+      kid: string;
+      token: string;
+      issued_at: string;
+      expires_at: string;
+    }>('SELECT * FROM credentials WHERE approval_id = $1', [approvalId]);
+    return row
+      ? {
+          approvalId: row.approval_id,
+          jti: row.jti,
+          kid: row.kid,
+          token: row.token,
+          issuedAt: row.issued_at,
+          expiresAt: row.expires_at,
+        }
+      : null;
+  }
+
+  async isCredentialConsumed(jti: string): Promise<boolean> {
+    return (
+      (await this.one('SELECT 1 FROM consumed_credentials WHERE jti = $1', [jti])) !== undefined
+    );
+  }
+
+  // ---- writes (only ever called inside a transaction on its client)
+
+  async insertDecision(d: Decision, action: Action): Promise<void> {
+    const doc: StoredDecision = { decision: d, action };
+    await this.db.query(
+      'INSERT INTO decisions (id, action_hash, created_at, doc) VALUES ($1, $2, $3, $4)',
+      [d.decisionId, d.actionHash, d.evaluatedAt, JSON.stringify(doc)],
+    );
+  }
+
+  async findPendingByActionHash(actionHash: string): Promise<ApprovalRequest | null> {
+    if (this.inTransaction) {
+      // A missing row cannot be locked: serialise creators of the same action instead, so the
+      // second one (any replica) sees the first one's committed request instead of hitting the
+      // unique index. Released at COMMIT/ROLLBACK.
+      await this.db.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [
+        PENDING_ACTION_LOCK_SPACE,
+        actionHash,
+      ]);
+    }
+    const row = await this.one<{ doc: string }>(
+      `SELECT doc FROM approvals WHERE action_hash = $1 AND state = 'pending'`,
+      [actionHash],
+    );
+    return row ? (JSON.parse(row.doc) as ApprovalRequest) : null;
+  }
+
+  async insertApproval(req: ApprovalRequest): Promise<void> {
+    const c = approvalColumns(req);
+    await this.db.query(
+      `INSERT INTO approvals (id, state, version, action_hash, environment, project, kind,
+        requested_by, groups_text, search_text, break_glass, created_at, expires_at, decided_at, doc)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+      [
+        c.id,
+        c.state,
+        c.version,
+        c.actionHash,
+        c.environment,
+        c.project,
+        c.kind,
+        c.requestedBy,
+        c.groupsText,
+        c.searchText,
+        c.breakGlass ? 1 : 0,
+        c.createdAt,
+        c.expiresAt,
+        c.decidedAt,
+        c.doc,
+      ],
+    );
+  }
+
+  async updateApproval(req: ApprovalRequest, expectedVersion: number): Promise<boolean> {
+    const c = approvalColumns({ ...req, version: expectedVersion + 1 });
+    // Under READ COMMITTED a concurrent writer of the row makes this wait, then re-check the
+    // version against the committed row: exactly one of them matches.
+    const res = await this.db.query(
+      `UPDATE approvals SET state = $1, version = $2, decided_at = $3, expires_at = $4, doc = $5
+       WHERE id = $6 AND version = $7`,
+      [c.state, c.version, c.decidedAt, c.expiresAt, c.doc, c.id, expectedVersion],
+    );
+    return res.rowCount === 1;
+  }
+
+  async insertApiKey(k: ApiKeyRecord): Promise<void> {
+    await this.db.query(
+      `INSERT INTO api_keys (id, name, secret_hash, scopes, groups_text, created_at, created_by,
+        last_used_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        k.id,
+        k.name,
+        k.secretHash,
+        JSON.stringify(k.scopes),
+        JSON.stringify(k.groups),
+        k.createdAt,
+        k.createdBy,
+        k.lastUsedAt,
+        k.revokedAt,
+      ],
+    );
+  }
+
+  async revokeApiKey(id: string, atIso: string): Promise<boolean> {
+    const res = await this.db.query(
+      'UPDATE api_keys SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL',
+      [atIso, id],
+    );
+    return res.rowCount === 1;
+  }
+
+  async insertCredential(c: StoredCredential): Promise<void> {
+    await this.db.query(
+      `INSERT INTO credentials (approval_id, jti, kid, token, issued_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6)`,
+      [c.approvalId, c.jti, c.kid, c.token, c.issuedAt, c.expiresAt],
+    );
+  }
+
+  async consumeCredential(jti: string, approvalId: string, atIso: string): Promise<boolean> {
+    const res = await this.db.query(
+      `INSERT INTO consumed_credentials (jti, approval_id, consumed_at) VALUES ($1, $2, $3)
+       ON CONFLICT (jti) DO NOTHING`,
+      [jti, approvalId, atIso],
+    );
+    return res.rowCount === 1;
+  }
+
+  async registerPipelineVersion(v: PipelineVersion): Promise<void> {
+    await this.db.query(
+      `INSERT INTO pipeline_versions (project, spec_hash, version, registered_at, registered_by)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (project, spec_hash) DO UPDATE SET version = excluded.version`,
+      [v.project, v.specHash, v.version, v.registeredAt, v.registeredBy],
+    );
+  }
+
+  appendAudit(event: AuditEvent): Promise<number> {
+    return appendAuditEvent(postgresAuditIo(this.db), event);
+  }
+}

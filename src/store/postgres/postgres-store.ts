@@ -1,0 +1,166 @@
+/**
+ * PostgreSQL adapter of the Store port (pg). Any number of replicas share one database:
+ * a transaction is one pooled client between BEGIN and COMMIT; approvals read inside it are
+ * row-locked, audit appends lock the single head row, and migrations run once under an
+ * advisory lock. Reads outside transactions go to the pool and see committed data only.
+ */
+import pg from 'pg';
+import type { ApprovalRequest } from '../../domain/approval.js';
+import { ServiceError } from '../../errors/index.js';
+import { MIGRATIONS } from '../migrations/index.js';
+import type {
+  ApiKeyRecord,
+  ApprovalFilter,
+  AuditFilter,
+  Page,
+  PageRequest,
+  PipelineVersion,
+  Store,
+  StoredAuditEvent,
+  StoredDecision,
+  StoredCredential,
+  StoreReader,
+  StoreTx,
+} from '../port.js';
+import { PostgresQueries } from './postgres-queries.js';
+import { parseInt8 } from './postgres-sql.js';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user@host:port/db`; its credentials never appear in an error we raise. */
+  url: string;
+  pool?: { max?: number; idleTimeoutMs?: number };
+  /** Schema to work in (set as the connection's search_path); it must already exist. */
+  schema?: string;
+}
+
+/** Key of the advisory lock that makes concurrent replicas run migrations once. */
+const MIGRATION_LOCK_KEY = 0x4353_4d49; // "CSMI"
+const SCHEMA_NAME_RE = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  private readonly pool: pg.Pool;
+  private readonly readQueries: PostgresQueries;
+  private closed = false;
+
+  constructor(opts: PostgresStoreOptions) {
+    if (opts.schema !== undefined && !SCHEMA_NAME_RE.test(opts.schema)) {
+      throw new TypeError('schema must be a lower-case SQL identifier');
+    }
+    // Per-pool type parsers: BIGINT as a JS number here without changing pg's process-wide defaults.
+    const types = new pg.TypeOverrides();
+    types.setTypeParser(pg.types.builtins.INT8, parseInt8);
+    this.pool = new pg.Pool({
+      connectionString: opts.url,
+      max: opts.pool?.max ?? 10,
+      idleTimeoutMillis: opts.pool?.idleTimeoutMs ?? 30_000,
+      types,
+      ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
+    });
+    // An idle client losing its connection emits here; without a listener it would crash the
+    // process. The pool drops that client and the next checkout opens a fresh one.
+    this.pool.on('error', () => undefined);
+    this.readQueries = new PostgresQueries(this.pool, false);
+  }
+
+  async migrate(): Promise<void> {
+    await this.inTransaction(async (client) => {
+      // Held until COMMIT: a second replica starting now waits, then finds nothing to apply.
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+      );
+      const { rows } = await client.query<{ id: number }>('SELECT id FROM schema_migrations');
+      const applied = new Set(rows.map((r) => r.id));
+      for (const m of MIGRATIONS) {
+        if (applied.has(m.id)) continue;
+        await client.query(m.postgres);
+        await client.query(
+          'INSERT INTO schema_migrations (id, name, applied_at) VALUES ($1, $2, $3)',
+          [m.id, m.name, new Date().toISOString()],
+        );
+      }
+    });
+  }
+
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.inTransaction((client) => fn(new PostgresQueries(client, true)));
+  }
+
+  async touchApiKey(id: string, atIso: string): Promise<void> {
+    this.assertOpen();
+    await this.pool.query('UPDATE api_keys SET last_used_at = $1 WHERE id = $2', [atIso, id]);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  /** One pooled client from BEGIN to COMMIT, or ROLLBACK when `fn` throws; always released. */
+  private async inTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    this.assertOpen();
+    const client = await this.pool.connect();
+    // set when the connection cannot be trusted any more: release() then destroys it
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackErr) {
+        broken = rollbackErr instanceof Error ? rollbackErr : new Error('rollback failed');
+      }
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new ServiceError('internal', 'store is closed');
+  }
+
+  // Reads outside transactions go to the pool (async methods, so a closed store rejects).
+  private get r(): StoreReader {
+    this.assertOpen();
+    return this.readQueries;
+  }
+  async getApproval(id: string): Promise<ApprovalRequest | null> {
+    return this.r.getApproval(id);
+  }
+  async listApprovals(filter: ApprovalFilter, page: PageRequest): Promise<Page<ApprovalRequest>> {
+    return this.r.listApprovals(filter, page);
+  }
+  async listExpiredPending(nowIso: string, limit: number): Promise<ApprovalRequest[]> {
+    return this.r.listExpiredPending(nowIso, limit);
+  }
+  async getDecision(id: string): Promise<StoredDecision | null> {
+    return this.r.getDecision(id);
+  }
+  async getApiKey(id: string): Promise<ApiKeyRecord | null> {
+    return this.r.getApiKey(id);
+  }
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return this.r.listApiKeys();
+  }
+  async listAuditEvents(filter: AuditFilter, page: PageRequest): Promise<Page<StoredAuditEvent>> {
+    return this.r.listAuditEvents(filter, page);
+  }
+  async auditSize(): Promise<number> {
+    return this.r.auditSize();
+  }
+  async findPipelineVersion(project: string, specHash: string): Promise<PipelineVersion | null> {
+    return this.r.findPipelineVersion(project, specHash);
+  }
+  async getCredential(approvalId: string): Promise<StoredCredential | null> {
+    return this.r.getCredential(approvalId);
+  }
+  async isCredentialConsumed(jti: string): Promise<boolean> {
+    return this.r.isCredentialConsumed(jti);
+  }
+}

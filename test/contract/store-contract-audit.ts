@@ -1,0 +1,151 @@
+/** Store contract: the audit log (append order, stored Merkle nodes, listing filters, cursor). */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { AuditEvent } from '../../src/domain/audit-event.js';
+import type { AuditFilter, Store, StoredAuditEvent } from '../../src/store/port.js';
+import {
+  isoPlus,
+  leafHash,
+  makeEvent,
+  MINUTE,
+  nodeHash,
+  type ContractContext,
+} from './store-fixtures.js';
+
+async function appendEach(store: Store, events: readonly AuditEvent[]): Promise<number[]> {
+  const out: number[] = [];
+  for (const e of events) out.push(await store.transaction((tx) => tx.appendAudit(e)));
+  return out;
+}
+
+async function indices(store: Store, filter: AuditFilter): Promise<number[]> {
+  const page = await store.listAuditEvents(filter, { limit: 100 });
+  assert.equal(page.nextCursor, null);
+  return page.items.map((i) => i.index);
+}
+
+function hex(b: Uint8Array | undefined): string | undefined {
+  return b === undefined ? undefined : Buffer.from(b).toString('hex');
+}
+
+export function defineAuditContract(ctx: ContractContext): void {
+  test('appends get indices 0..n-1 in order and list back as the identical events', async () => {
+    assert.equal(await ctx.store.auditSize(), 0);
+    const events = Array.from({ length: 4 }, (_, i) => makeEvent({ at: isoPlus(i * MINUTE) }));
+    assert.deepEqual(await appendEach(ctx.store, events.slice(0, 2)), [0, 1]);
+    // several appends in one transaction take consecutive indices too
+    const inOne = await ctx.store.transaction(async (tx) => [
+      await tx.appendAudit(events[2] as AuditEvent),
+      await tx.appendAudit(events[3] as AuditEvent),
+    ]);
+    assert.deepEqual(inOne, [2, 3]);
+    assert.equal(await ctx.store.auditSize(), 4);
+    const page = await ctx.store.listAuditEvents({}, { limit: 10 });
+    const expected: StoredAuditEvent[] = events.map((event, index) => ({ index, event }));
+    assert.deepEqual(page, { items: expected, nextCursor: null });
+    assert.equal(await ctx.store.transaction((tx) => tx.auditSize()), 4);
+  });
+
+  test('each append stores its leaf hash and the completed subtree roots (RFC 6962)', async () => {
+    const events = Array.from({ length: 5 }, () => makeEvent());
+    await appendEach(ctx.store, events);
+    const nodes = await ctx.handle.readAuditNodes();
+    const byKey = new Map(nodes.map((n) => [`${n.level}/${n.index}`, n.hash]));
+    assert.deepEqual(nodes.map((n) => `${n.level}/${n.index}`).sort(), [
+      '0/0',
+      '0/1',
+      '0/2',
+      '0/3',
+      '0/4',
+      '1/0',
+      '1/1',
+      '2/0',
+    ]);
+    const leaves = events.map(leafHash);
+    leaves.forEach((leaf, i) => assert.equal(hex(byKey.get(`0/${i}`)), hex(leaf), `leaf ${i}`));
+    const n10 = nodeHash(leaves[0] as Buffer, leaves[1] as Buffer);
+    const n11 = nodeHash(leaves[2] as Buffer, leaves[3] as Buffer);
+    assert.equal(hex(byKey.get('1/0')), hex(n10));
+    assert.equal(hex(byKey.get('1/1')), hex(n11));
+    assert.equal(hex(byKey.get('2/0')), hex(nodeHash(n10, n11)));
+  });
+
+  test('listAuditEvents filters by approval, actor, environment, project, type and time range', async () => {
+    const actorB = { id: 'user:bob', kind: 'user', name: 'bob' };
+    await appendEach(ctx.store, [
+      makeEvent({ approvalId: 'apr_1', at: isoPlus(0) }),
+      makeEvent({ approvalId: 'apr_2', type: 'approval.approved', at: isoPlus(1 * MINUTE) }),
+      makeEvent({ actor: actorB, environment: 'staging', at: isoPlus(2 * MINUTE) }),
+      makeEvent({
+        project: 'db',
+        environment: null,
+        type: 'gate.allowed',
+        at: isoPlus(3 * MINUTE),
+      }),
+      makeEvent({
+        approvalId: 'apr_1',
+        actor: actorB,
+        type: 'approval.approved',
+        at: isoPlus(4 * MINUTE),
+      }),
+      makeEvent({
+        type: 'policy.loaded',
+        environment: null,
+        project: null,
+        at: isoPlus(5 * MINUTE),
+      }),
+    ]);
+    assert.deepEqual(await indices(ctx.store, {}), [0, 1, 2, 3, 4, 5]);
+    assert.deepEqual(await indices(ctx.store, { approvalId: 'apr_1' }), [0, 4]);
+    assert.deepEqual(await indices(ctx.store, { actor: 'user:bob' }), [2, 4]);
+    assert.deepEqual(await indices(ctx.store, { environment: 'staging' }), [2]);
+    assert.deepEqual(await indices(ctx.store, { environment: 'prod' }), [0, 1, 4]);
+    assert.deepEqual(await indices(ctx.store, { project: 'db' }), [3]);
+    assert.deepEqual(await indices(ctx.store, { type: 'approval.approved' }), [1, 4]);
+    // since is inclusive, until exclusive
+    assert.deepEqual(await indices(ctx.store, { since: isoPlus(2 * MINUTE) }), [2, 3, 4, 5]);
+    assert.deepEqual(await indices(ctx.store, { until: isoPlus(2 * MINUTE) }), [0, 1]);
+    assert.deepEqual(
+      await indices(ctx.store, { since: isoPlus(1 * MINUTE), until: isoPlus(4 * MINUTE) }),
+      [1, 2, 3],
+    );
+    assert.deepEqual(
+      await indices(ctx.store, {
+        approvalId: 'apr_1',
+        type: 'approval.approved',
+        actor: 'user:bob',
+      }),
+      [4],
+    );
+    assert.deepEqual(await indices(ctx.store, { approvalId: 'apr_none' }), []);
+  });
+
+  test('audit cursor pages ascend by index without overlap, also under a filter', async () => {
+    await appendEach(
+      ctx.store,
+      Array.from({ length: 7 }, (_, i) =>
+        makeEvent({ type: i % 2 ? 'gate.allowed' : 'gate.rejected' }),
+      ),
+    );
+    const walk = async (filter: AuditFilter, limit: number): Promise<number[][]> => {
+      const pages: number[][] = [];
+      let cursor: string | undefined;
+      for (let i = 0; i < 20; i++) {
+        const page = await ctx.store.listAuditEvents(filter, {
+          limit,
+          ...(cursor ? { cursor } : {}),
+        });
+        pages.push(page.items.map((x) => x.index));
+        if (page.nextCursor === null) return pages;
+        cursor = page.nextCursor;
+      }
+      throw new Error('pagination did not end');
+    };
+    assert.deepEqual(await walk({}, 3), [[0, 1, 2], [3, 4, 5], [6]]);
+    assert.deepEqual(await walk({}, 7), [[0, 1, 2, 3, 4, 5, 6]]);
+    assert.deepEqual(await walk({ type: 'gate.rejected' }, 2), [
+      [0, 2],
+      [4, 6],
+    ]);
+  });
+}

@@ -1,0 +1,104 @@
+/** Store contract: decisions, API keys, credentials (and their single use), pipeline versions. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  isoPlus,
+  makeAction,
+  makeApiKey,
+  makeCredential,
+  makeDecision,
+  MINUTE,
+  type ContractContext,
+} from './store-fixtures.js';
+
+const T1 = isoPlus(MINUTE);
+
+export function defineRecordContract(ctx: ContractContext): void {
+  test('a decision reads back with its action, identical', async () => {
+    const decision = makeDecision({ decisionId: 'dec_1' });
+    const action = makeAction({ spec: { image: 'web:1.2.3', replicas: 3 }, runId: '42' });
+    await ctx.store.transaction((tx) => tx.insertDecision(decision, action));
+    assert.deepEqual(await ctx.store.getDecision('dec_1'), { decision, action });
+    assert.equal(await ctx.store.getDecision('dec_missing'), null);
+  });
+
+  test('API keys: insert, get, list in creation order, touch, revoke once', async () => {
+    const b = makeApiKey('key_b', { createdAt: isoPlus(MINUTE) });
+    const a = makeApiKey('key_a', { createdAt: isoPlus(MINUTE), scopes: ['admin'], groups: [] });
+    const first = makeApiKey('key_z', { createdAt: isoPlus(0) });
+    await ctx.store.transaction(async (tx) => {
+      await tx.insertApiKey(b);
+      await tx.insertApiKey(a);
+      await tx.insertApiKey(first);
+    });
+    assert.deepEqual(await ctx.store.getApiKey('key_a'), a);
+    assert.equal(await ctx.store.getApiKey('key_missing'), null);
+    assert.deepEqual(await ctx.store.listApiKeys(), [first, a, b]);
+
+    await ctx.store.touchApiKey('key_b', isoPlus(2 * MINUTE));
+    assert.deepEqual(await ctx.store.getApiKey('key_b'), { ...b, lastUsedAt: isoPlus(2 * MINUTE) });
+
+    const at = isoPlus(3 * MINUTE);
+    assert.equal(await ctx.store.transaction((tx) => tx.revokeApiKey('key_a', at)), true);
+    assert.deepEqual(await ctx.store.getApiKey('key_a'), { ...a, revokedAt: at });
+    assert.equal(
+      await ctx.store.transaction((tx) => tx.revokeApiKey('key_a', isoPlus(4 * MINUTE))),
+      false,
+    );
+    assert.equal(
+      (await ctx.store.getApiKey('key_a'))?.revokedAt,
+      at,
+      'the first revocation time stays',
+    );
+    assert.equal(await ctx.store.transaction((tx) => tx.revokeApiKey('key_missing', at)), false);
+  });
+
+  test('a credential reads back by approval id; consuming it succeeds exactly once', async () => {
+    const cred = makeCredential('apr_1', 'jti_1');
+    await ctx.store.transaction((tx) => tx.insertCredential(cred));
+    assert.deepEqual(await ctx.store.getCredential('apr_1'), cred);
+    assert.equal(await ctx.store.getCredential('apr_missing'), null);
+
+    assert.equal(await ctx.store.isCredentialConsumed('jti_1'), false);
+    assert.equal(
+      await ctx.store.transaction((tx) => tx.consumeCredential('jti_1', 'apr_1', T1)),
+      true,
+    );
+    assert.equal(await ctx.store.isCredentialConsumed('jti_1'), true);
+    assert.equal(
+      await ctx.store.transaction((tx) => tx.consumeCredential('jti_1', 'apr_1', T1)),
+      false,
+    );
+    assert.equal(await ctx.store.isCredentialConsumed('jti_other'), false);
+  });
+
+  test('a second credential for the same approval or jti is refused', async () => {
+    await ctx.store.transaction((tx) => tx.insertCredential(makeCredential('apr_1', 'jti_1')));
+    await assert.rejects(
+      ctx.store.transaction((tx) => tx.insertCredential(makeCredential('apr_1', 'jti_2'))),
+    );
+    await assert.rejects(
+      ctx.store.transaction((tx) => tx.insertCredential(makeCredential('apr_2', 'jti_1'))),
+    );
+    assert.equal(await ctx.store.getCredential('apr_2'), null);
+  });
+
+  test('pipeline versions: register, find by project and spec hash, re-register updates the version', async () => {
+    const v1 = {
+      project: 'web',
+      specHash: 'sha256:spec1',
+      version: '1.0.0',
+      registeredAt: T1,
+      registeredBy: 'ci',
+    };
+    await ctx.store.transaction((tx) => tx.registerPipelineVersion(v1));
+    assert.deepEqual(await ctx.store.findPipelineVersion('web', 'sha256:spec1'), v1);
+    assert.equal(await ctx.store.findPipelineVersion('web', 'sha256:other'), null);
+    assert.equal(await ctx.store.findPipelineVersion('db', 'sha256:spec1'), null);
+
+    await ctx.store.transaction((tx) =>
+      tx.registerPipelineVersion({ ...v1, version: '1.0.1', registeredAt: isoPlus(MINUTE) }),
+    );
+    assert.equal((await ctx.store.findPipelineVersion('web', 'sha256:spec1'))?.version, '1.0.1');
+  });
+}
