@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 const entry = new URL('../dist/src/cli/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
-  process.stderr.write('countersign is not built yet: run `npm run build` (npm ci does it for you)\n');
+  process.stderr.write(
+    'countersign is not built yet: run `npm run build` (npm ci does it for you)\n',
+  );
   process.exit(2);
 }
 const { main } = await import(entry.href);

@@ -25,9 +25,8 @@ if (files.length === 0) {
 if (!process.env.COUNTERSIGN_TEST_PG_URL) {
   console.log('note: COUNTERSIGN_TEST_PG_URL is not set: PostgreSQL tests will be skipped');
 }
-const result = spawnSync(
-  process.execPath,
-  ['--test', '--test-reporter=spec', ...files],
-  { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
-);
+const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], {
+  stdio: 'inherit',
+  env: { ...process.env, NODE_ENV: 'test' },
+});
 process.exit(result.status ?? 1);

@@ -184,6 +184,7 @@ export async function startServer(
     bodyLimit: config.server.bodyLimitBytes,
     logger,
     version: packageVersion(),
+    jwks: () => runtime.keyRing.publicJwks(),
   });
   const sweeper = startExpirySweeper(
     () => runtime.services.lifecycle.sweepExpired(),

@@ -71,7 +71,9 @@ export class CountersignClient {
       }
     }
     if (!res.ok) {
-      const p = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Partial<ProblemDetails>;
+      const p = (
+        typeof parsed === 'object' && parsed !== null ? parsed : {}
+      ) as Partial<ProblemDetails>;
       throw new ApiError({
         ...p,
         status: res.status,
@@ -83,25 +85,41 @@ export class CountersignClient {
 
   /** Evaluates an action against policy: the decision says whether approval is needed. */
   async evaluate(action: ActionInput): Promise<{ action: ActionInput; decision: Decision }> {
-    return (await this.request<{ action: ActionInput; decision: Decision }>('POST', '/v1/decisions', { action })).body;
+    return (
+      await this.request<{ action: ActionInput; decision: Decision }>('POST', '/v1/decisions', {
+        action,
+      })
+    ).body;
   }
 
   /** Opens a request (or returns the pending one for the same action: `created: false`). */
-  async createApproval(input: CreateApprovalInput): Promise<{ approval: Approval; created: boolean }> {
+  async createApproval(
+    input: CreateApprovalInput,
+  ): Promise<{ approval: Approval; created: boolean }> {
     const r = await this.request<Approval>('POST', '/v1/approvals', input);
     return { approval: r.body, created: r.status === 201 };
   }
 
   /** Shorthand for {@link createApproval} with just an action. */
-  requestApproval(action: ActionInput, extra: Omit<CreateApprovalInput, 'action' | 'decisionId'> = {}) {
+  requestApproval(
+    action: ActionInput,
+    extra: Omit<CreateApprovalInput, 'action' | 'decisionId'> = {},
+  ) {
     return this.createApproval({ action, ...extra });
   }
 
-  async listApprovals(query: ListApprovalsQuery = {}): Promise<{ items: Approval[]; nextCursor: string | null }> {
+  async listApprovals(
+    query: ListApprovalsQuery = {},
+  ): Promise<{ items: Approval[]; nextCursor: string | null }> {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, String(v));
     const suffix = qs.size > 0 ? `?${qs.toString()}` : '';
-    return (await this.request<{ items: Approval[]; nextCursor: string | null }>('GET', `/v1/approvals${suffix}`)).body;
+    return (
+      await this.request<{ items: Approval[]; nextCursor: string | null }>(
+        'GET',
+        `/v1/approvals${suffix}`,
+      )
+    ).body;
   }
 
   async getApproval(id: string): Promise<Approval> {
@@ -109,7 +127,9 @@ export class CountersignClient {
   }
 
   private async act(id: string, verb: string, body: object): Promise<Approval> {
-    return (await this.request<Approval>('POST', `/v1/approvals/${encodeURIComponent(id)}/${verb}`, body)).body;
+    return (
+      await this.request<Approval>('POST', `/v1/approvals/${encodeURIComponent(id)}/${verb}`, body)
+    ).body;
   }
   approve(id: string, body: { reason: string; externalRef?: string }) {
     return this.act(id, 'approve', body);
@@ -133,16 +153,28 @@ export class CountersignClient {
 
   /** The signed credential of an approved request (409 `credential_not_ready` before that). */
   async getCredential(id: string): Promise<CredentialResponse> {
-    return (await this.request<CredentialResponse>('GET', `/v1/approvals/${encodeURIComponent(id)}/credential`)).body;
+    return (
+      await this.request<CredentialResponse>(
+        'GET',
+        `/v1/approvals/${encodeURIComponent(id)}/credential`,
+      )
+    ).body;
   }
 
-  async createApiKey(input: { name: string; scopes: string[]; groups?: string[] }): Promise<{ key: string; apiKey: ApiKeyView }> {
-    return (await this.request<{ key: string; apiKey: ApiKeyView }>('POST', '/v1/apikeys', input)).body;
+  async createApiKey(input: {
+    name: string;
+    scopes: string[];
+    groups?: string[];
+  }): Promise<{ key: string; apiKey: ApiKeyView }> {
+    return (await this.request<{ key: string; apiKey: ApiKeyView }>('POST', '/v1/apikeys', input))
+      .body;
   }
   async listApiKeys(): Promise<ApiKeyView[]> {
     return (await this.request<{ items: ApiKeyView[] }>('GET', '/v1/apikeys')).body.items;
   }
   async revokeApiKey(id: string): Promise<ApiKeyView> {
-    return (await this.request<ApiKeyView>('POST', `/v1/apikeys/${encodeURIComponent(id)}/revoke`, {})).body;
+    return (
+      await this.request<ApiKeyView>('POST', `/v1/apikeys/${encodeURIComponent(id)}/revoke`, {})
+    ).body;
   }
 }

@@ -8,7 +8,8 @@ export interface CliEnvironment {
   storeUrl: string | undefined;
 }
 
-const nonEmpty = (v: string | undefined): string | undefined => (v === undefined || v === '' ? undefined : v);
+const nonEmpty = (v: string | undefined): string | undefined =>
+  v === undefined || v === '' ? undefined : v;
 
 export function cliEnvironment(env: EnvVars = process.env): CliEnvironment {
   return {

@@ -20,7 +20,9 @@ describe('the CLI against a real server, and straight on the store', () => {
     const init = await runCli(['init', '--json'], { cwd: dir });
     assert.equal(init.code, 0, init.stderr);
     adminToken = JSON.parse(init.stdout).adminToken;
-    server = await startCliServer(['serve', '--config', '.countersign/countersign.yaml'], { cwd: dir });
+    server = await startCliServer(['serve', '--config', '.countersign/countersign.yaml'], {
+      cwd: dir,
+    });
   });
   after(async () => {
     await server?.stop();
@@ -41,7 +43,15 @@ describe('the CLI against a real server, and straight on the store', () => {
   test('the README walk-through: request, two reviewers from different groups, credential', async () => {
     const key = async (name: string, scopes: string, groups?: string) => {
       const r = await runCli(
-        ['apikey', 'create', '--name', name, '--scopes', scopes, ...(groups ? ['--groups', groups] : [])],
+        [
+          'apikey',
+          'create',
+          '--name',
+          name,
+          '--scopes',
+          scopes,
+          ...(groups ? ['--groups', groups] : []),
+        ],
         { cwd: dir, env: env(adminToken) },
       );
       assert.equal(r.code, 0, r.stderr);
@@ -58,14 +68,23 @@ describe('the CLI against a real server, and straight on the store', () => {
     assert.equal(created.code, 0, created.stderr);
     const id = JSON.parse(created.stdout).approval.id as string;
 
-    const self = await runCli(['approval', 'approve', id, '--reason', 'mine'], { cwd: dir, env: env(requester) });
+    const self = await runCli(['approval', 'approve', id, '--reason', 'mine'], {
+      cwd: dir,
+      env: env(requester),
+    });
     assert.equal(self.code, 4, 'a 403 is exit 4');
     assert.match(self.stderr, /forbidden|self_approval/);
 
-    const a1 = await runCli(['approval', 'approve', id, '--reason', 'diff reviewed'], { cwd: dir, env: env(alice) });
+    const a1 = await runCli(['approval', 'approve', id, '--reason', 'diff reviewed'], {
+      cwd: dir,
+      env: env(alice),
+    });
     assert.equal(a1.code, 0, a1.stderr);
     assert.match(a1.stdout, /PENDING/);
-    const twice = await runCli(['approval', 'approve', id, '--reason', 'again'], { cwd: dir, env: env(alice) });
+    const twice = await runCli(['approval', 'approve', id, '--reason', 'again'], {
+      cwd: dir,
+      env: env(alice),
+    });
     assert.equal(twice.code, 3, 'a 409 is exit 3');
     assert.match(twice.stderr, /already_reviewed/);
 
@@ -73,10 +92,13 @@ describe('the CLI against a real server, and straight on the store', () => {
     assert.equal(early.code, 3);
     assert.match(early.stderr, /credential_not_ready/);
 
-    const a2 = await runCli(['approval', 'approve', id, '--reason', 'on call ok', '--external-ref', 'CHG-1'], {
-      cwd: dir,
-      env: env(bob),
-    });
+    const a2 = await runCli(
+      ['approval', 'approve', id, '--reason', 'on call ok', '--external-ref', 'CHG-1'],
+      {
+        cwd: dir,
+        env: env(bob),
+      },
+    );
     assert.equal(a2.code, 0, a2.stderr);
     assert.match(a2.stdout, /APPROVED/);
 
@@ -88,31 +110,55 @@ describe('the CLI against a real server, and straight on the store', () => {
     assert.equal(header.alg, 'EdDSA');
     assert.equal(header.typ, 'countersign-approval+jwt');
 
-    const list = await runCli(['approval', 'list', '--state', 'approved', '--json'], { cwd: dir, env: env(alice) });
+    const list = await runCli(['approval', 'list', '--state', 'approved', '--json'], {
+      cwd: dir,
+      env: env(alice),
+    });
     assert.equal(list.code, 0);
     assert.ok(JSON.parse(list.stdout).items.some((a: { id: string }) => a.id === id));
   });
 
   test('usage and input errors exit 2; unknown ids exit 3; a wrong key exits 4', async () => {
     writeFileSync(join(dir, 'broken.json'), '{"kind": ');
-    const bad = await runCli(['approval', 'create', 'broken.json'], { cwd: dir, env: env(adminToken) });
+    const bad = await runCli(['approval', 'create', 'broken.json'], {
+      cwd: dir,
+      env: env(adminToken),
+    });
     assert.equal(bad.code, 2);
-    const missing = await runCli(['approval', 'show', 'apr_nope'], { cwd: dir, env: env(adminToken) });
+    const missing = await runCli(['approval', 'show', 'apr_nope'], {
+      cwd: dir,
+      env: env(adminToken),
+    });
     assert.equal(missing.code, 3);
-    const wrong = await runCli(['approval', 'list'], { cwd: dir, env: env('cs_aaaaaaaaaaaa_' + 'b'.repeat(43)) });
+    const wrong = await runCli(['approval', 'list'], {
+      cwd: dir,
+      env: env('cs_aaaaaaaaaaaa_' + 'b'.repeat(43)),
+    });
     assert.equal(wrong.code, 4);
     const unknownCmd = await runCli(['approval', 'frobnicate'], { cwd: dir });
     assert.equal(unknownCmd.code, 2);
   });
 
   test('local mode (--db) works on the store with no server and sees the same requests', async () => {
-    const list = await runCli(['approval', 'list', '--json', '--config', '.countersign/countersign.yaml'], {
-      cwd: dir,
-    });
+    const list = await runCli(
+      ['approval', 'list', '--json', '--config', '.countersign/countersign.yaml'],
+      {
+        cwd: dir,
+      },
+    );
     assert.equal(list.code, 0, list.stderr);
     assert.ok(JSON.parse(list.stdout).items.length >= 1);
     const local = await runCli(
-      ['approval', 'create', 'examples/agent-iam-write.json', '--json', '--db', '.countersign/countersign.db', '--config', '.countersign/countersign.yaml'],
+      [
+        'approval',
+        'create',
+        'examples/agent-iam-write.json',
+        '--json',
+        '--db',
+        '.countersign/countersign.db',
+        '--config',
+        '.countersign/countersign.yaml',
+      ],
       { cwd: dir },
     );
     assert.equal(local.code, 0, local.stderr);

@@ -7,9 +7,11 @@ import { createHarness, deployAction, type Harness } from '../helpers/harness.js
 /** A fingerprint of every table's contents, to prove that nothing changed. */
 function dbFingerprint(h: Harness): string {
   const db = h.store.database;
-  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
-    name: string;
-  }[]).map((t) => t.name);
+  const tables = (
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as {
+      name: string;
+    }[]
+  ).map((t) => t.name);
   const hash = createHash('sha256');
   for (const t of tables) {
     if (t === 'api_keys') continue; // last_used_at is touched by authentication
@@ -67,7 +69,9 @@ describe('bad input gets a clear problem+json and changes nothing', () => {
       name: 'an unknown field inside the action (actorClaims is never identity)',
       method: 'POST',
       url: () => '/v1/approvals',
-      body: JSON.stringify({ action: { ...deployAction('x'), actorClaims: { groups: ['admin'] } } }),
+      body: JSON.stringify({
+        action: { ...deployAction('x'), actorClaims: { groups: ['admin'] } },
+      }),
       status: 400,
       code: 'validation_failed',
       path: '/action/actorClaims',
@@ -94,7 +98,9 @@ describe('bad input gets a clear problem+json and changes nothing', () => {
       name: 'an oversized body',
       method: 'POST',
       url: () => '/v1/approvals',
-      body: JSON.stringify({ action: { ...deployAction('x'), spec: { blob: 'x'.repeat(100_000) } } }),
+      body: JSON.stringify({
+        action: { ...deployAction('x'), spec: { blob: 'x'.repeat(100_000) } },
+      }),
       status: 413,
       code: 'payload_too_large',
     },
@@ -118,7 +124,9 @@ describe('bad input gets a clear problem+json and changes nothing', () => {
       name: 'a spec hash that is not sha256',
       method: 'POST',
       url: () => '/v1/approvals',
-      body: JSON.stringify({ action: { kind: 'deploy', environment: 'prod', project: 'shop', specHash: 'md5:abc' } }),
+      body: JSON.stringify({
+        action: { kind: 'deploy', environment: 'prod', project: 'shop', specHash: 'md5:abc' },
+      }),
       status: 400,
       code: 'validation_failed',
       path: '/action/specHash',
@@ -127,7 +135,10 @@ describe('bad input gets a clear problem+json and changes nothing', () => {
       name: 'a callbackUrl while callbacks are disabled',
       method: 'POST',
       url: () => '/v1/approvals',
-      body: JSON.stringify({ action: deployAction('cb'), callbackUrl: 'http://169.254.169.254/latest' }),
+      body: JSON.stringify({
+        action: deployAction('cb'),
+        callbackUrl: 'http://169.254.169.254/latest',
+      }),
       status: 400,
       code: 'validation_failed',
       path: '/callbackUrl',
