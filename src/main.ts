@@ -120,6 +120,7 @@ export async function openRuntime(
     bus,
     minter: createMinter(keyRing, config.signing, clock, ids),
     verifier: createGateVerifier(keyRing, config.signing),
+    changeHook: null,
     callbackAllowlist: config.notifications.callbackAllowlist,
   });
   return {

@@ -16,7 +16,7 @@ import type { EvaluateService } from './evaluate-service.js';
 
 export type BreakGlassDeps = Pick<
   ServiceDeps,
-  'store' | 'clock' | 'ids' | 'policy' | 'bus' | 'minter'
+  'store' | 'clock' | 'ids' | 'policy' | 'bus' | 'minter' | 'changeHook'
 > & {
   evaluator: Pick<EvaluateService, 'decide'>;
 };
@@ -145,6 +145,7 @@ export function createBreakGlassService(deps: BreakGlassDeps) {
         await credentialWrites.insert(approval.id, credential)(tx);
         await tx.appendAudit(credentialWrites.issuedEvent(deps, principal, approval, credential));
       }
+      if (deps.changeHook) await deps.changeHook.onChange(tx, approval, 'break_glass');
     });
     deps.bus.publishApproval({ approval, event: 'break_glass' });
     return approval;

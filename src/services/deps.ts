@@ -4,7 +4,7 @@ import type { ApprovalRequest } from '../domain/approval.js';
 import type { DecisionDraft } from '../domain/decision.js';
 import type { Clock } from '../lib/clock.js';
 import type { IdGenerator } from '../lib/ids.js';
-import type { Store } from '../store/port.js';
+import type { Store, StoreTx } from '../store/port.js';
 import type { EventBus } from './event-bus.js';
 import type { GateVerifier } from './gate-service.js';
 
@@ -38,6 +38,24 @@ export interface CredentialMinter {
   }>;
 }
 
+/**
+ * Called inside the transaction of every request change, after the audit event, so work that
+ * must happen because of the change (notification outbox rows) commits or rolls back with it.
+ */
+export interface ChangeHook {
+  onChange(tx: StoreTx, approval: ApprovalRequest, event: ApprovalChangeEvent): Promise<void>;
+}
+
+export type ApprovalChangeEvent =
+  | 'requested'
+  | 'reviewed'
+  | 'approved'
+  | 'denied'
+  | 'expired'
+  | 'cancelled'
+  | 'revoked'
+  | 'break_glass';
+
 export interface ServiceDeps {
   store: Store;
   clock: Clock;
@@ -47,6 +65,8 @@ export interface ServiceDeps {
   minter: CredentialMinter | null;
   /** Verifies credentials at the gate; null when no key set is available (fail closed). */
   verifier: GateVerifier | null;
+  /** Notification outbox (and anything else that must commit with a change); null = none. */
+  changeHook: ChangeHook | null;
   /** URL prefixes a callbackUrl must start with; empty = callbacks refused. */
   callbackAllowlist: readonly string[];
 }

@@ -11,7 +11,7 @@ import { approvalFields, auditEvent } from './audit-events.js';
 import type { ServiceDeps } from './deps.js';
 import { transitionApproval } from './transition.js';
 
-export type LifecycleDeps = Pick<ServiceDeps, 'store' | 'clock' | 'ids' | 'bus'>;
+export type LifecycleDeps = Pick<ServiceDeps, 'store' | 'clock' | 'ids' | 'bus' | 'changeHook'>;
 
 interface Change {
   to: Extract<ApprovalState, 'cancelled' | 'expired' | 'revoked'>;

@@ -19,7 +19,7 @@ import type { EvaluateService } from './evaluate-service.js';
 
 export type RequestDeps = Pick<
   ServiceDeps,
-  'store' | 'clock' | 'ids' | 'policy' | 'bus' | 'callbackAllowlist'
+  'store' | 'clock' | 'ids' | 'policy' | 'bus' | 'callbackAllowlist' | 'changeHook'
 > & { evaluator: Pick<EvaluateService, 'decide'> };
 
 export interface CreateRequestInput {
@@ -180,6 +180,7 @@ export function createRequestService(deps: RequestDeps) {
             details: { expiresAt: existing.expiresAt },
           }),
         );
+        if (deps.changeHook) await deps.changeHook.onChange(tx, expiredOld, 'expired');
       }
       const approval: ApprovalRequest = {
         id: deps.ids.next('apr'),
@@ -226,6 +227,7 @@ export function createRequestService(deps: RequestDeps) {
           },
         }),
       );
+      if (deps.changeHook) await deps.changeHook.onChange(tx, approval, 'requested');
       return { approval, created: true, expiredOld };
     });
     if (result.expiredOld)

@@ -11,7 +11,10 @@ import type { ServiceDeps } from './deps.js';
 import { credentialWrites, type MintedCredential } from './credential-writes.js';
 import { transitionApproval } from './transition.js';
 
-export type ReviewDeps = Pick<ServiceDeps, 'store' | 'clock' | 'ids' | 'bus' | 'minter'>;
+export type ReviewDeps = Pick<
+  ServiceDeps,
+  'store' | 'clock' | 'ids' | 'bus' | 'minter' | 'changeHook'
+>;
 
 export interface ReviewInput {
   verdict: ReviewVerdict;

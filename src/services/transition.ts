@@ -7,20 +7,20 @@ import type { ApprovalRequest } from '../domain/approval.js';
 import type { AuditEvent } from '../domain/audit-event.js';
 import { ConflictError } from '../errors/index.js';
 import type { StoreTx } from '../store/port.js';
-import type { ServiceDeps } from './deps.js';
+import type { ApprovalChangeEvent, ServiceDeps } from './deps.js';
 
 export interface TransitionPlan {
   next: ApprovalRequest;
   events: AuditEvent[];
   /** Extra writes in the same transaction (e.g. the credential). */
   extra?: (tx: StoreTx) => Promise<void>;
-  publish: string;
+  publish: ApprovalChangeEvent;
 }
 
 const MAX_ATTEMPTS = 5;
 
 export async function transitionApproval(
-  deps: Pick<ServiceDeps, 'store' | 'bus'>,
+  deps: Pick<ServiceDeps, 'store' | 'bus' | 'changeHook'>,
   id: string,
   /** Returns the change, or 'retry' when work prepared before BEGIN is stale. */
   plan: (current: ApprovalRequest) => Promise<TransitionPlan | 'retry'> | TransitionPlan | 'retry',
@@ -42,6 +42,8 @@ export async function transitionApproval(
       if (!won) return undefined; // another writer committed first: re-read and re-decide
       if (p.extra) await p.extra(tx);
       for (const e of p.events) await tx.appendAudit(e);
+      const committed = { ...p.next, version: current.version + 1 };
+      if (deps.changeHook) await deps.changeHook.onChange(tx, committed, p.publish);
       return { ...p.next, version: current.version + 1, publish: p.publish };
     });
     if (outcome) {

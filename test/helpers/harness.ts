@@ -138,6 +138,7 @@ export async function createHarness(
     minter:
       opts.minter === undefined ? createMinter(keyRing, signing, clock, randomIds) : opts.minter,
     verifier: createGateVerifier(keyRing, signing),
+    changeHook: null,
     callbackAllowlist: opts.callbackAllowlist ?? [],
   });
   const authenticator = createAuthenticator({
