@@ -6,7 +6,7 @@
 import { userInfo } from 'node:os';
 import { ApiError } from '../client/api-error.js';
 import { CountersignClient } from '../client/http-client.js';
-import type { Approval, CredentialResponse } from '../client/types.js';
+import type { Approval, CredentialResponse, Decision } from '../client/types.js';
 import type { Principal } from '../domain/principal.js';
 import { ALL_SCOPES } from '../domain/principal.js';
 import { isCountersignError, InputError, statusForCode } from '../errors/index.js';
@@ -31,13 +31,54 @@ export type Backend = Pick<
   | 'createApiKey'
   | 'listApiKeys'
   | 'revokeApiKey'
-> & { readonly mode: 'remote' | 'local'; close(): Promise<void> };
+> & {
+  readonly mode: 'remote' | 'local';
+  close(): Promise<void>;
+  /** The gate: resolves for allowed and rejected alike (a rejection is an answer, not an error). */
+  gateCheck(action: unknown, credential?: string): Promise<GateAnswer>;
+  registerVersion(project: string, version: string, specHash: string): Promise<unknown>;
+};
+
+export type GateAnswer =
+  | { allowed: true; decision: Decision; approvalId: string | null }
+  | { allowed: false; code: string; detail: string; details?: Record<string, unknown> };
 
 export function remoteBackend(url: string, token: string | undefined): Backend {
   const client = new CountersignClient({ url, ...(token ? { token } : {}) });
   return Object.assign(Object.create(client) as CountersignClient, {
     mode: 'remote' as const,
     close: async () => undefined,
+    gateCheck: async (action: unknown, credential?: string): Promise<GateAnswer> => {
+      try {
+        const r = await client.request<{ decision: Decision; approvalId: string | null }>(
+          'POST',
+          '/v1/gate',
+          {
+            action,
+            ...(credential !== undefined ? { credential } : {}),
+          },
+        );
+        return { allowed: true, decision: r.body.decision, approvalId: r.body.approvalId };
+      } catch (err) {
+        // a 403 from the gate is its answer; anything else (401, 400, 503) is an error
+        if (err instanceof ApiError && err.status === 403 && err.code !== 'forbidden') {
+          return {
+            allowed: false,
+            code: err.code,
+            detail: err.problem.detail ?? err.code,
+            ...(err.problem.details ? { details: err.problem.details } : {}),
+          };
+        }
+        throw err;
+      }
+    },
+    registerVersion: async (project: string, version: string, specHash: string) =>
+      (
+        await client.request('POST', `/v1/projects/${encodeURIComponent(project)}/versions`, {
+          version,
+          specHash,
+        })
+      ).body,
   }) as Backend;
 }
 
@@ -86,7 +127,7 @@ function ms(value: string | number | undefined, path: string): number | undefine
 export function localBackend(rt: Runtime, principal: Principal): Backend {
   const s = rt.services;
   const view = (a: Parameters<typeof viewApproval>[0]) =>
-    viewApproval(a, principal, rt.clock.now()) as unknown as Approval;
+    viewApproval(a, principal, rt.clock.now(), rt.config.identity.rbac) as unknown as Approval;
   const get = async (id: string) => view(await s.reads.get(principal, id));
   return {
     mode: 'local',
@@ -169,6 +210,27 @@ export function localBackend(rt: Runtime, principal: Principal): Backend {
         return { key: out.key, apiKey: out.record };
       }),
     listApiKeys: () => asApi(() => s.apiKeys.list(principal)),
+    gateCheck: (action, credential) =>
+      asApi(async () => {
+        const r = await s.gate.check(principal, {
+          action,
+          ...(credential !== undefined ? { credential } : {}),
+        });
+        if (r.allowed)
+          return {
+            allowed: true,
+            decision: r.decision as unknown as Decision,
+            approvalId: r.approvalId,
+          };
+        return {
+          allowed: false,
+          code: r.code,
+          detail: r.message,
+          ...(r.details ? { details: r.details } : {}),
+        };
+      }),
+    registerVersion: (project, version, specHash) =>
+      asApi(() => s.gate.registerVersion(principal, { project, version, specHash })),
     revokeApiKey: (id) => asApi(() => s.apiKeys.revoke(principal, id)),
   };
 }

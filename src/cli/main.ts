@@ -4,12 +4,13 @@ import { packageVersion } from '../main.js';
 import { registerApprovalCommands } from './commands/approval.js';
 import { registerMiscCommands } from './commands/misc.js';
 import { registerSetupCommands } from './commands/setup.js';
+import { registerGateCommands } from './commands/gate.js';
+import { registerKeyCommands } from './commands/keys.js';
 import { EXIT } from './exit-codes.js';
 
 export function buildProgram(): Command {
   const program = new Command('countersign')
     .description('Countersign: an approval gate for risky actions')
-    .version(packageVersion())
     .option('--url <url>', 'server URL (COUNTERSIGN_URL; default http://127.0.0.1:8080)')
     .option('--token <token>', 'API key or OIDC token (COUNTERSIGN_TOKEN)')
     .option('--db <path|url>', 'work straight on a store instead of a server')
@@ -24,10 +25,17 @@ export function buildProgram(): Command {
   registerSetupCommands(program);
   registerMiscCommands(program);
   registerApprovalCommands(program);
+  registerGateCommands(program);
+  registerKeyCommands(program);
   return program;
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `--version` only as the first argument: subcommands have their own --version (versions register)
+  if (argv[2] === '--version' || argv[2] === '-V') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return;
+  }
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -1,0 +1,80 @@
+/**
+ * RFC 6962 / RFC 9162 §2.1.1 hashing for the audit log. Leaves and interior nodes are hashed
+ * with different one-byte prefixes so that a leaf can never be passed off as a node (second
+ * preimage resistance).
+ */
+import { Buffer } from 'node:buffer';
+import * as crypto from 'node:crypto';
+import { jcs } from '../lib/hash.js';
+
+/** Every hash in the tree is a SHA-256 digest. */
+export const HASH_SIZE = 32;
+
+/** The largest tree size (and leaf count) this module accepts: sizes are plain JS numbers. */
+export const MAX_TREE_SIZE = Number.MAX_SAFE_INTEGER;
+
+const LEAF_PREFIX = new Uint8Array([0x00]);
+const NODE_PREFIX = new Uint8Array([0x01]);
+
+// crypto.hash (Node ≥ 20.12) skips the Hash object; hashing is ~all the cost of appends and
+// verification. Node 20.9–20.11 fall back to createHash.
+const oneShot: ((alg: string, data: Uint8Array, enc: 'buffer') => Uint8Array) | undefined =
+  typeof crypto.hash === 'function' ? crypto.hash : undefined;
+// Synchronous use only, so one scratch buffer is safe.
+const nodeInput = new Uint8Array(1 + 2 * HASH_SIZE);
+nodeInput[0] = 0x01;
+
+/** MTH({}) = SHA-256() (RFC 9162 §2.1.1): the root of the empty tree. */
+export function emptyRoot(): Uint8Array {
+  return crypto.createHash('sha256').digest();
+}
+
+/** MTH({d}) = SHA-256(0x00 ‖ d): the hash of one leaf's bytes. */
+export function leafHash(bytes: Uint8Array): Uint8Array {
+  if (oneShot) return oneShot('sha256', Buffer.concat([LEAF_PREFIX, bytes]), 'buffer');
+  return crypto.createHash('sha256').update(LEAF_PREFIX).update(bytes).digest();
+}
+
+/** SHA-256(0x01 ‖ left ‖ right): the hash of an interior node. */
+export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
+  if (oneShot && left.length === HASH_SIZE && right.length === HASH_SIZE) {
+    nodeInput.set(left, 1);
+    nodeInput.set(right, 1 + HASH_SIZE);
+    return oneShot('sha256', nodeInput, 'buffer');
+  }
+  return crypto.createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+}
+
+/** The bytes of an event's leaf: UTF-8 of its RFC 8785 (JCS) form (DOMAIN.md §6). */
+export function eventLeafBytes(event: unknown): Uint8Array {
+  return Buffer.from(jcs(event), 'utf8');
+}
+
+/** SHA-256(0x00 ‖ JCS(event)): the leaf hash of an audit event. */
+export function eventLeafHash(event: unknown): Uint8Array {
+  return leafHash(eventLeafBytes(event));
+}
+
+/** True when both are byte-for-byte equal. Hashes are public, so no constant-time need. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export function isHash(value: unknown): value is Uint8Array {
+  return value instanceof Uint8Array && value.length === HASH_SIZE;
+}
+
+/** Lower-case hex of a hash. */
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
+}
+
+const HASH_HEX_RE = /^[0-9a-f]{64}$/;
+
+/** Parses 64 lower-case hex digits into a hash; undefined for anything else. */
+export function hashFromHex(hex: string): Uint8Array | undefined {
+  if (typeof hex !== 'string' || !HASH_HEX_RE.test(hex)) return undefined;
+  return Buffer.from(hex, 'hex');
+}

@@ -1,0 +1,71 @@
+/**
+ * The audit log's Merkle math (DOMAIN.md §6, docs/audit-merkle.md): RFC 6962/9162 hashing,
+ * O(log n) appends through a compact range, inclusion and consistency proofs from stored perfect
+ * subtrees, C2SP signed checkpoints and full log verification. Pure and storage-agnostic.
+ */
+export {
+  HASH_SIZE,
+  MAX_TREE_SIZE,
+  bytesEqual,
+  emptyRoot,
+  eventLeafBytes,
+  eventLeafHash,
+  hashFromHex,
+  leafHash,
+  nodeHash,
+  toHex,
+} from './hash.js';
+export {
+  type CompactRange,
+  type NodeReader,
+  type NodeRef,
+  type StoredNode,
+  appendLeaf,
+  assertCompactRange,
+  compactRangeFromNodes,
+  compactRangeRefs,
+  emptyCompactRange,
+  isCompactRange,
+  rootOf,
+} from './compact-range.js';
+export { consistencyProof, inclusionProof, inclusionProofRefs, rootAt } from './proofs.js';
+export { verifyConsistency, verifyInclusion } from './verify-proofs.js';
+export {
+  type NoteFailure,
+  type NoteKey,
+  type NoteSignature,
+  type NoteSigner,
+  type ParseNoteResult,
+  type VerifyNoteResult,
+  MAX_NOTE_LENGTH,
+  MAX_NOTE_SIGNATURES,
+  formatVerifierKey,
+  noteKeyId,
+  parseNote,
+  parseVerifierKey,
+  signNote,
+  verifyNote,
+} from './signed-note.js';
+export {
+  type Checkpoint,
+  type CheckpointFailure,
+  type CheckpointKey,
+  type CheckpointSigner,
+  type ParseCheckpointResult,
+  type ParsedCheckpoint,
+  type VerifyCheckpointResult,
+  formatCheckpointBody,
+  parseCheckpoint,
+  signCheckpoint,
+  verifyCheckpoint,
+} from './checkpoint.js';
+export {
+  type CheckpointSpec,
+  type LogProblem,
+  type LogRow,
+  type LogSource,
+  type VerifyLogFailure,
+  type VerifyLogResult,
+  verifyLog,
+} from './verify-log.js';
+export { MemoryTree } from './memory-tree.js';

@@ -1,0 +1,132 @@
+/** `countersign gate check`, `credential verify` (offline) and `versions register`. */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { InputError } from '../../errors/index.js';
+import { fetchJwks, verifyCredential, type ActionInput } from '../../credentials/verify/index.js';
+import { parseDuration } from '../../lib/duration.js';
+import type { GlobalOptions } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { actionOrDecision, readDocument } from '../io.js';
+import { describeDecision, printJson } from '../output.js';
+import { runCommand, runPlain } from '../run.js';
+
+function readToken(path: string): string {
+  try {
+    return readFileSync(path === '-' ? 0 : path, 'utf8').trim();
+  } catch {
+    throw new InputError('validation_failed', `cannot read ${path}`, [
+      { path, message: 'file not found or unreadable' },
+    ]);
+  }
+}
+
+function actionFrom(file: string): unknown {
+  const src = actionOrDecision(readDocument(file));
+  if (src.action === undefined) {
+    throw new InputError('validation_failed', `${file} must hold an action`, [
+      { path: file, message: 'pass the action JSON' },
+    ]);
+  }
+  return src.action;
+}
+
+function seconds(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(/^\d+$/.test(value) ? Number(value) : value);
+  if (ms === undefined)
+    throw new InputError('validation_failed', `${name} is not a duration`, [
+      { path: name, message: 'like 30s or 24h' },
+    ]);
+  return Math.floor(ms / 1000);
+}
+
+export function registerGateCommands(program: Command): void {
+  const g = (cmd: Command): GlobalOptions => cmd.optsWithGlobals<GlobalOptions>();
+
+  program
+    .command('gate')
+    .description('check an action at the gate before running it')
+    .command('check <action>')
+    .description('exit 0 when allowed, 1 when rejected (the reason code is printed)')
+    .option('--credential <file>', 'the approval credential (compact JWS), or - for stdin')
+    .action((file: string, o: { credential?: string }, cmd: Command) =>
+      runCommand(g(cmd), async (backend, out) => {
+        const token = o.credential ? readToken(o.credential) : undefined;
+        const r = await backend.gateCheck(actionFrom(file), token);
+        if (out.json) printJson(out, r);
+        else if (r.allowed)
+          out.out(
+            `allowed${r.approvalId ? ` (approval ${r.approvalId})` : ''}\n${describeDecision(r.decision)}`,
+          );
+        else out.err(`rejected: ${r.code}: ${r.detail}`);
+        if (!r.allowed) process.exitCode = EXIT.rejected;
+      }),
+    );
+
+  program
+    .command('credential')
+    .description('approval credentials')
+    .command('verify <token>')
+    .description(
+      'verify a credential offline against a JWKS and the action about to run (exit 0 valid, 1 rejected)',
+    )
+    .requiredOption(
+      '--jwks <file|url>',
+      'the public keys (a file, or the server /.well-known/jwks.json URL)',
+    )
+    .requiredOption('--action <file>', 'the action JSON the credential must cover')
+    .option('--clock-skew <duration>', 'tolerance for nbf', '30s')
+    .option('--max-lifetime <duration>', 'longest accepted credential lifetime', '24h')
+    .option('--posture <posture>', 'the posture the environment must have (dev, staging, prod)')
+    .action(
+      (
+        token: string,
+        o: {
+          jwks: string;
+          action: string;
+          clockSkew: string;
+          maxLifetime: string;
+          posture?: string;
+        },
+        cmd: Command,
+      ) =>
+        runPlain(g(cmd), async (out) => {
+          const jwks = /^https?:\/\//.test(o.jwks) ? await fetchJwks(o.jwks) : readDocument(o.jwks);
+          const result = await verifyCredential(
+            readToken(token),
+            actionFrom(o.action) as ActionInput,
+            {
+              jwks: jwks as never,
+              clockSkew: seconds(o.clockSkew, '--clock-skew') as number,
+              maxLifetime: seconds(o.maxLifetime, '--max-lifetime') as number,
+              ...(o.posture ? { expectedPosture: o.posture } : {}),
+            },
+          );
+          if (out.json) printJson(out, result);
+          else if (result.ok) {
+            out.out(
+              `valid: approval ${result.claims.sub}, key ${result.kid}, expires ${new Date(result.claims.exp * 1000).toISOString()}`,
+            );
+          } else {
+            out.err(`rejected: ${result.code}: ${result.message}`);
+          }
+          if (!result.ok) process.exitCode = EXIT.rejected;
+        }),
+    );
+
+  program
+    .command('versions')
+    .description('pipeline versions for replay resolution')
+    .command('register')
+    .description('register a pipeline version of a project (admin)')
+    .requiredOption('--project <project>')
+    .requiredOption('--version <version>')
+    .requiredOption('--spec-hash <hash>', 'sha256:… of the pipeline spec')
+    .action((o: { project: string; version: string; specHash: string }, cmd: Command) =>
+      runCommand(g(cmd), async (backend, out) => {
+        const v = await backend.registerVersion(o.project, o.version, o.specHash);
+        if (out.json) return printJson(out, v);
+        out.out(`registered ${o.project} ${o.version} = ${o.specHash}`);
+      }),
+    );
+}
