@@ -6,15 +6,26 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { CountersignConfig } from './config/index.js';
+import { readSecretEnv } from './config/index.js';
+import { createOutboxHook } from './notify/outbox.js';
+import {
+  createDeliveryWorker,
+  type DeliveryWorker,
+  type DeliveryWorkerOptions,
+} from './notify/worker.js';
 import { openKeyRing, type KeyRing } from './credentials/index.js';
 import { issueCredential } from './credentials/issue.js';
 import { createGateVerifier } from './credentials/gate-verifier.js';
+import { createCheckpointKeys } from './credentials/checkpoint-keys.js';
 import type { ApprovalRequest } from './domain/approval.js';
 import { SYSTEM_PRINCIPAL } from './domain/principal.js';
 import { buildApp, LOG_REDACT } from './http/app.js';
+import { LOG_SERIALIZERS } from './http/log-serializers.js';
 import { createAuthenticator } from './identity/authenticate.js';
+import { assertDevModeLoopback, createIdentity } from './identity/wiring.js';
 import { isoAt, systemClock, type Clock } from './lib/clock.js';
 import { randomIds, type IdGenerator } from './lib/ids.js';
+import { startPeriodic } from './lib/periodic.js';
 import { createPolicyEngine, loadPolicyFile, type LoadedPolicyEngine } from './policy-engine.js';
 import { auditEvent } from './services/audit-events.js';
 import {
@@ -36,8 +47,15 @@ export interface Runtime {
   bus: EventBus;
   clock: Clock;
   ids: IdGenerator;
+  /** The outbox delivery worker (started by `startServer`). */
+  delivery: DeliveryWorker;
   close(): Promise<void>;
 }
+
+/** Test and bench overrides of the delivery worker. */
+export type NotifyOverrides = Partial<
+  Pick<DeliveryWorkerOptions, 'secrets' | 'fetch' | 'timeoutMs' | 'pollMs' | 'random'>
+>;
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -103,7 +121,7 @@ export function createMinter(
 
 export async function openRuntime(
   config: CountersignConfig,
-  opts: { clock?: Clock; ids?: IdGenerator; migrate?: boolean } = {},
+  opts: { clock?: Clock; ids?: IdGenerator; migrate?: boolean; notify?: NotifyOverrides } = {},
 ): Promise<Runtime> {
   const clock = opts.clock ?? systemClock;
   const ids = opts.ids ?? randomIds;
@@ -120,8 +138,20 @@ export async function openRuntime(
     bus,
     minter: createMinter(keyRing, config.signing, clock, ids),
     verifier: createGateVerifier(keyRing, config.signing),
-    changeHook: null,
+    changeHook: createOutboxHook({ config: config.notifications, clock, ids }),
+    auditKeys: createCheckpointKeys(keyRing, config.audit.origin),
     callbackAllowlist: config.notifications.callbackAllowlist,
+    rbac: config.identity.rbac,
+  });
+  const delivery = createDeliveryWorker({
+    store,
+    bus,
+    clock,
+    ids,
+    config: config.notifications,
+    consoleUrl: config.server.publicUrl,
+    secrets: (name) => readSecretEnv(name),
+    ...opts.notify,
   });
   return {
     config,
@@ -132,7 +162,11 @@ export async function openRuntime(
     bus,
     clock,
     ids,
-    close: () => store.close(),
+    delivery,
+    close: async () => {
+      await delivery.stop();
+      await store.close();
+    },
   };
 }
 
@@ -164,16 +198,30 @@ export interface Server {
 
 export async function startServer(
   config: CountersignConfig,
-  opts: { logLevel?: string; clock?: Clock } = {},
+  opts: {
+    logLevel?: string;
+    clock?: Clock;
+    logStream?: pino.DestinationStream;
+    notify?: NotifyOverrides;
+  } = {},
 ): Promise<Server> {
-  const runtime = await openRuntime(config, opts.clock ? { clock: opts.clock } : {});
+  // config validation refuses this too; a config built in code must not slip past it
+  assertDevModeLoopback(config);
+  const identity = createIdentity(config, opts.clock ?? systemClock);
+  const runtime = await openRuntime(config, {
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.notify ? { notify: opts.notify } : {}),
+  });
   await recordPolicyLoaded(runtime);
-  const logger = pino({
+  const logOptions = {
     level: opts.logLevel ?? 'info',
     redact: { paths: LOG_REDACT, censor: '[redacted]' },
-  });
+    serializers: LOG_SERIALIZERS,
+  };
+  const logger = opts.logStream ? pino(logOptions, opts.logStream) : pino(logOptions);
   const authenticator = createAuthenticator({
     store: runtime.store,
+    oidc: identity.oidc,
     devMode: config.server.devMode,
     nowIso: () => isoAt(runtime.clock.now()),
   });
@@ -185,12 +233,25 @@ export async function startServer(
     bodyLimit: config.server.bodyLimitBytes,
     logger,
     version: packageVersion(),
+    auditOrigin: config.audit.origin,
     jwks: () => runtime.keyRing.publicJwks(),
+    corsOrigins: config.server.cors.origins,
+    rateLimit: config.server.rateLimit,
+    trustProxy: config.server.trustProxy,
+    console: identity.console,
+    notifications: { bus: runtime.bus, delivery: runtime.delivery, clock: runtime.clock },
   });
+  runtime.delivery.start(logger);
   const sweeper = startExpirySweeper(
     () => runtime.services.lifecycle.sweepExpired(),
     1000,
     (err) => logger.error({ err }, 'expiry sweep failed'),
+  );
+  // signed checkpoints at most every audit.checkpointEvery, only when the log grew
+  const checkpointer = startPeriodic(
+    () => runtime.services.audit.checkpoint(),
+    Math.max(100, config.audit.checkpointEveryMs),
+    (err) => logger.error({ err }, 'checkpoint failed'),
   );
   const stopKeyWatch = runtime.keyRing.watch(1000, (err) =>
     logger.error({ err }, 'key reload failed'),
@@ -205,6 +266,7 @@ export async function startServer(
     url: `http://${host}:${port}`,
     close: async () => {
       sweeper.stop();
+      checkpointer.stop();
       stopKeyWatch();
       await app.close();
       await runtime.close();

@@ -14,6 +14,7 @@ import { parseScopes } from '../identity/api-keys.js';
 import { parseDuration } from '../lib/duration.js';
 import type { Runtime } from '../main.js';
 import { viewApproval } from '../services/read-service.js';
+import type { VerifyLogResult } from '../audit/index.js';
 
 export type Backend = Pick<
   CountersignClient,
@@ -37,6 +38,13 @@ export type Backend = Pick<
   /** The gate: resolves for allowed and rejected alike (a rejection is an answer, not an error). */
   gateCheck(action: unknown, credential?: string): Promise<GateAnswer>;
   registerVersion(project: string, version: string, specHash: string): Promise<unknown>;
+  /** Every audit event in log order, page by page. */
+  auditEvents(onPage: (items: { index: number; event: unknown }[]) => void): Promise<void>;
+  /** Signs a checkpoint now when the log grew (local), or fetches the latest (remote). */
+  auditCheckpoint(): Promise<{ size: number; rootHash: string; note: string }>;
+  auditProve(index: number, size?: number): Promise<unknown>;
+  /** Local only: recompute every leaf and node and check every checkpoint. */
+  auditVerify(): Promise<VerifyLogResult>;
 };
 
 export type GateAnswer =
@@ -71,6 +79,27 @@ export function remoteBackend(url: string, token: string | undefined): Backend {
         }
         throw err;
       }
+    },
+    auditEvents: async (onPage: (items: { index: number; event: unknown }[]) => void) => {
+      let cursor: string | null = null;
+      for (;;) {
+        const qs: string = `?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+        const page: { body: { items: { index: number; event: unknown }[]; nextCursor: string | null } } =
+          await client.request('GET', `/v1/audit${qs}`);
+        onPage(page.body.items);
+        cursor = page.body.nextCursor;
+        if (!cursor) return;
+      }
+    },
+    auditCheckpoint: async () =>
+      (await client.request<{ size: number; rootHash: string; note: string }>('GET', '/v1/audit/checkpoint')).body,
+    auditProve: async (index: number, size?: number) =>
+      (await client.request('GET', `/v1/audit/proofs/inclusion?index=${index}${size === undefined ? '' : `&size=${size}`}`))
+        .body,
+    auditVerify: async () => {
+      throw new InputError('validation_failed', 'audit verify reads the store itself', [
+        { path: '--db', message: 'pass --db PATH|URL or --config FILE' },
+      ]);
     },
     registerVersion: async (project: string, version: string, specHash: string) =>
       (
@@ -229,6 +258,24 @@ export function localBackend(rt: Runtime, principal: Principal): Backend {
           ...(r.details ? { details: r.details } : {}),
         };
       }),
+    auditEvents: (onPage) =>
+      asApi(async () => {
+        let cursor: string | null = null;
+        for (;;) {
+          const page = await s.audit.list(principal, {}, { limit: 1000, ...(cursor ? { cursor } : {}) });
+          onPage(page.items);
+          cursor = page.nextCursor;
+          if (!cursor) return;
+        }
+      }),
+    auditCheckpoint: () =>
+      asApi(async () => {
+        const c = await s.audit.checkpoint();
+        if (!c) throw new ApiError({ status: 404, code: 'not_found', detail: 'no checkpoint: the log is empty' });
+        return c;
+      }),
+    auditProve: (index, size) => asApi(() => s.audit.proveInclusion(principal, index, size)),
+    auditVerify: () => asApi(() => s.audit.verify()),
     registerVersion: (project, version, specHash) =>
       asApi(() => s.gate.registerVersion(principal, { project, version, specHash })),
     revokeApiKey: (id) => asApi(() => s.apiKeys.revoke(principal, id)),

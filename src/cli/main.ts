@@ -6,6 +6,7 @@ import { registerMiscCommands } from './commands/misc.js';
 import { registerSetupCommands } from './commands/setup.js';
 import { registerGateCommands } from './commands/gate.js';
 import { registerKeyCommands } from './commands/keys.js';
+import { registerAuditCommands } from './commands/audit.js';
 import { EXIT } from './exit-codes.js';
 
 export function buildProgram(): Command {
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerApprovalCommands(program);
   registerGateCommands(program);
   registerKeyCommands(program);
+  registerAuditCommands(program);
   return program;
 }
 

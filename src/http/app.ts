@@ -22,6 +22,11 @@ import { registerDecisionRoutes } from './routes/decisions.js';
 import { registerApiKeyRoutes } from './routes/apikeys.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerGateRoutes } from './routes/gate.js';
+import { registerAuditRoutes } from './routes/audit.js';
+import { createAuthHook } from './auth-hook.js';
+import { registerHardening, type HardeningOptions } from './hardening.js';
+import { registerConsoleAuthRoutes, type ConsoleAuthDeps } from './routes/console-auth.js';
+import { registerNotifyRoutes, type NotifyRouteDeps } from './routes/notify.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -37,8 +42,20 @@ export interface AppDeps {
   bodyLimit: number;
   logger: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'] | false;
   version: string;
+  /** The audit log's checkpoint origin line. */
+  auditOrigin: string;
   /** Public keys (credential and checkpoint), served at /.well-known/jwks.json. */
   jwks: () => { keys: object[] };
+  /** CORS allowlist (empty or absent = off). */
+  corsOrigins?: HardeningOptions['corsOrigins'];
+  /** Failed authentications per IP and mutations per principal, per minute. */
+  rateLimit?: HardeningOptions['rateLimit'];
+  /** Trust `X-Forwarded-*` (the client IP for rate limits) from a reverse proxy. */
+  trustProxy?: boolean;
+  /** Console sign-in (authorization code + PKCE) and session cookies; absent = off. */
+  console?: ConsoleAuthDeps | null;
+  /** Long-poll, SSE and notification delivery routes; absent = not served. */
+  notifications?: NotifyRouteDeps;
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -47,14 +64,36 @@ const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 export const LOG_REDACT = [
   'req.headers.authorization',
   'req.headers.cookie',
+  'req.headers["x-countersign-csrf"]',
+  'res.headers["set-cookie"]',
   'headers.authorization',
+  'headers.cookie',
+  '*.headers.authorization',
+  '*.headers.cookie',
   'authorization',
+  'cookie',
   'token',
   'credential',
   'key',
+  'secret',
+  'password',
+  'webhookUrl',
   '*.token',
   '*.credential',
   '*.apiKey',
+  '*.key',
+  '*.secret',
+  '*.password',
+  '*.clientSecret',
+  '*.accessToken',
+  '*.access_token',
+  '*.idToken',
+  '*.id_token',
+  '*.refreshToken',
+  '*.refresh_token',
+  '*.code_verifier',
+  '*.webhookUrl',
+  '*.cookie',
 ];
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -63,6 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       ? { loggerInstance: deps.logger as FastifyServerOptions['loggerInstance'] }
       : { logger: deps.logger as FastifyServerOptions['logger'] }),
     bodyLimit: deps.bodyLimit,
+    trustProxy: deps.trustProxy ?? false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID();
@@ -79,6 +119,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
   });
   app.decorateRequest('principal', null);
+  const limits = await registerHardening(app, {
+    ...(deps.corsOrigins ? { corsOrigins: deps.corsOrigins } : {}),
+    ...(deps.rateLimit ? { rateLimit: deps.rateLimit } : {}),
+  });
   // the API speaks JSON only: anything else is 415, never a string body to mis-validate
   app.removeContentTypeParser('text/plain');
 
@@ -110,14 +154,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 
-  /** Authentication for /v1: sets req.principal or answers 401. */
-  const authenticate = async (req: FastifyRequest) => {
-    const devUser = req.headers['x-countersign-dev-user'];
-    req.principal = await deps.authenticator.authenticate(
-      req.headers.authorization,
-      typeof devUser === 'string' ? devUser : undefined,
-    );
-  };
+  /** Authentication for /v1: sets req.principal or answers 401 (or 429 when over budget). */
+  const authenticate = createAuthHook({
+    authenticator: deps.authenticator,
+    sessions: deps.console?.sessions ?? null,
+    limits,
+  });
 
   await app.register(
     async (v1) => {
@@ -126,10 +168,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       registerApprovalRoutes(v1, deps.services);
       registerApiKeyRoutes(v1, deps.services);
       registerGateRoutes(v1, deps.services);
+      if (deps.notifications) registerNotifyRoutes(v1, deps.services, deps.notifications);
+      registerAuditRoutes(v1, deps.services, deps.auditOrigin);
     },
     { prefix: '/v1' },
   );
   registerHealthRoutes(app, deps);
+  if (deps.console) registerConsoleAuthRoutes(app, deps.console);
   app.get(
     '/.well-known/jwks.json',
     {

@@ -1,4 +1,5 @@
 /** What services need, narrowed per service with Pick<> at the call sites. */
+import type { RbacConfig } from '../config/config-types.js';
 import type { Action } from '../domain/action.js';
 import type { ApprovalRequest } from '../domain/approval.js';
 import type { DecisionDraft } from '../domain/decision.js';
@@ -7,6 +8,7 @@ import type { IdGenerator } from '../lib/ids.js';
 import type { Store, StoreTx } from '../store/port.js';
 import type { EventBus } from './event-bus.js';
 import type { GateVerifier } from './gate-service.js';
+import type { AuditKeys } from './audit-service.js';
 
 export interface BreakGlassRules {
   groups: string[];
@@ -65,8 +67,12 @@ export interface ServiceDeps {
   minter: CredentialMinter | null;
   /** Verifies credentials at the gate; null when no key set is available (fail closed). */
   verifier: GateVerifier | null;
+  /** The checkpoint signer and verifier keys of the audit log; null = no checkpoints. */
+  auditKeys: AuditKeys | null;
   /** Notification outbox (and anything else that must commit with a change); null = none. */
   changeHook: ChangeHook | null;
   /** URL prefixes a callbackUrl must start with; empty = callbacks refused. */
   callbackAllowlist: readonly string[];
+  /** Group mappings and repository permissions for eligibility; absent = none (EMPTY_RBAC). */
+  rbac?: RbacConfig;
 }

@@ -1,6 +1,7 @@
 /** All use cases, built from narrowed dependencies. Only main.ts (and tests) call this. */
 import { createApiKeyService } from './apikey-service.js';
 import { createBreakGlassService } from './break-glass-service.js';
+import { createAuditService } from './audit-service.js';
 import type { ServiceDeps } from './deps.js';
 import { createEvaluateService } from './evaluate-service.js';
 import { createGateService } from './gate-service.js';
@@ -18,6 +19,7 @@ export function createServices(deps: ServiceDeps) {
     lifecycle: createLifecycleService(deps),
     breakGlass: createBreakGlassService({ ...deps, evaluator }),
     gate: createGateService({ ...deps, evaluator }),
+    audit: createAuditService(deps),
     reads: createReadService(deps),
     apiKeys: createApiKeyService(deps),
     credentials: {
@@ -43,3 +45,4 @@ export type Services = ReturnType<typeof createServices>;
 export type { ServiceDeps, PolicyEngine, CredentialMinter, BreakGlassRules } from './deps.js';
 export { EventBus } from './event-bus.js';
 export type { GateVerifier, GateResult } from './gate-service.js';
+export type { AuditKeys } from './audit-service.js';

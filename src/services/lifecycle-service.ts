@@ -6,6 +6,7 @@ import type { Principal } from '../domain/principal.js';
 import { SYSTEM_PRINCIPAL } from '../domain/principal.js';
 import { ConflictError, PolicyError } from '../errors/index.js';
 import { isoAt } from '../lib/clock.js';
+import { startPeriodic } from '../lib/periodic.js';
 import { isAdmin, isApprover, isRequester } from './access.js';
 import { approvalFields, auditEvent } from './audit-events.js';
 import type { ServiceDeps } from './deps.js';
@@ -134,16 +135,5 @@ export function startExpirySweeper(
   intervalMs: number,
   onError: (err: unknown) => void,
 ): { stop: () => void } {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    sweep()
-      .catch(onError)
-      .finally(() => {
-        running = false;
-      });
-  }, intervalMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return startPeriodic(sweep, intervalMs, onError);
 }

@@ -8,6 +8,9 @@ import type { AuditEvent, AuditEventType } from '../domain/audit-event.js';
 import type { Action } from '../domain/action.js';
 import type { Decision } from '../domain/decision.js';
 import type { Scope } from '../domain/principal.js';
+import type { OutboxStore, OutboxTx } from './outbox-types.js';
+
+export type * from './outbox-types.js';
 
 export interface ApprovalFilter {
   state?: ApprovalState;
@@ -72,6 +75,21 @@ export interface StoredCredential {
   expiresAt: string;
 }
 
+export interface StoredCheckpoint {
+  size: number;
+  /** Hex root hash of the tree of this size. */
+  rootHash: string;
+  /** The C2SP signed note. */
+  note: string;
+  createdAt: string;
+}
+
+/** One raw audit row: the exact stored text hashed into leaf `index`. */
+export interface AuditRow {
+  index: number;
+  eventJson: string;
+}
+
 export interface PipelineVersion {
   project: string;
   version: string;
@@ -91,13 +109,21 @@ export interface StoreReader {
   listApiKeys(): Promise<ApiKeyRecord[]>;
   listAuditEvents(filter: AuditFilter, page: PageRequest): Promise<Page<StoredAuditEvent>>;
   auditSize(): Promise<number>;
+  /** The audit head: tree size and compact range (JSON array of hex roots). */
+  auditHead(): Promise<{ size: number; compactRange: string }>;
+  /** Stored perfect-subtree hashes (level 0 = leaves); undefined where absent. One query. */
+  readAuditNodes(refs: readonly { level: number; index: number }[]): Promise<(Uint8Array | undefined)[]>;
+  /** Raw rows from `fromIndex`, in index order, at most `limit`. */
+  readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]>;
+  listCheckpoints(): Promise<StoredCheckpoint[]>;
+  latestCheckpoint(): Promise<StoredCheckpoint | null>;
   findPipelineVersion(project: string, specHash: string): Promise<PipelineVersion | null>;
   getCredential(approvalId: string): Promise<StoredCredential | null>;
   isCredentialConsumed(jti: string): Promise<boolean>;
 }
 
 /** Writes happen only inside a transaction. */
-export interface StoreTx extends StoreReader {
+export interface StoreTx extends StoreReader, OutboxTx {
   insertDecision(decision: Decision, action: Action): Promise<void>;
   /** The pending request for this action hash, if any (regardless of its expiry). */
   findPendingByActionHash(actionHash: string): Promise<ApprovalRequest | null>;
@@ -113,11 +139,13 @@ export interface StoreTx extends StoreReader {
   /** Marks a single-use credential consumed; false when it already was. */
   consumeCredential(jti: string, approvalId: string, atIso: string): Promise<boolean>;
   registerPipelineVersion(v: PipelineVersion): Promise<void>;
+  /** Stores a signed checkpoint; false when one of that size already exists. */
+  insertCheckpoint(c: StoredCheckpoint): Promise<boolean>;
   /** Appends one audit event to the log in this transaction; returns its index. */
   appendAudit(event: AuditEvent): Promise<number>;
 }
 
-export interface Store extends StoreReader {
+export interface Store extends StoreReader, OutboxStore {
   readonly kind: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;

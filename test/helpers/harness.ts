@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Principal, Scope } from '../../src/domain/principal.js';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/principal.js';
-import { buildApp } from '../../src/http/app.js';
-import { createAuthenticator } from '../../src/identity/authenticate.js';
+import { buildApp, type AppDeps } from '../../src/http/app.js';
+import type { RbacConfig } from '../../src/config/config-types.js';
+import { createAuthenticator, type TokenVerifier } from '../../src/identity/authenticate.js';
 import { FakeClock, isoAt } from '../../src/lib/clock.js';
 import { randomIds } from '../../src/lib/ids.js';
 import { createPolicyEngine } from '../../src/policy-engine.js';
@@ -24,6 +25,7 @@ import {
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { openKeyRing, type KeyRing } from '../../src/credentials/index.js';
 import { createGateVerifier } from '../../src/credentials/gate-verifier.js';
+import { createCheckpointKeys } from '../../src/credentials/checkpoint-keys.js';
 import { createMinter } from '../../src/main.js';
 
 export const TEST_POLICY = `
@@ -102,6 +104,12 @@ export async function createHarness(
     devMode?: boolean;
     minter?: CredentialMinter | null;
     callbackAllowlist?: string[];
+    /** RBAC for eligibility (default none). */
+    rbac?: RbacConfig;
+    /** Verifier for bearer tokens that are not API keys (default none: they are 401). */
+    oidc?: TokenVerifier | null;
+    /** Hardening and console options passed to buildApp as they are. */
+    app?: Pick<AppDeps, 'corsOrigins' | 'rateLimit' | 'console'>;
   } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'countersign-test-'));
@@ -139,10 +147,13 @@ export async function createHarness(
       opts.minter === undefined ? createMinter(keyRing, signing, clock, randomIds) : opts.minter,
     verifier: createGateVerifier(keyRing, signing),
     changeHook: null,
+    auditKeys: createCheckpointKeys(keyRing, 'countersign.test/audit'),
     callbackAllowlist: opts.callbackAllowlist ?? [],
+    ...(opts.rbac ? { rbac: opts.rbac } : {}),
   });
   const authenticator = createAuthenticator({
     store,
+    oidc: opts.oidc ?? null,
     devMode: opts.devMode ?? false,
     nowIso: () => isoAt(clock.now()),
   });
@@ -154,6 +165,8 @@ export async function createHarness(
     bodyLimit: 64 * 1024,
     logger: false,
     version: 'test',
+    ...opts.app,
+    auditOrigin: 'countersign.test/audit',
     jwks: () => keyRing.publicJwks(),
   });
   const keys: Record<string, TestKey> = {};

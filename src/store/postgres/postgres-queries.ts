@@ -14,6 +14,8 @@ import { appendAuditEvent } from '../audit-append.js';
 import type {
   ApiKeyRecord,
   ApprovalFilter,
+  AuditRow,
+  StoredCheckpoint,
   AuditFilter,
   Page,
   PageRequest,
@@ -25,7 +27,10 @@ import type {
 } from '../port.js';
 import { approvalColumns, groupsText } from '../rows.js';
 import { auditSize, listAuditEvents, postgresAuditIo } from './postgres-audit.js';
+import { postgresAuditReads } from './postgres-audit-reads.js';
 import { likeEscape, SqlParams, whereClause, type Queryable } from './postgres-sql.js';
+import type { DeliveryAttemptUpdate, NewDelivery } from '../outbox-types.js';
+import { enqueuePostgresDeliveries, recordPostgresDeliveryAttempt } from './postgres-outbox.js';
 
 /** Namespace (first key) of the per-action-hash advisory locks taken by idempotent creation. */
 const PENDING_ACTION_LOCK_SPACE = 0x4353_0001;
@@ -61,6 +66,14 @@ export class PostgresQueries implements StoreTx {
     private readonly db: Queryable,
     private readonly inTransaction: boolean,
   ) {}
+
+  enqueueDeliveries(rows: readonly NewDelivery[]): Promise<number> {
+    return enqueuePostgresDeliveries(this.db, rows);
+  }
+
+  recordDeliveryAttempt(update: DeliveryAttemptUpdate): Promise<boolean> {
+    return recordPostgresDeliveryAttempt(this.db, update);
+  }
 
   private async one<R extends QueryResultRow>(
     sql: string,
@@ -149,6 +162,29 @@ export class PostgresQueries implements StoreTx {
 
   listAuditEvents(filter: AuditFilter, page: PageRequest): Promise<Page<StoredAuditEvent>> {
     return listAuditEvents(this.db, filter, page);
+  }
+
+  private get auditReads() {
+    return postgresAuditReads(this.db);
+  }
+
+  auditHead(): Promise<{ size: number; compactRange: string }> {
+    return this.auditReads.auditHead();
+  }
+  readAuditNodes(refs: readonly { level: number; index: number }[]): Promise<(Uint8Array | undefined)[]> {
+    return this.auditReads.readAuditNodes(refs);
+  }
+  readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]> {
+    return this.auditReads.readAuditRows(fromIndex, limit);
+  }
+  listCheckpoints(): Promise<StoredCheckpoint[]> {
+    return this.auditReads.listCheckpoints();
+  }
+  latestCheckpoint(): Promise<StoredCheckpoint | null> {
+    return this.auditReads.latestCheckpoint();
+  }
+  insertCheckpoint(c: StoredCheckpoint): Promise<boolean> {
+    return this.auditReads.insertCheckpoint(c);
   }
 
   auditSize(): Promise<number> {

@@ -11,6 +11,8 @@ import { MIGRATIONS } from '../migrations/index.js';
 import type {
   ApiKeyRecord,
   ApprovalFilter,
+  AuditRow,
+  StoredCheckpoint,
   AuditFilter,
   Page,
   PageRequest,
@@ -24,6 +26,8 @@ import type {
 } from '../port.js';
 import { PostgresQueries } from './postgres-queries.js';
 import { parseInt8 } from './postgres-sql.js';
+import type { ClaimedDelivery, DeliveryClaimScope, DeliveryRecord } from '../outbox-types.js';
+import { claimPostgresDeliveries, listPostgresDeliveries } from './postgres-outbox.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user@host:port/db`; its credentials never appear in an error we raise. */
@@ -85,6 +89,21 @@ export class PostgresStore implements Store {
 
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     return this.inTransaction((client) => fn(new PostgresQueries(client, true)));
+  }
+
+  async claimDueDeliveries(
+    nowIso: string,
+    limit: number,
+    leaseMs: number,
+    only?: DeliveryClaimScope,
+  ): Promise<ClaimedDelivery[]> {
+    this.assertOpen();
+    return claimPostgresDeliveries(this.pool, nowIso, limit, leaseMs, only);
+  }
+
+  async listDeliveries(approvalId: string): Promise<DeliveryRecord[]> {
+    this.assertOpen();
+    return listPostgresDeliveries(this.pool, approvalId);
   }
 
   async touchApiKey(id: string, atIso: string): Promise<void> {
@@ -150,6 +169,21 @@ export class PostgresStore implements Store {
   }
   async listAuditEvents(filter: AuditFilter, page: PageRequest): Promise<Page<StoredAuditEvent>> {
     return this.r.listAuditEvents(filter, page);
+  }
+  auditHead(): Promise<{ size: number; compactRange: string }> {
+    return this.r.auditHead();
+  }
+  readAuditNodes(refs: readonly { level: number; index: number }[]): Promise<(Uint8Array | undefined)[]> {
+    return this.r.readAuditNodes(refs);
+  }
+  readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]> {
+    return this.r.readAuditRows(fromIndex, limit);
+  }
+  listCheckpoints(): Promise<StoredCheckpoint[]> {
+    return this.r.listCheckpoints();
+  }
+  latestCheckpoint(): Promise<StoredCheckpoint | null> {
+    return this.r.latestCheckpoint();
   }
   async auditSize(): Promise<number> {
     return this.r.auditSize();

@@ -9,6 +9,8 @@ import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
 import { appendAuditEvent, type AuditAppendIo } from '../audit-append.js';
 import type {
   ApiKeyRecord,
+  AuditRow,
+  StoredCheckpoint,
   ApprovalFilter,
   AuditFilter,
   Page,
@@ -20,6 +22,9 @@ import type {
   StoreTx,
 } from '../port.js';
 import { approvalColumns, groupsText } from '../rows.js';
+import { sqliteAuditReads } from './sqlite-audit-reads.js';
+import type { DeliveryAttemptUpdate, NewDelivery } from '../outbox-types.js';
+import { enqueueSqliteDeliveries, recordSqliteDeliveryAttempt } from './sqlite-outbox.js';
 
 interface ApiKeyRow {
   id: string;
@@ -49,6 +54,14 @@ function apiKeyFromRow(row: ApiKeyRow): ApiKeyRecord {
 
 export class SqlDialectQueries implements StoreTx {
   constructor(private readonly db: Database.Database) {}
+
+  async enqueueDeliveries(rows: readonly NewDelivery[]): Promise<number> {
+    return enqueueSqliteDeliveries(this.db, rows);
+  }
+
+  async recordDeliveryAttempt(update: DeliveryAttemptUpdate): Promise<boolean> {
+    return recordSqliteDeliveryAttempt(this.db, update);
+  }
 
   async getApproval(id: string): Promise<ApprovalRequest | null> {
     const row = this.db.prepare('SELECT doc FROM approvals WHERE id = ?').get(id) as
@@ -181,6 +194,31 @@ export class SqlDialectQueries implements StoreTx {
       items: items.map((r) => ({ index: r.idx, event: JSON.parse(r.event_json) as AuditEvent })),
       nextCursor: more && last ? encodeCursor([last.idx]) : null,
     };
+  }
+
+  private auditReadsCache: ReturnType<typeof sqliteAuditReads> | undefined;
+  private get auditReads(): ReturnType<typeof sqliteAuditReads> {
+    this.auditReadsCache ??= sqliteAuditReads(this.db);
+    return this.auditReadsCache;
+  }
+
+  auditHead(): Promise<{ size: number; compactRange: string }> {
+    return this.auditReads.auditHead();
+  }
+  readAuditNodes(refs: readonly { level: number; index: number }[]): Promise<(Uint8Array | undefined)[]> {
+    return this.auditReads.readAuditNodes(refs);
+  }
+  readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]> {
+    return this.auditReads.readAuditRows(fromIndex, limit);
+  }
+  listCheckpoints(): Promise<StoredCheckpoint[]> {
+    return this.auditReads.listCheckpoints();
+  }
+  latestCheckpoint(): Promise<StoredCheckpoint | null> {
+    return this.auditReads.latestCheckpoint();
+  }
+  insertCheckpoint(c: StoredCheckpoint): Promise<boolean> {
+    return this.auditReads.insertCheckpoint(c);
   }
 
   async auditSize(): Promise<number> {

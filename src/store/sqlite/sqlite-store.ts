@@ -12,6 +12,8 @@ import { ServiceError } from '../../errors/index.js';
 import { MIGRATIONS } from '../migrations/index.js';
 import type {
   ApiKeyRecord,
+  AuditRow,
+  StoredCheckpoint,
   ApprovalFilter,
   AuditFilter,
   Page,
@@ -26,6 +28,8 @@ import type {
 } from '../port.js';
 import { Mutex } from '../mutex.js';
 import { SqlDialectQueries } from './sqlite-queries.js';
+import type { ClaimedDelivery, DeliveryClaimScope, DeliveryRecord } from '../outbox-types.js';
+import { claimSqliteDeliveries, listSqliteDeliveries } from './sqlite-outbox.js';
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' (tests only: no separate reader). */
@@ -102,6 +106,21 @@ export class SqliteStore implements Store {
     });
   }
 
+  claimDueDeliveries(
+    nowIso: string,
+    limit: number,
+    leaseMs: number,
+    only?: DeliveryClaimScope,
+  ): Promise<ClaimedDelivery[]> {
+    return this.transaction(async () =>
+      claimSqliteDeliveries(this.writer, nowIso, limit, leaseMs, only),
+    );
+  }
+
+  async listDeliveries(approvalId: string): Promise<DeliveryRecord[]> {
+    return listSqliteDeliveries(this.reader, approvalId);
+  }
+
   async touchApiKey(id: string, atIso: string): Promise<void> {
     await this.mutex.run(async () => {
       this.writer.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(atIso, id);
@@ -141,6 +160,21 @@ export class SqliteStore implements Store {
   }
   listAuditEvents(filter: AuditFilter, page: PageRequest): Promise<Page<StoredAuditEvent>> {
     return this.r.listAuditEvents(filter, page);
+  }
+  auditHead(): Promise<{ size: number; compactRange: string }> {
+    return this.r.auditHead();
+  }
+  readAuditNodes(refs: readonly { level: number; index: number }[]): Promise<(Uint8Array | undefined)[]> {
+    return this.r.readAuditNodes(refs);
+  }
+  readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]> {
+    return this.r.readAuditRows(fromIndex, limit);
+  }
+  listCheckpoints(): Promise<StoredCheckpoint[]> {
+    return this.r.listCheckpoints();
+  }
+  latestCheckpoint(): Promise<StoredCheckpoint | null> {
+    return this.r.latestCheckpoint();
   }
   auditSize(): Promise<number> {
     return this.r.auditSize();

@@ -1,0 +1,163 @@
+import type { FastifyInstance } from 'fastify';
+import type { Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import { AUDIT_EVENT_TYPES } from '../../domain/audit-event.js';
+import { InputError } from '../../errors/index.js';
+import type { Services } from '../../services/index.js';
+import { principalOf } from '../app.js';
+import { Name, Nullable, problemResponses, Str } from '../schemas/common.js';
+
+const Int = Str(16, { pattern: '^[0-9]{1,15}$' });
+const Time = Str(40, { pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$' });
+
+const AuditQuery = Type.Object(
+  {
+    approval: Type.Optional(Str(64)),
+    actor: Type.Optional(Str(256)),
+    environment: Type.Optional(Name),
+    project: Type.Optional(Name),
+    type: Type.Optional(Type.Union(AUDIT_EVENT_TYPES.map((t) => Type.Literal(t)))),
+    since: Type.Optional(Time),
+    until: Type.Optional(Time),
+    limit: Type.Optional(Str(4, { pattern: '^[0-9]{1,4}$' })),
+    cursor: Type.Optional(Str(512)),
+  },
+  { additionalProperties: false },
+);
+
+const AuditPage = Type.Object({
+  items: Type.Array(
+    Type.Object({ index: Type.Integer(), event: Type.Record(Type.String(), Type.Unknown()) }),
+  ),
+  nextCursor: Nullable(Type.String()),
+});
+
+const Checkpoint = Type.Object({
+  origin: Type.String(),
+  size: Type.Integer(),
+  rootHash: Type.String(),
+  note: Type.String(),
+  createdAt: Type.String(),
+});
+
+const InclusionQuery = Type.Object(
+  { index: Int, size: Type.Optional(Int) },
+  { additionalProperties: false },
+);
+const ConsistencyQuery = Type.Object(
+  { from: Int, to: Type.Optional(Int) },
+  { additionalProperties: false },
+);
+
+export function registerAuditRoutes(app: FastifyInstance, s: Services, origin: string): void {
+  app.get<{ Querystring: Static<typeof AuditQuery> }>(
+    '/audit',
+    {
+      schema: {
+        tags: ['audit'],
+        summary:
+          'Audit events in log order: {index, event} where event is exactly what leaf index hashes',
+        querystring: AuditQuery,
+        response: { 200: AuditPage, ...problemResponses },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      const limit = q.limit === undefined ? 100 : Number(q.limit);
+      if (limit < 1 || limit > 1000) {
+        throw new InputError('validation_failed', 'limit is out of range', [
+          { path: 'querystring:/limit', message: 'must be between 1 and 1000' },
+        ]);
+      }
+      return s.audit.list(
+        principalOf(req),
+        {
+          ...(q.approval ? { approvalId: q.approval } : {}),
+          ...(q.actor ? { actor: q.actor } : {}),
+          ...(q.environment ? { environment: q.environment } : {}),
+          ...(q.project ? { project: q.project } : {}),
+          ...(q.type ? { type: q.type } : {}),
+          ...(q.since ? { since: q.since } : {}),
+          ...(q.until ? { until: q.until } : {}),
+        },
+        { limit, ...(q.cursor ? { cursor: q.cursor } : {}) },
+      );
+    },
+  );
+
+  app.get(
+    '/audit/checkpoint',
+    {
+      schema: {
+        tags: ['audit'],
+        summary:
+          'The latest signed checkpoint: a C2SP signed note (text/plain), or JSON with Accept: application/json',
+        response: { 200: Type.Union([Checkpoint, Type.String()]), ...problemResponses },
+      },
+    },
+    async (req, reply) => {
+      const c = await s.audit.latestCheckpoint(principalOf(req));
+      if ((req.headers.accept ?? '').includes('application/json')) {
+        return { origin, size: c.size, rootHash: c.rootHash, note: c.note, createdAt: c.createdAt };
+      }
+      return reply.type('text/plain; charset=utf-8').send(c.note);
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof InclusionQuery> }>(
+    '/audit/proofs/inclusion',
+    {
+      schema: {
+        tags: ['audit'],
+        summary:
+          'RFC 9162 inclusion proof of event `index` in the tree of `size` (default: latest checkpoint)',
+        querystring: InclusionQuery,
+        response: {
+          200: Type.Object({
+            index: Type.Integer(),
+            size: Type.Integer(),
+            leafHash: Nullable(Type.String()),
+            rootHash: Type.String(),
+            proof: Type.Array(Type.String()),
+            event: Type.Unknown(),
+          }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (req) =>
+      s.audit.proveInclusion(
+        principalOf(req),
+        Number(req.query.index),
+        req.query.size === undefined ? undefined : Number(req.query.size),
+      ),
+  );
+
+  app.get<{ Querystring: Static<typeof ConsistencyQuery> }>(
+    '/audit/proofs/consistency',
+    {
+      schema: {
+        tags: ['audit'],
+        summary:
+          'RFC 9162 consistency proof between tree sizes `from` and `to` (default: current size)',
+        querystring: ConsistencyQuery,
+        response: {
+          200: Type.Object({
+            from: Type.Integer(),
+            to: Type.Integer(),
+            fromRootHash: Type.String(),
+            toRootHash: Type.String(),
+            proof: Type.Array(Type.String()),
+          }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (req) =>
+      s.audit.proveConsistency(
+        principalOf(req),
+        Number(req.query.from),
+        req.query.to === undefined ? undefined : Number(req.query.to),
+      ),
+  );
+}

@@ -1,0 +1,75 @@
+/** Audit reads and checkpoint writes on PostgreSQL: nodes for proofs, raw rows, checkpoints. */
+import type { AuditRow, StoredCheckpoint } from '../port.js';
+import { SqlParams, type Queryable } from './postgres-sql.js';
+
+interface CheckpointRow {
+  size: number;
+  root_hash: string;
+  note: string;
+  created_at: string;
+}
+
+const toCheckpoint = (r: CheckpointRow): StoredCheckpoint => ({
+  size: r.size,
+  rootHash: r.root_hash,
+  note: r.note,
+  createdAt: r.created_at,
+});
+
+export function postgresAuditReads(db: Queryable) {
+  return {
+    async auditHead(): Promise<{ size: number; compactRange: string }> {
+      const { rows } = await db.query<{ size: number; compact_range: string }>(
+        'SELECT size, compact_range FROM audit_head WHERE id = 1',
+      );
+      const row = rows[0];
+      if (!row) throw new Error('audit_head row is missing');
+      return { size: row.size, compactRange: row.compact_range };
+    },
+    async readAuditNodes(
+      refs: readonly { level: number; index: number }[],
+    ): Promise<(Uint8Array | undefined)[]> {
+      if (refs.length === 0) return [];
+      const found = new Map<string, Uint8Array>();
+      for (let i = 0; i < refs.length; i += 1000) {
+        const chunk = refs.slice(i, i + 1000);
+        const p = new SqlParams();
+        const values = chunk
+          .map((r) => `(${p.add(r.level)}::int, ${p.add(r.index)}::bigint)`)
+          .join(', ');
+        const { rows } = await db.query<{ level: number; idx: number; hash: Buffer }>(
+          `SELECT level, idx, hash FROM audit_nodes WHERE (level, idx) IN (VALUES ${values})`,
+          p.values,
+        );
+        for (const r of rows) found.set(`${r.level}:${r.idx}`, new Uint8Array(r.hash));
+      }
+      return refs.map((r) => found.get(`${r.level}:${r.index}`));
+    },
+    async readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]> {
+      const { rows } = await db.query<{ idx: number; event_json: string }>(
+        'SELECT idx, event_json FROM audit_events WHERE idx >= $1 ORDER BY idx LIMIT $2',
+        [fromIndex, limit],
+      );
+      return rows.map((r) => ({ index: r.idx, eventJson: r.event_json }));
+    },
+    async listCheckpoints(): Promise<StoredCheckpoint[]> {
+      const { rows } = await db.query<CheckpointRow>(
+        'SELECT * FROM audit_checkpoints ORDER BY size',
+      );
+      return rows.map(toCheckpoint);
+    },
+    async latestCheckpoint(): Promise<StoredCheckpoint | null> {
+      const { rows } = await db.query<CheckpointRow>(
+        'SELECT * FROM audit_checkpoints ORDER BY size DESC LIMIT 1',
+      );
+      return rows[0] ? toCheckpoint(rows[0]) : null;
+    },
+    async insertCheckpoint(c: StoredCheckpoint): Promise<boolean> {
+      const res = await db.query(
+        'INSERT INTO audit_checkpoints (size, root_hash, note, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (size) DO NOTHING',
+        [c.size, c.rootHash, c.note, c.createdAt],
+      );
+      return res.rowCount === 1;
+    },
+  };
+}

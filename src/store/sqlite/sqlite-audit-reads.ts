@@ -1,0 +1,76 @@
+/** Audit reads and checkpoint writes on SQLite: nodes for proofs, raw rows, checkpoints. */
+import type Database from 'better-sqlite3';
+import type { AuditRow, StoredCheckpoint } from '../port.js';
+
+interface CheckpointRow {
+  size: number;
+  root_hash: string;
+  note: string;
+  created_at: string;
+}
+
+const toCheckpoint = (r: CheckpointRow): StoredCheckpoint => ({
+  size: r.size,
+  rootHash: r.root_hash,
+  note: r.note,
+  createdAt: r.created_at,
+});
+
+export function sqliteAuditReads(db: Database.Database) {
+  return {
+    async auditHead(): Promise<{ size: number; compactRange: string }> {
+      const row = db.prepare('SELECT size, compact_range FROM audit_head WHERE id = 1').get() as {
+        size: number;
+        compact_range: string;
+      };
+      return { size: row.size, compactRange: row.compact_range };
+    },
+    async readAuditNodes(
+      refs: readonly { level: number; index: number }[],
+    ): Promise<(Uint8Array | undefined)[]> {
+      if (refs.length === 0) return [];
+      const found = new Map<string, Uint8Array>();
+      // chunks keep the statement under SQLite's parameter limit
+      for (let i = 0; i < refs.length; i += 400) {
+        const chunk = refs.slice(i, i + 400);
+        const rows = db
+          .prepare(
+            `SELECT level, idx, hash FROM audit_nodes WHERE (level, idx) IN (VALUES ${chunk
+              .map(() => '(?, ?)')
+              .join(', ')})`,
+          )
+          .all(...chunk.flatMap((r) => [r.level, r.index])) as {
+          level: number;
+          idx: number;
+          hash: Buffer;
+        }[];
+        for (const r of rows) found.set(`${r.level}:${r.idx}`, new Uint8Array(r.hash));
+      }
+      return refs.map((r) => found.get(`${r.level}:${r.index}`));
+    },
+    async readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]> {
+      const rows = db
+        .prepare('SELECT idx, event_json FROM audit_events WHERE idx >= ? ORDER BY idx LIMIT ?')
+        .all(fromIndex, limit) as { idx: number; event_json: string }[];
+      return rows.map((r) => ({ index: r.idx, eventJson: r.event_json }));
+    },
+    async listCheckpoints(): Promise<StoredCheckpoint[]> {
+      return (
+        db.prepare('SELECT * FROM audit_checkpoints ORDER BY size').all() as CheckpointRow[]
+      ).map(toCheckpoint);
+    },
+    async latestCheckpoint(): Promise<StoredCheckpoint | null> {
+      const row = db.prepare('SELECT * FROM audit_checkpoints ORDER BY size DESC LIMIT 1').get() as
+        CheckpointRow | undefined;
+      return row ? toCheckpoint(row) : null;
+    },
+    async insertCheckpoint(c: StoredCheckpoint): Promise<boolean> {
+      const info = db
+        .prepare(
+          'INSERT INTO audit_checkpoints (size, root_hash, note, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (size) DO NOTHING',
+        )
+        .run(c.size, c.rootHash, c.note, c.createdAt);
+      return info.changes === 1;
+    },
+  };
+}
