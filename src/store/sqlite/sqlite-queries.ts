@@ -55,6 +55,17 @@ function apiKeyFromRow(row: ApiKeyRow): ApiKeyRecord {
 export class SqlDialectQueries implements StoreTx {
   constructor(private readonly db: Database.Database) {}
 
+  /** Prepared statements are compiled once per connection and reused. */
+  private readonly statements = new Map<string, Database.Statement>();
+  private prep(sql: string): Database.Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      if (this.statements.size < 500) this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
   async enqueueDeliveries(rows: readonly NewDelivery[]): Promise<number> {
     return enqueueSqliteDeliveries(this.db, rows);
   }
@@ -64,7 +75,7 @@ export class SqlDialectQueries implements StoreTx {
   }
 
   async getApproval(id: string): Promise<ApprovalRequest | null> {
-    const row = this.db.prepare('SELECT doc FROM approvals WHERE id = ?').get(id) as
+    const row = this.prep('SELECT doc FROM approvals WHERE id = ?').get(id) as
       { doc: string } | undefined;
     return row ? (JSON.parse(row.doc) as ApprovalRequest) : null;
   }
@@ -106,7 +117,7 @@ export class SqlDialectQueries implements StoreTx {
     const sql = `SELECT doc, created_at, id FROM approvals ${
       where.length ? `WHERE ${where.join(' AND ')}` : ''
     } ORDER BY created_at DESC, id DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...args, page.limit + 1) as {
+    const rows = this.prep(sql).all(...args, page.limit + 1) as {
       doc: string;
       created_at: string;
       id: string;
@@ -121,30 +132,25 @@ export class SqlDialectQueries implements StoreTx {
   }
 
   async listExpiredPending(nowIso: string, limit: number): Promise<ApprovalRequest[]> {
-    const rows = this.db
-      .prepare(
-        "SELECT doc FROM approvals WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
-      )
-      .all(nowIso, limit) as { doc: string }[];
+    const rows = this.prep(
+      "SELECT doc FROM approvals WHERE state = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+    ).all(nowIso, limit) as { doc: string }[];
     return rows.map((r) => JSON.parse(r.doc) as ApprovalRequest);
   }
 
   async getDecision(id: string): Promise<StoredDecision | null> {
-    const row = this.db.prepare('SELECT doc FROM decisions WHERE id = ?').get(id) as
+    const row = this.prep('SELECT doc FROM decisions WHERE id = ?').get(id) as
       { doc: string } | undefined;
     return row ? (JSON.parse(row.doc) as StoredDecision) : null;
   }
 
   async getApiKey(id: string): Promise<ApiKeyRecord | null> {
-    const row = this.db.prepare('SELECT * FROM api_keys WHERE id = ?').get(id) as
-      ApiKeyRow | undefined;
+    const row = this.prep('SELECT * FROM api_keys WHERE id = ?').get(id) as ApiKeyRow | undefined;
     return row ? apiKeyFromRow(row) : null;
   }
 
   async listApiKeys(): Promise<ApiKeyRecord[]> {
-    const rows = this.db
-      .prepare('SELECT * FROM api_keys ORDER BY created_at, id')
-      .all() as ApiKeyRow[];
+    const rows = this.prep('SELECT * FROM api_keys ORDER BY created_at, id').all() as ApiKeyRow[];
     return rows.map(apiKeyFromRow);
   }
 
@@ -183,7 +189,7 @@ export class SqlDialectQueries implements StoreTx {
     const sql = `SELECT idx, event_json FROM audit_events ${
       where.length ? `WHERE ${where.join(' AND ')}` : ''
     } ORDER BY idx LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...args, page.limit + 1) as {
+    const rows = this.prep(sql).all(...args, page.limit + 1) as {
       idx: number;
       event_json: string;
     }[];
@@ -205,7 +211,9 @@ export class SqlDialectQueries implements StoreTx {
   auditHead(): Promise<{ size: number; compactRange: string }> {
     return this.auditReads.auditHead();
   }
-  readAuditNodes(refs: readonly { level: number; index: number }[]): Promise<(Uint8Array | undefined)[]> {
+  readAuditNodes(
+    refs: readonly { level: number; index: number }[],
+  ): Promise<(Uint8Array | undefined)[]> {
     return this.auditReads.readAuditNodes(refs);
   }
   readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]> {
@@ -222,16 +230,16 @@ export class SqlDialectQueries implements StoreTx {
   }
 
   async auditSize(): Promise<number> {
-    const row = this.db.prepare('SELECT size FROM audit_head WHERE id = 1').get() as {
+    const row = this.prep('SELECT size FROM audit_head WHERE id = 1').get() as {
       size: number;
     };
     return row.size;
   }
 
   async findPipelineVersion(project: string, specHash: string): Promise<PipelineVersion | null> {
-    const row = this.db
-      .prepare('SELECT * FROM pipeline_versions WHERE project = ? AND spec_hash = ?')
-      .get(project, specHash) as
+    const row = this.prep(
+      'SELECT * FROM pipeline_versions WHERE project = ? AND spec_hash = ?',
+    ).get(project, specHash) as
       | {
           project: string;
           spec_hash: string;
@@ -252,9 +260,7 @@ export class SqlDialectQueries implements StoreTx {
   }
 
   async getCredential(approvalId: string): Promise<StoredCredential | null> {
-    const row = this.db
-      .prepare('SELECT * FROM credentials WHERE approval_id = ?')
-      .get(approvalId) as
+    const row = this.prep('SELECT * FROM credentials WHERE approval_id = ?').get(approvalId) as
       | {
           approval_id: string;
           jti: string;
@@ -277,116 +283,105 @@ export class SqlDialectQueries implements StoreTx {
   }
 
   async isCredentialConsumed(jti: string): Promise<boolean> {
-    return (
-      this.db.prepare('SELECT 1 FROM consumed_credentials WHERE jti = ?').get(jti) !== undefined
-    );
+    return this.prep('SELECT 1 FROM consumed_credentials WHERE jti = ?').get(jti) !== undefined;
   }
 
   // ---- writes (only ever called inside a transaction on the writer connection)
 
   async insertDecision(d: Decision, action: Action): Promise<void> {
     const doc: StoredDecision = { decision: d, action };
-    this.db
-      .prepare('INSERT INTO decisions (id, action_hash, created_at, doc) VALUES (?, ?, ?, ?)')
-      .run(d.decisionId, d.actionHash, d.evaluatedAt, JSON.stringify(doc));
+    this.prep('INSERT INTO decisions (id, action_hash, created_at, doc) VALUES (?, ?, ?, ?)').run(
+      d.decisionId,
+      d.actionHash,
+      d.evaluatedAt,
+      JSON.stringify(doc),
+    );
   }
 
   async findPendingByActionHash(actionHash: string): Promise<ApprovalRequest | null> {
-    const row = this.db
-      .prepare("SELECT doc FROM approvals WHERE action_hash = ? AND state = 'pending'")
-      .get(actionHash) as { doc: string } | undefined;
+    const row = this.prep(
+      "SELECT doc FROM approvals WHERE action_hash = ? AND state = 'pending'",
+    ).get(actionHash) as { doc: string } | undefined;
     return row ? (JSON.parse(row.doc) as ApprovalRequest) : null;
   }
 
   async insertApproval(req: ApprovalRequest): Promise<void> {
     const c = approvalColumns(req);
-    this.db
-      .prepare(
-        `INSERT INTO approvals (id, state, version, action_hash, environment, project, kind,
+    this.prep(
+      `INSERT INTO approvals (id, state, version, action_hash, environment, project, kind,
           requested_by, groups_text, search_text, break_glass, created_at, expires_at, decided_at, doc)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        c.id,
-        c.state,
-        c.version,
-        c.actionHash,
-        c.environment,
-        c.project,
-        c.kind,
-        c.requestedBy,
-        c.groupsText,
-        c.searchText,
-        c.breakGlass ? 1 : 0,
-        c.createdAt,
-        c.expiresAt,
-        c.decidedAt,
-        c.doc,
-      );
+    ).run(
+      c.id,
+      c.state,
+      c.version,
+      c.actionHash,
+      c.environment,
+      c.project,
+      c.kind,
+      c.requestedBy,
+      c.groupsText,
+      c.searchText,
+      c.breakGlass ? 1 : 0,
+      c.createdAt,
+      c.expiresAt,
+      c.decidedAt,
+      c.doc,
+    );
   }
 
   async updateApproval(req: ApprovalRequest, expectedVersion: number): Promise<boolean> {
     const c = approvalColumns({ ...req, version: expectedVersion + 1 });
-    const info = this.db
-      .prepare(
-        `UPDATE approvals SET state = ?, version = ?, decided_at = ?, expires_at = ?, doc = ?
+    const info = this.prep(
+      `UPDATE approvals SET state = ?, version = ?, decided_at = ?, expires_at = ?, doc = ?
          WHERE id = ? AND version = ?`,
-      )
-      .run(c.state, c.version, c.decidedAt, c.expiresAt, c.doc, c.id, expectedVersion);
+    ).run(c.state, c.version, c.decidedAt, c.expiresAt, c.doc, c.id, expectedVersion);
     return info.changes === 1;
   }
 
   async insertApiKey(k: ApiKeyRecord): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO api_keys (id, name, secret_hash, scopes, groups_text, created_at, created_by,
+    this.prep(
+      `INSERT INTO api_keys (id, name, secret_hash, scopes, groups_text, created_at, created_by,
           last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        k.id,
-        k.name,
-        k.secretHash,
-        JSON.stringify(k.scopes),
-        JSON.stringify(k.groups),
-        k.createdAt,
-        k.createdBy,
-        k.lastUsedAt,
-        k.revokedAt,
-      );
+    ).run(
+      k.id,
+      k.name,
+      k.secretHash,
+      JSON.stringify(k.scopes),
+      JSON.stringify(k.groups),
+      k.createdAt,
+      k.createdBy,
+      k.lastUsedAt,
+      k.revokedAt,
+    );
   }
 
   async revokeApiKey(id: string, atIso: string): Promise<boolean> {
-    const info = this.db
-      .prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL')
-      .run(atIso, id);
+    const info = this.prep(
+      'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
+    ).run(atIso, id);
     return info.changes === 1;
   }
 
   async insertCredential(c: StoredCredential): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT INTO credentials (approval_id, jti, kid, token, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(c.approvalId, c.jti, c.kid, c.token, c.issuedAt, c.expiresAt);
+    this.prep(
+      'INSERT INTO credentials (approval_id, jti, kid, token, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(c.approvalId, c.jti, c.kid, c.token, c.issuedAt, c.expiresAt);
   }
 
   async consumeCredential(jti: string, approvalId: string, atIso: string): Promise<boolean> {
-    const info = this.db
-      .prepare(
-        'INSERT INTO consumed_credentials (jti, approval_id, consumed_at) VALUES (?, ?, ?) ON CONFLICT (jti) DO NOTHING',
-      )
-      .run(jti, approvalId, atIso);
+    const info = this.prep(
+      'INSERT INTO consumed_credentials (jti, approval_id, consumed_at) VALUES (?, ?, ?) ON CONFLICT (jti) DO NOTHING',
+    ).run(jti, approvalId, atIso);
     return info.changes === 1;
   }
 
   async registerPipelineVersion(v: PipelineVersion): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO pipeline_versions (project, spec_hash, version, registered_at, registered_by)
+    this.prep(
+      `INSERT INTO pipeline_versions (project, spec_hash, version, registered_at, registered_by)
          VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (project, spec_hash) DO UPDATE SET version = excluded.version`,
-      )
-      .run(v.project, v.specHash, v.version, v.registeredAt, v.registeredBy);
+    ).run(v.project, v.specHash, v.version, v.registeredAt, v.registeredBy);
   }
 
   async appendAudit(event: AuditEvent): Promise<number> {
@@ -395,37 +390,37 @@ export class SqlDialectQueries implements StoreTx {
 
   private readonly auditIo: AuditAppendIo = {
     readHead: async () => {
-      const row = this.db
-        .prepare('SELECT size, compact_range FROM audit_head WHERE id = 1')
-        .get() as { size: number; compact_range: string };
+      const row = this.prep('SELECT size, compact_range FROM audit_head WHERE id = 1').get() as {
+        size: number;
+        compact_range: string;
+      };
       return { size: row.size, compactRange: row.compact_range };
     },
     writeEvent: async (index, event, json) => {
-      this.db
-        .prepare(
-          `INSERT INTO audit_events (idx, event_id, type, at, actor_id, environment, project, approval_id, event_json)
+      this.prep(
+        `INSERT INTO audit_events (idx, event_id, type, at, actor_id, environment, project, approval_id, event_json)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          index,
-          event.eventId,
-          event.type,
-          event.at,
-          event.actor.id,
-          event.environment,
-          event.project,
-          event.approvalId,
-          json,
-        );
+      ).run(
+        index,
+        event.eventId,
+        event.type,
+        event.at,
+        event.actor.id,
+        event.environment,
+        event.project,
+        event.approvalId,
+        json,
+      );
     },
     writeNodes: async (nodes) => {
-      const stmt = this.db.prepare('INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)');
+      const stmt = this.prep('INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)');
       for (const n of nodes) stmt.run(n.level, n.index, Buffer.from(n.hash));
     },
     writeHead: async (size, compactRange) => {
-      this.db
-        .prepare('UPDATE audit_head SET size = ?, compact_range = ? WHERE id = 1')
-        .run(size, compactRange);
+      this.prep('UPDATE audit_head SET size = ?, compact_range = ? WHERE id = 1').run(
+        size,
+        compactRange,
+      );
     },
   };
 }

@@ -164,7 +164,9 @@ export class SqliteStore implements Store {
   auditHead(): Promise<{ size: number; compactRange: string }> {
     return this.r.auditHead();
   }
-  readAuditNodes(refs: readonly { level: number; index: number }[]): Promise<(Uint8Array | undefined)[]> {
+  readAuditNodes(
+    refs: readonly { level: number; index: number }[],
+  ): Promise<(Uint8Array | undefined)[]> {
     return this.r.readAuditNodes(refs);
   }
   readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]> {
