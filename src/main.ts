@@ -2,7 +2,7 @@
  * Composition root: config → store → key ring → policy → services → HTTP and workers. The only
  * place that wires dependencies.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { CountersignConfig } from './config/index.js';
@@ -17,6 +17,7 @@ import { openKeyRing, type KeyRing } from './credentials/index.js';
 import { issueCredential } from './credentials/issue.js';
 import { createGateVerifier } from './credentials/gate-verifier.js';
 import { createCheckpointKeys } from './credentials/checkpoint-keys.js';
+import { createAttestationSigner } from './credentials/attestation-signer.js';
 import type { ApprovalRequest } from './domain/approval.js';
 import { SYSTEM_PRINCIPAL } from './domain/principal.js';
 import { buildApp, LOG_REDACT } from './http/app.js';
@@ -26,7 +27,12 @@ import { assertDevModeLoopback, createIdentity } from './identity/wiring.js';
 import { isoAt, systemClock, type Clock } from './lib/clock.js';
 import { randomIds, type IdGenerator } from './lib/ids.js';
 import { startPeriodic } from './lib/periodic.js';
-import { createPolicyEngine, loadPolicyFile, type LoadedPolicyEngine } from './policy-engine.js';
+import {
+  createPolicyEngine,
+  loadPolicyFile,
+  loadRepositoryRouting,
+  type LoadedPolicyEngine,
+} from './policy-engine.js';
 import { auditEvent } from './services/audit-events.js';
 import {
   createServices,
@@ -58,9 +64,11 @@ export type NotifyOverrides = Partial<
 >;
 
 export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
+  // compiled: dist/src/main.js; run from source (tsx): src/main.ts
+  const file = existsSync(new URL('../../package.json', import.meta.url))
+    ? new URL('../../package.json', import.meta.url)
+    : new URL('../package.json', import.meta.url);
+  const pkg = JSON.parse(readFileSync(file, 'utf8')) as { version: string };
   return pkg.version;
 }
 
@@ -125,7 +133,10 @@ export async function openRuntime(
 ): Promise<Runtime> {
   const clock = opts.clock ?? systemClock;
   const ids = opts.ids ?? randomIds;
-  const policy = createPolicyEngine(loadPolicyFile(config.policy.file));
+  const policy = createPolicyEngine(
+    loadPolicyFile(config.policy.file),
+    loadRepositoryRouting(config.policy.repositoryRouting),
+  );
   const keyRing = await openKeyRing(config.signing.keysDir, { clock });
   await keyRing.ensureKeys();
   const store = await openStore(config.store, { migrate: opts.migrate ?? true });
@@ -140,6 +151,7 @@ export async function openRuntime(
     verifier: createGateVerifier(keyRing, config.signing),
     changeHook: createOutboxHook({ config: config.notifications, clock, ids }),
     auditKeys: createCheckpointKeys(keyRing, config.audit.origin),
+    attestationSigner: createAttestationSigner(keyRing),
     callbackAllowlist: config.notifications.callbackAllowlist,
     rbac: config.identity.rbac,
   });

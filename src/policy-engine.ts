@@ -1,6 +1,7 @@
 /** The services' PolicyEngine port over a loaded policy document. */
 import { readFileSync } from 'node:fs';
 import type { Action } from './domain/action.js';
+import { InputError } from './errors/index.js';
 import type { DecisionDraft } from './domain/decision.js';
 import {
   allowsCrossEnvironmentReplay,
@@ -10,6 +11,7 @@ import {
   maxRequestTtlMs,
   normalizeAction,
   parsePolicy,
+  parseRoutingFile,
   policySnapshot,
   requestTtlMs,
   type Policy,
@@ -42,6 +44,27 @@ export function createPolicyEngine(
   };
 }
 
+function readText(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new InputError('validation_failed', `cannot read the ${what} ${path}`, [
+      { path, message: 'file not found or unreadable' },
+    ]);
+  }
+}
+
 export function loadPolicyFile(path: string): Policy {
-  return parsePolicy(readFileSync(path, 'utf8'), path);
+  return parsePolicy(readText(path, 'policy file'), path);
+}
+
+/** Loads each repository's routing file named in config (`policy.repositoryRouting`). */
+export function loadRepositoryRouting(
+  files: Readonly<Record<string, string>>,
+): Map<string, readonly RoutingRule[]> {
+  const out = new Map<string, readonly RoutingRule[]>();
+  for (const [repository, file] of Object.entries(files)) {
+    out.set(repository, parseRoutingFile(readText(file, 'routing file'), file));
+  }
+  return out;
 }

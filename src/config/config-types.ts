@@ -15,6 +15,11 @@ export interface ServerConfig {
   readonly cors: { readonly origins: readonly string[] };
   /** Whether to trust `X-Forwarded-*` from a reverse proxy. */
   readonly trustProxy: boolean;
+  /** Per minute: failed authentications per client IP, and mutations per principal. */
+  readonly rateLimit: {
+    readonly authFailuresPerMinute: number;
+    readonly mutationsPerMinute: number;
+  };
 }
 
 export type StoreConfig =
@@ -71,9 +76,25 @@ export interface RbacConfig {
   readonly repositoryPermissions: readonly RepositoryPermission[];
 }
 
+/** Browser sign-in for the web console: authorization code + PKCE against one issuer. */
+export interface ConsoleSignInConfig {
+  /** One of `identity.oidc[].issuer` (default: the first), so its ID tokens verify the same way. */
+  readonly issuer: string;
+  /** Must be one of that issuer's `audience` values (the ID token's `aud` is the client id). */
+  readonly clientId: string;
+  /** Names the environment variable holding the client secret; null = a public client. */
+  readonly clientSecretEnv: string | null;
+  /** This server's `/console/callback`, exactly as registered at the identity provider. */
+  readonly redirectUri: string;
+  readonly scopes: readonly string[];
+  readonly sessionTtlMs: number;
+}
+
 export interface IdentityConfig {
   readonly oidc: readonly OidcIssuerConfig[];
   readonly rbac: RbacConfig;
+  /** Console sign-in; null = the console accepts no browser sign-in. */
+  readonly console: ConsoleSignInConfig | null;
 }
 
 export type NotificationEvent = 'requested' | 'decided' | 'break_glass';
@@ -120,7 +141,13 @@ export interface CountersignConfig {
   readonly signing: SigningConfig;
   readonly audit: AuditConfig;
   readonly identity: IdentityConfig;
-  /** `file`: absolute path of the policy document. */
-  readonly policy: { readonly file: string };
+  /**
+   * `file`: absolute path of the policy document; `repositoryRouting`: repository → absolute path
+   * of that repository's routing file (routing rules only).
+   */
+  readonly policy: {
+    readonly file: string;
+    readonly repositoryRouting: Readonly<Record<string, string>>;
+  };
   readonly notifications: NotificationsConfig;
 }

@@ -25,7 +25,7 @@ export const DEFAULT_LISTEN = '127.0.0.1:8080';
 export const DEFAULT_STORE_URL = 'sqlite:./.countersign/countersign.db';
 
 export function readServer(value: unknown, issues: Issues): ServerConfig {
-  const keys = ['listen', 'publicUrl', 'devMode', 'bodyLimit', 'cors', 'trustProxy'];
+  const keys = ['listen', 'publicUrl', 'devMode', 'bodyLimit', 'cors', 'trustProxy', 'rateLimit'];
   const obj = readObject(value, 'server', issues, keys) ?? {};
   const listenText = readString(obj, 'listen', 'server', issues, { max: 300 }) ?? DEFAULT_LISTEN;
   let address = parseListen(listenText);
@@ -50,6 +50,15 @@ export function readServer(value: unknown, issues: Issues): ServerConfig {
     if (url && url.origin !== origin)
       issues.add(p, 'must be an origin like https://console.example.com');
   });
+  const limitObj =
+    readObject(own(obj, 'rateLimit'), 'server.rateLimit', issues, ['authFailures', 'mutations']) ??
+    {};
+  const rateLimit = {
+    authFailuresPerMinute:
+      readInt(limitObj, 'authFailures', 'server.rateLimit', issues, { min: 1, max: 100_000 }) ?? 20,
+    mutationsPerMinute:
+      readInt(limitObj, 'mutations', 'server.rateLimit', issues, { min: 1, max: 1_000_000 }) ?? 600,
+  };
   return {
     listen: address.listen,
     host: address.host,
@@ -61,6 +70,7 @@ export function readServer(value: unknown, issues: Issues): ServerConfig {
       1024 ** 2,
     cors: { origins },
     trustProxy: readBoolean(obj, 'trustProxy', 'server', issues) ?? false,
+    rateLimit,
   };
 }
 
@@ -130,9 +140,19 @@ export function readPolicySection(
   value: unknown,
   issues: Issues,
   baseDir: string,
-): { file: string } {
-  const obj = readObject(value, 'policy', issues, ['file']) ?? {};
+): { file: string; repositoryRouting: Readonly<Record<string, string>> } {
+  const obj = readObject(value, 'policy', issues, ['file', 'repositoryRouting']) ?? {};
+  // repository → its routing file (`.countersign/routing.yaml` of that repository, as deployed
+  // by the operator): the server never takes routing from the requester
+  const routingObj =
+    readObject(own(obj, 'repositoryRouting'), 'policy.repositoryRouting', issues, null) ?? {};
+  const repositoryRouting: Record<string, string> = {};
+  for (const repo of Object.keys(routingObj)) {
+    const path = readPath(routingObj, repo, 'policy.repositoryRouting', issues, baseDir);
+    if (path !== undefined) repositoryRouting[repo] = path;
+  }
   return {
     file: readPath(obj, 'file', 'policy', issues, baseDir) ?? resolve(baseDir, 'policy.yaml'),
+    repositoryRouting,
   };
 }
