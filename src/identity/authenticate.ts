@@ -42,7 +42,11 @@ export function createAuthenticator(opts: AuthenticatorOptions) {
       if (!record || !apiKeyMatches(record, parsed.secret)) {
         throw new AuthError('unauthenticated', 'invalid API key');
       }
-      void opts.store.touchApiKey(record.id, opts.nowIso()).catch(() => undefined);
+      // last-used is informational: refresh it at most once a minute, off the request path
+      const now = opts.nowIso();
+      if (record.lastUsedAt === null || Date.parse(now) - Date.parse(record.lastUsedAt) > 60_000) {
+        void opts.store.touchApiKey(record.id, now).catch(() => undefined);
+      }
       return principalForApiKey(record);
     }
     if (opts.oidc) return opts.oidc.verify(token);
