@@ -7,12 +7,14 @@ import { benchAuditStore } from './audit-store.js';
 import { benchCredentialVerify } from './credential-verify.js';
 import { benchGateHttp } from './gate-http.js';
 import { formatFigure, type BenchFigure } from './lib.js';
+import { benchNotify } from './notify.js';
 
 const suites: Record<string, () => Promise<BenchFigure[]>> = {
   'credential-verify': () => benchCredentialVerify(),
   gate: () => benchGateHttp(),
   'audit-merkle': () => benchAuditMerkle(),
   'audit-store': () => benchAuditStore(Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000)),
+  notify: () => benchNotify(),
 };
 
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());

@@ -8,8 +8,17 @@ import type {
   CreateApprovalInput,
   CredentialResponse,
   Decision,
+  DeliveryEvidence,
   ListApprovalsQuery,
 } from './types.js';
+import {
+  gate,
+  requireApproval,
+  waitForDecision,
+  type GateResult,
+  type RequireApprovalOptions,
+  type WaitOptions,
+} from './resume.js';
 
 export interface ClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
@@ -161,6 +170,80 @@ export class CountersignClient {
     ).body;
   }
 
+  /**
+   * Waits until the request is decided (long-polls `GET /v1/approvals/{id}/wait`, waking the
+   * moment it is decided) or `timeoutMs` passes; resolves with the request as it is then, which
+   * is still `pending` after a timeout.
+   *
+   * @example
+   * ```ts
+   * const decided = await cs.waitForDecision(approval.id, { timeoutMs: 15 * 60_000 });
+   * if (decided.state !== 'approved') process.exit(1);
+   * ```
+   */
+  waitForDecision(id: string, opts: WaitOptions = {}): Promise<Approval> {
+    return waitForDecision(this, id, opts);
+  }
+
+  /**
+   * Asks the gate whether the action may run now (with the credential of its approval, when it
+   * needed one). A rejection is an answer (`allowed: false` with its reason code), not an error.
+   *
+   * @example
+   * ```ts
+   * const r = await cs.gate(action, (await cs.getCredential(id)).token);
+   * if (r.allowed) await deploy();
+   * ```
+   */
+  gate(action: ActionInput, credential?: string): Promise<GateResult> {
+    return gate(this, action, credential);
+  }
+
+  /**
+   * Runs `run` only once the action is allowed: evaluates it, opens a request (idempotent),
+   * waits for the decision, fetches the credential and passes the gate, then calls
+   * `run(credential)` (`null` when policy allows the action without approval). Throws
+   * {@link ApprovalRejectedError} with a code when it is denied, expires, is cancelled or
+   * revoked, times out, or the gate rejects it; `run` is not called then.
+   *
+   * @example
+   * ```ts
+   * await cs.requireApproval(
+   *   { kind: 'deploy', environment: 'prod', project: 'shop', spec: { image: 'shop:1.4.2' } },
+   *   async (credential) => deploy({ approval: credential?.token }),
+   *   { timeoutMs: 30 * 60_000, onPending: (a) => console.log(`waiting for ${a.id}`) },
+   * );
+   * ```
+   */
+  requireApproval<T>(
+    action: ActionInput,
+    run: (credential: CredentialResponse | null) => Promise<T> | T,
+    opts: RequireApprovalOptions = {},
+  ): Promise<T> {
+    return requireApproval(this, action, run, opts);
+  }
+
+  /**
+   * Delivers the request's notifications now (admin) and returns the redacted delivery evidence.
+   *
+   * @example
+   * ```ts
+   * const { deliveries } = await cs.deliver(id, { providers: ['slack'] });
+   * ```
+   */
+  async deliver(
+    id: string,
+    body: { providers?: string[] } = {},
+  ): Promise<{ approvalId: string; deliveries: DeliveryEvidence[] }> {
+    return (
+      await this.request<{ approvalId: string; deliveries: DeliveryEvidence[] }>(
+        'POST',
+        `/v1/approvals/${encodeURIComponent(id)}/deliver`,
+        body,
+      )
+    ).body;
+  }
+
   async createApiKey(input: {
     name: string;
     scopes: string[];
@@ -175,6 +258,24 @@ export class CountersignClient {
   async revokeApiKey(id: string): Promise<ApiKeyView> {
     return (
       await this.request<ApiKeyView>('POST', `/v1/apikeys/${encodeURIComponent(id)}/revoke`, {})
+    ).body;
+  }
+  /**
+   * Replaces a key with a new one of the same name, scopes and groups, and revokes the old one,
+   * at once. The new key is in the answer only.
+   *
+   * @example
+   * const { key, apiKey, revoked } = await client.rotateApiKey('k2m4x9q0abcd');
+   */
+  async rotateApiKey(
+    id: string,
+  ): Promise<{ key: string; apiKey: ApiKeyView; revoked: ApiKeyView }> {
+    return (
+      await this.request<{ key: string; apiKey: ApiKeyView; revoked: ApiKeyView }>(
+        'POST',
+        `/v1/apikeys/${encodeURIComponent(id)}/rotate`,
+        {},
+      )
     ).body;
   }
 }

@@ -10,4 +10,11 @@
  */
 export { CountersignClient, type ClientOptions } from './http-client.js';
 export { ApiError, type ProblemDetails } from './api-error.js';
+export {
+  ApprovalRejectedError,
+  type GateResult,
+  type RequireApprovalCode,
+  type RequireApprovalOptions,
+  type WaitOptions,
+} from './resume.js';
 export type * from './types.js';

@@ -90,6 +90,8 @@ export interface Approval {
   progress: { approvals: number; min: number; missingGroups: string[]; met: boolean };
   canReview: boolean;
   cannotReviewReason: string | null;
+  /** The verdicts the caller may cast now (empty when `canReview` is false). */
+  reviewVerdicts: ('approve' | 'deny')[];
 }
 
 export interface CreateApprovalInput {
@@ -138,4 +140,31 @@ export interface ApiKeyView {
   createdBy: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+}
+
+/** Redacted evidence of one notification delivery (no secret, token or full webhook URL). */
+export interface DeliveryEvidence {
+  id: string;
+  /** `slack`, `teams`, `jira`, `servicenow`, `webhook` or `callback`. */
+  provider: string;
+  /** `requested`, `decided`, `break_glass`, `expiring_soon`. */
+  event: string;
+  /** The idempotency key receivers see (`webhook-id`, `idempotency-key`). */
+  messageId: string;
+  status: 'pending' | 'delivered' | 'failed' | 'dead';
+  attempts: number;
+  firstAttemptAt: string | null;
+  lastAttemptAt: string | null;
+  durationMs: number | null;
+  responseStatus: number | null;
+  /** The target URL with its secret parts replaced by `…`. */
+  target: string | null;
+  nextAttemptAt: string | null;
+  lastError: string | null;
+  attemptLog: {
+    at: string;
+    durationMs: number;
+    responseStatus: number | null;
+    error: string | null;
+  }[];
 }

@@ -9,6 +9,7 @@ import type { Store, StoreTx } from '../store/port.js';
 import type { EventBus } from './event-bus.js';
 import type { GateVerifier } from './gate-service.js';
 import type { AuditKeys } from './audit-service.js';
+import type { DsseSigner } from '../audit/dsse.js';
 
 export interface BreakGlassRules {
   groups: string[];
@@ -75,4 +76,6 @@ export interface ServiceDeps {
   callbackAllowlist: readonly string[];
   /** Group mappings and repository permissions for eligibility; absent = none (EMPTY_RBAC). */
   rbac?: RbacConfig;
+  /** Signs approval attestations (DSSE) with the active credential key; absent = none. */
+  attestationSigner?: DsseSigner | null;
 }

@@ -3,6 +3,7 @@ import { createApiKeyService } from './apikey-service.js';
 import { createBreakGlassService } from './break-glass-service.js';
 import { createAuditService } from './audit-service.js';
 import type { ServiceDeps } from './deps.js';
+import { createEvidenceService } from './evidence-service.js';
 import { createEvaluateService } from './evaluate-service.js';
 import { createGateService } from './gate-service.js';
 import { createLifecycleService } from './lifecycle-service.js';
@@ -20,6 +21,7 @@ export function createServices(deps: ServiceDeps) {
     breakGlass: createBreakGlassService({ ...deps, evaluator }),
     gate: createGateService({ ...deps, evaluator }),
     audit: createAuditService(deps),
+    evidence: createEvidenceService({ ...deps, audit: createAuditService(deps) }),
     reads: createReadService(deps),
     apiKeys: createApiKeyService(deps),
     credentials: {

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe } from 'node:test';
 import { defineApprovalContract } from './store-contract-approvals.js';
 import { defineAuditContract } from './store-contract-audit.js';
 import { defineConcurrencyContract } from './store-contract-concurrency.js';
+import { defineOutboxContract } from './store-contract-outbox.js';
 import { defineRecordContract } from './store-contract-records.js';
 import type { ContractContext, ContractStore } from './store-fixtures.js';
 
@@ -37,5 +38,6 @@ export function runStoreContract(name: string, makeStore: () => Promise<Contract
       defineRecordContract(ctx));
     describe('audit log', () => defineAuditContract(ctx));
     describe('transactions and concurrency', () => defineConcurrencyContract(ctx));
+    describe('notification outbox', () => defineOutboxContract(ctx));
   });
 }

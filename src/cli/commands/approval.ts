@@ -14,12 +14,16 @@ import type { GlobalOptions } from '../context.js';
 import { actionOrDecision, readDocument } from '../io.js';
 import { approvalRow, describeApproval, describeDecision, printJson } from '../output.js';
 import { runCommand } from '../run.js';
+import { registerAttachDecisionCommand } from './evidence.js';
+import { registerNotifyCommands } from './notify.js';
 
 export function registerApprovalCommands(program: Command): void {
   const approval = program
     .command('approval')
     .description('open, review and manage approval requests');
   const g = (cmd: Command): GlobalOptions => cmd.optsWithGlobals<GlobalOptions>();
+  registerAttachDecisionCommand(approval);
+  registerNotifyCommands(approval);
 
   approval
     .command('create <file>')

@@ -3,6 +3,7 @@
  * so the compiled package carries them.
  */
 import { migration001 } from './001-initial.js';
+import { migration002 } from './002-outbox.js';
 
 export interface Migration {
   id: number;
@@ -11,4 +12,4 @@ export interface Migration {
   postgres: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002];

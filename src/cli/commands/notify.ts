@@ -1,0 +1,203 @@
+/**
+ * `countersign approval export-notifications|provider-requests|deliver|wait`: notification files,
+ * delivery now, and waiting for a decision. Local (`--db`/`--config`: the store itself) or remote
+ * (the API), like every approval command.
+ */
+import type { Command } from 'commander';
+import { ApiError } from '../../client/api-error.js';
+import { CountersignClient } from '../../client/http-client.js';
+import type { Approval } from '../../client/types.js';
+import { cliEnvironment } from '../../config/cli-env.js';
+import { defaultConfig, type NotificationsConfig } from '../../config/index.js';
+import type { ApprovalRequest } from '../../domain/approval.js';
+import { InputError } from '../../errors/index.js';
+import { parseDuration } from '../../lib/duration.js';
+import { openRuntime, type Runtime } from '../../main.js';
+import type { DeliveryView } from '../../notify/delivery-view.js';
+import type { DeliveryTarget } from '../../notify/evidence.js';
+import { exportNotifications, exportProviderRequests } from '../../notify/export.js';
+import { configuredProviders, PROVIDER_NAMES } from '../../notify/providers.js';
+import { viewApproval } from '../../services/read-service.js';
+import { localPrincipal } from '../backend.js';
+import { DEFAULT_URL, loadCliConfig, type GlobalOptions } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { printJson, type Output } from '../output.js';
+import { runPlain } from '../run.js';
+
+const TARGETS: readonly string[] = [...PROVIDER_NAMES, 'callback'];
+/** How often a local wait (no server, so no event bus) re-reads the store. */
+const LOCAL_POLL_MS = 250;
+
+type Target =
+  { kind: 'local'; rt: Runtime } | { kind: 'remote'; client: CountersignClient; url: string };
+
+async function openTarget(opts: GlobalOptions): Promise<Target> {
+  if (opts.db || opts.config) return { kind: 'local', rt: await openRuntime(loadCliConfig(opts)) };
+  const env = cliEnvironment();
+  const url = opts.url ?? env.url ?? DEFAULT_URL;
+  const token = opts.token ?? env.token;
+  return {
+    kind: 'remote',
+    client: new CountersignClient({ url, ...(token ? { token } : {}) }),
+    url,
+  };
+}
+
+async function withTarget(
+  opts: GlobalOptions,
+  fn: (t: Target, out: Output) => Promise<void>,
+): Promise<void> {
+  await runPlain(opts, async (out) => {
+    const t = await openTarget(opts);
+    try {
+      await fn(t, out);
+    } finally {
+      if (t.kind === 'local') await t.rt.close();
+    }
+  });
+}
+
+async function readApproval(t: Target, id: string): Promise<ApprovalRequest> {
+  if (t.kind === 'remote') return (await t.client.getApproval(id)) as unknown as ApprovalRequest;
+  const a = await t.rt.store.getApproval(id);
+  if (!a)
+    throw new ApiError({ status: 404, code: 'not_found', detail: `approval ${id} not found` });
+  return a;
+}
+
+function notifyContext(t: Target): { consoleUrl: string; config: NotificationsConfig } {
+  if (t.kind === 'local') {
+    return { consoleUrl: t.rt.config.server.publicUrl, config: t.rt.config.notifications };
+  }
+  // the server's notification settings are not visible remotely: example settings, all providers
+  return {
+    consoleUrl: t.url.replace(/\/+$/, ''),
+    config: defaultConfig(process.cwd()).notifications,
+  };
+}
+
+function parseTargets(list: string[] | undefined): DeliveryTarget[] | undefined {
+  if (!list || list.length === 0) return undefined;
+  const names = list
+    .flatMap((p) => p.split(','))
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const bad = names.filter((n) => !TARGETS.includes(n));
+  if (bad.length > 0) {
+    throw new InputError('validation_failed', `unknown provider: ${bad.join(', ')}`, [
+      { path: '--provider', message: `one of ${TARGETS.join(', ')}` },
+    ]);
+  }
+  return [...new Set(names)] as DeliveryTarget[];
+}
+
+function deliveryLine(d: DeliveryView): string {
+  const code = d.responseStatus === null ? '-' : String(d.responseStatus);
+  const tail = d.lastError ? `  (${d.lastError})` : '';
+  return `${d.provider.padEnd(10)} ${d.event.padEnd(11)} ${d.status.padEnd(9)} attempts ${d.attempts}  http ${code}  ${d.target ?? '-'}${tail}`;
+}
+
+async function waitLocal(rt: Runtime, id: string, timeoutMs: number): Promise<Approval> {
+  const me = localPrincipal([]);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const a = await rt.store.getApproval(id);
+    if (!a)
+      throw new ApiError({ status: 404, code: 'not_found', detail: `approval ${id} not found` });
+    const view = viewApproval(a, me, rt.clock.now()) as unknown as Approval;
+    const left = deadline - Date.now();
+    if (view.state !== 'pending' || left <= 0) return view;
+    await new Promise((r) => setTimeout(r, Math.min(LOCAL_POLL_MS, left)));
+  }
+}
+
+function exportCommand(
+  approval: Command,
+  name: string,
+  description: string,
+  write: typeof exportNotifications,
+): void {
+  approval
+    .command(`${name} <id>`)
+    .description(description)
+    .requiredOption('--output <dir>', 'directory to write the files to')
+    .option('--all-providers', 'all five providers (example settings for unconfigured ones)')
+    .action((id: string, o: { output: string; allProviders?: boolean }, cmd: Command) =>
+      withTarget(cmd.optsWithGlobals<GlobalOptions>(), async (t, out) => {
+        const a = await readApproval(t, id);
+        const ctx = notifyContext(t);
+        const all =
+          o.allProviders === true ||
+          t.kind === 'remote' ||
+          configuredProviders(ctx.config).length === 0;
+        const files = await write(a, ctx, o.output, { allProviders: all, nowMs: Date.now() });
+        if (out.json) return printJson(out, { approvalId: id, files });
+        for (const f of files) out.out(f);
+      }),
+    );
+}
+
+/** Registers the notification and resume commands on the `approval` command. */
+export function registerNotifyCommands(approval: Command): void {
+  exportCommand(
+    approval,
+    'export-notifications',
+    "write each provider's native payload for the request: DIR/<provider>-<event>.json",
+    exportNotifications,
+  );
+  exportCommand(
+    approval,
+    'provider-requests',
+    'write credential-free HTTP request specs: DIR/<provider>-<event>.request.json',
+    exportProviderRequests,
+  );
+
+  approval
+    .command('deliver <id>')
+    .description('deliver the request’s notifications now; prints redacted delivery evidence')
+    .option('--provider <name...>', `only these: ${TARGETS.join(', ')}`)
+    .action((id: string, o: { provider?: string[] }, cmd: Command) =>
+      withTarget(cmd.optsWithGlobals<GlobalOptions>(), async (t, out) => {
+        const providers = parseTargets(o.provider);
+        const deliveries =
+          t.kind === 'remote'
+            ? ((await t.client.deliver(id, providers ? { providers } : {}))
+                .deliveries as DeliveryView[])
+            : await t.rt.delivery.deliverNow(id, {
+                ...(providers ? { providers } : {}),
+                actor: localPrincipal([]),
+              });
+        if (out.json) return printJson(out, { approvalId: id, deliveries });
+        if (deliveries.length === 0) out.out('nothing to deliver (no provider configured for it)');
+        for (const d of deliveries) out.out(deliveryLine(d));
+        if (deliveries.some((d) => d.status === 'dead' || d.status === 'failed')) {
+          process.exitCode = EXIT.rejected;
+        }
+      }),
+    );
+
+  approval
+    .command('wait <id>')
+    .description(
+      'wait until the request is decided: exit 0 approved, 1 denied/expired/cancelled/revoked, 3 still pending at the timeout',
+    )
+    .option('--timeout <duration>', 'how long to wait (e.g. 30s, 10m)', '10m')
+    .action((id: string, o: { timeout: string }, cmd: Command) =>
+      withTarget(cmd.optsWithGlobals<GlobalOptions>(), async (t, out) => {
+        const timeoutMs = parseDuration(o.timeout);
+        if (timeoutMs === undefined) {
+          throw new InputError('validation_failed', '--timeout is not a duration', [
+            { path: '--timeout', message: 'must be like 30s or 10m' },
+          ]);
+        }
+        const a =
+          t.kind === 'remote'
+            ? await t.client.waitForDecision(id, { timeoutMs })
+            : await waitLocal(t.rt, id, timeoutMs);
+        if (out.json) printJson(out, a);
+        else out.out(`${a.id} ${a.state}`);
+        process.exitCode =
+          a.state === 'approved' ? EXIT.ok : a.state === 'pending' ? EXIT.conflict : EXIT.rejected;
+      }),
+    );
+}

@@ -1,0 +1,256 @@
+/**
+ * Resuming a run and delivering notifications: `GET /approvals/{id}/wait` (long-poll),
+ * `GET /approvals/{id}/events` (Server-Sent Events) and `POST /approvals/{id}/deliver` (admin).
+ * Waiters wake from the in-process event bus, which publishes only after COMMIT.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import type { ApprovalRequest } from '../../domain/approval.js';
+import type { Principal } from '../../domain/principal.js';
+import { InputError, PolicyError } from '../../errors/index.js';
+import type { Clock } from '../../lib/clock.js';
+import { parseDuration } from '../../lib/duration.js';
+import type { DeliveryTarget } from '../../notify/evidence.js';
+import { PROVIDER_NAMES } from '../../notify/providers.js';
+import type { DeliveryWorker } from '../../notify/worker.js';
+import { isAdmin, isRequester } from '../../services/access.js';
+import type { EventBus } from '../../services/event-bus.js';
+import type { Services } from '../../services/index.js';
+import { viewApproval } from '../../services/read-service.js';
+import { principalOf } from '../app.js';
+import { Duration, IdParams, problemResponses } from '../schemas/common.js';
+
+export interface NotifyRouteDeps {
+  bus: EventBus;
+  /** The outbox worker (`deliver`). */
+  delivery: DeliveryWorker;
+  clock: Clock;
+  /** SSE heartbeat interval (default 15 s). */
+  heartbeatMs?: number;
+  /** Longest an SSE stream stays open before the client reconnects (default 10 min). */
+  maxStreamMs?: number;
+}
+
+type IdP = { Params: Static<typeof IdParams> };
+const MAX_WAIT_MS = 60_000;
+const DEFAULT_WAIT_MS = 30_000;
+const DELIVERY_TARGETS = [...PROVIDER_NAMES, 'callback'] as const;
+
+const WaitQuery = Type.Object(
+  { timeout: Type.Optional(Duration) },
+  { additionalProperties: false },
+);
+const DeliverBody = Type.Object(
+  {
+    providers: Type.Optional(
+      Type.Array(Type.Union(DELIVERY_TARGETS.map((p) => Type.Literal(p))), {
+        minItems: 1,
+        maxItems: DELIVERY_TARGETS.length,
+        uniqueItems: true,
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+const DeliveryAttempt = Type.Object({
+  at: Type.String(),
+  durationMs: Type.Integer(),
+  responseStatus: Type.Union([Type.Integer(), Type.Null()]),
+  error: Type.Union([Type.String(), Type.Null()]),
+});
+const Delivery = Type.Object({
+  id: Type.String(),
+  provider: Type.String(),
+  event: Type.String(),
+  messageId: Type.String(),
+  status: Type.String(),
+  attempts: Type.Integer(),
+  firstAttemptAt: Type.Union([Type.String(), Type.Null()]),
+  lastAttemptAt: Type.Union([Type.String(), Type.Null()]),
+  durationMs: Type.Union([Type.Integer(), Type.Null()]),
+  responseStatus: Type.Union([Type.Integer(), Type.Null()]),
+  target: Type.Union([Type.String(), Type.Null()]),
+  nextAttemptAt: Type.Union([Type.String(), Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+  attemptLog: Type.Array(DeliveryAttempt),
+});
+const DeliverResponse = Type.Object({
+  approvalId: Type.String(),
+  deliveries: Type.Array(Delivery),
+});
+
+function waitMs(value: string | number | undefined): number {
+  if (value === undefined) return DEFAULT_WAIT_MS;
+  const ms =
+    typeof value === 'string' && /^[0-9]+$/.test(value)
+      ? Number(value) * 1000
+      : parseDuration(value);
+  if (ms === undefined || ms > MAX_WAIT_MS) {
+    throw new InputError('validation_failed', 'timeout must be a duration of at most 60s', [
+      { path: 'querystring:/timeout', message: 'must be a duration like 30s, at most 60s' },
+    ]);
+  }
+  return ms;
+}
+
+/** Resolves when the request leaves pending, its expiry passes, `ms` runs out or the client leaves. */
+function waitForChange(
+  deps: NotifyRouteDeps,
+  current: ApprovalRequest,
+  ms: number,
+  req: FastifyRequest,
+  reread: () => Promise<ApprovalRequest['state']>,
+): Promise<void> {
+  return new Promise((resolve) => {
+    const untilExpiry = Date.parse(current.expiresAt) - deps.clock.now();
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      off();
+      req.raw.off('close', finish);
+      resolve();
+    };
+    const off = deps.bus.onApproval((c) => {
+      if (c.approval.state !== 'pending') finish();
+    }, current.id);
+    // a pending request past its expiry reads as expired: wake then, even before the sweeper
+    const timer = setTimeout(finish, Math.max(0, Math.min(ms, untilExpiry + 1)));
+    req.raw.once('close', finish);
+    // a change committed between the first read and the subscription is caught here
+    void reread().then(
+      (state) => state !== 'pending' && finish(),
+      () => finish(),
+    );
+  });
+}
+
+function sse(reply: FastifyReply, event: string, id: string | null, data: string): void {
+  if (reply.raw.writableEnded) return;
+  reply.raw.write(`${id === null ? '' : `id: ${id}\n`}event: ${event}\ndata: ${data}\n\n`);
+}
+
+export function registerNotifyRoutes(
+  app: FastifyInstance,
+  s: Services,
+  deps: NotifyRouteDeps,
+): void {
+  const ApprovalRef = Type.Ref('Approval');
+
+  app.get<IdP & { Querystring: Static<typeof WaitQuery> }>(
+    '/approvals/:id/wait',
+    {
+      schema: {
+        tags: ['approvals'],
+        summary:
+          'Long-poll until the request is no longer pending or the timeout (default 30s, max 60s) passes; 200 with the request as it is then',
+        params: IdParams,
+        querystring: WaitQuery,
+        response: { 200: ApprovalRef, ...problemResponses },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      const ms = waitMs(req.query.timeout);
+      const first = await s.reads.get(p, req.params.id);
+      assertRequesterOrAdmin(p, first);
+      if (first.state !== 'pending') return first;
+      await waitForChange(deps, first, ms, req, async () => (await s.reads.get(p, first.id)).state);
+      return s.reads.get(p, req.params.id);
+    },
+  );
+
+  app.get<IdP>(
+    '/approvals/:id/events',
+    {
+      schema: {
+        tags: ['approvals'],
+        summary:
+          'Server-Sent Events: a `snapshot` event with the request now, then one event per change (`approved`, `denied`, `reviewed`, …) with the request as data',
+        params: IdParams,
+        response: { 200: Type.String({ description: 'text/event-stream' }), ...problemResponses },
+      },
+    },
+    async (req, reply) => {
+      const p = principalOf(req);
+      const first = await s.reads.get(p, req.params.id);
+      const serialize = reply.compileSerializationSchema(ApprovalRef as never) as (
+        v: unknown,
+      ) => string;
+      reply.hijack();
+      reply.raw.writeHead(200, {
+        ...(reply.getHeaders() as Record<string, string>),
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      reply.raw.write('retry: 2000\n\n');
+      // later changes are written as they come; none is lost between the read and this line
+      // because the snapshot is re-sent from the bus copy when its version is newer
+      let lastVersion = first.version;
+      sse(reply, 'snapshot', String(first.version), serialize(first));
+      const off = deps.bus.onApproval((c) => {
+        if (c.approval.version <= lastVersion) return;
+        lastVersion = c.approval.version;
+        sse(
+          reply,
+          c.event,
+          String(c.approval.version),
+          serialize(viewApproval(c.approval, p, deps.clock.now())),
+        );
+      }, first.id);
+      const heartbeat = setInterval(() => {
+        if (!reply.raw.writableEnded) reply.raw.write(': heartbeat\n\n');
+      }, deps.heartbeatMs ?? 15_000);
+      const lifetime = setTimeout(() => close(), deps.maxStreamMs ?? 10 * 60_000);
+      const close = () => {
+        off();
+        clearInterval(heartbeat);
+        clearTimeout(lifetime);
+        if (!reply.raw.writableEnded) reply.raw.end();
+      };
+      req.raw.once('close', close);
+      reply.raw.once('close', close);
+      // a change committed between the read above and the subscription
+      const now = await s.reads.get(p, first.id).catch(() => null);
+      if (now && now.version > lastVersion) {
+        lastVersion = now.version;
+        sse(reply, now.state, String(now.version), serialize(now));
+      }
+    },
+  );
+
+  app.post<IdP & { Body: Static<typeof DeliverBody> }>(
+    '/approvals/:id/deliver',
+    {
+      schema: {
+        tags: ['approvals'],
+        summary:
+          "Deliver the request's notifications now (admin); answers the redacted delivery evidence",
+        params: IdParams,
+        body: DeliverBody,
+        response: { 200: DeliverResponse, ...problemResponses },
+      },
+    },
+    async (req) => {
+      const p = principalOf(req);
+      if (!isAdmin(p)) throw new PolicyError('forbidden', 'delivering notifications needs admin');
+      await s.reads.get(p, req.params.id);
+      const providers = req.body?.providers as DeliveryTarget[] | undefined;
+      const deliveries = await deps.delivery.deliverNow(req.params.id, {
+        ...(providers ? { providers } : {}),
+        actor: p,
+      });
+      return { approvalId: req.params.id, deliveries };
+    },
+  );
+}
+
+function assertRequesterOrAdmin(p: Principal, req: ApprovalRequest): void {
+  if (!isRequester(p, req) && !isAdmin(p)) {
+    throw new PolicyError('forbidden', 'only the requester or an admin can wait on a request');
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The outbox writer: a ChangeHook that, inside the transaction of a request change, enqueues one
+ * delivery per configured provider for the notifications config asks for, plus the decision
+ * callback when the request has a callbackUrl. Only inserts: nothing slow runs in the
+ * transaction; the worker sends after COMMIT.
+ */
+import type { NotificationsConfig } from '../config/config-types.js';
+import type { ApprovalRequest } from '../domain/approval.js';
+import { isoAt, type Clock } from '../lib/clock.js';
+import type { IdGenerator } from '../lib/ids.js';
+import type { ApprovalChangeEvent, ChangeHook } from '../services/deps.js';
+import type { NewDelivery } from '../store/port.js';
+import { eventsFor, isEventEnabled, messageIdFor } from './events.js';
+import type { NotificationEvent, NotificationEventKind } from './events.js';
+import type { DeliveryTarget } from './evidence.js';
+import { configuredProviders } from './providers.js';
+
+/** What a delivery row renders: the notification and the request as it was when it happened. */
+export interface OutboxPayload {
+  readonly event: NotificationEvent;
+  readonly approval: ApprovalRequest;
+}
+
+export function parseOutboxPayload(text: string): OutboxPayload {
+  const value = JSON.parse(text) as Partial<OutboxPayload>;
+  if (typeof value?.event?.kind !== 'string' || typeof value.approval?.id !== 'string') {
+    throw new TypeError('outbox payload is not a notification');
+  }
+  return value as OutboxPayload;
+}
+
+const KIND_OF_CHANGE: Readonly<Record<ApprovalChangeEvent, NotificationEventKind | null>> = {
+  requested: 'requested',
+  reviewed: null,
+  approved: 'decided',
+  denied: 'decided',
+  expired: 'decided',
+  cancelled: 'decided',
+  revoked: 'decided',
+  break_glass: 'break_glass',
+};
+
+/** The notification a change announces, or null (a review that does not decide announces none). */
+export function notificationFor(
+  approval: ApprovalRequest,
+  change: ApprovalChangeEvent,
+): NotificationEvent | null {
+  const kind = KIND_OF_CHANGE[change];
+  if (kind === null) return null;
+  return eventsFor(approval).find((e) => e.kind === kind) ?? null;
+}
+
+export interface DeliveryRowOptions {
+  readonly ids: IdGenerator;
+  readonly nowIso: string;
+  /** Only these targets (a manual "deliver now" for some providers). */
+  readonly only?: readonly DeliveryTarget[];
+}
+
+/** The outbox rows for one notification of `approval`: configured providers, then the callback. */
+export function deliveryRows(
+  approval: ApprovalRequest,
+  event: NotificationEvent,
+  config: NotificationsConfig,
+  opts: DeliveryRowOptions,
+): NewDelivery[] {
+  const targets: DeliveryTarget[] = isEventEnabled(event.kind, config)
+    ? configuredProviders(config)
+    : [];
+  // The callback resumes a waiting run, so it follows every decision whatever onEvents says.
+  if (event.kind === 'decided' && approval.callbackUrl !== null) targets.push('callback');
+  const payload = JSON.stringify({ event, approval } satisfies OutboxPayload);
+  return targets
+    .filter((t) => opts.only === undefined || opts.only.includes(t))
+    .map((provider) => ({
+      id: opts.ids.next('dlv'),
+      approvalId: approval.id,
+      provider,
+      event: event.kind,
+      messageId: messageIdFor(approval, event),
+      payload,
+      nextAttemptAt: opts.nowIso,
+      createdAt: opts.nowIso,
+    }));
+}
+
+export interface OutboxHookDeps {
+  readonly config: NotificationsConfig;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+}
+
+/**
+ * The ChangeHook that writes the outbox in the transaction of each change.
+ *
+ * @example
+ * ```ts
+ * const changeHook = createOutboxHook({ config: config.notifications, clock, ids });
+ * createServices({ ...deps, changeHook });
+ * ```
+ */
+export function createOutboxHook(deps: OutboxHookDeps): ChangeHook {
+  return {
+    async onChange(tx, approval, change) {
+      const event = notificationFor(approval, change);
+      if (event === null) return;
+      const rows = deliveryRows(approval, event, deps.config, {
+        ids: deps.ids,
+        nowIso: isoAt(deps.clock.now()),
+      });
+      if (rows.length > 0) await tx.enqueueDeliveries(rows);
+    },
+  };
+}
