@@ -30,6 +30,30 @@ export default tseslint.config(
     },
   },
   {
+    // the web console runs in the browser
+    files: ['web/**'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        history: 'readonly',
+        location: 'readonly',
+        sessionStorage: 'readonly',
+        fetch: 'readonly',
+        crypto: 'readonly',
+        atob: 'readonly',
+        Blob: 'readonly',
+        TextEncoder: 'readonly',
+        TextDecoderStream: 'readonly',
+        AbortController: 'readonly',
+        AbortSignal: 'readonly',
+        URLSearchParams: 'readonly',
+        FormData: 'readonly',
+        DOMException: 'readonly',
+      },
+    },
+  },
+  {
     files: ['src/config/**', 'test/**', 'bench/**', 'scripts/**', 'bin/**', 'src/**/*.test.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },

@@ -27,6 +27,7 @@ import { assertDevModeLoopback, createIdentity } from './identity/wiring.js';
 import { isoAt, systemClock, type Clock } from './lib/clock.js';
 import { randomIds, type IdGenerator } from './lib/ids.js';
 import { startPeriodic } from './lib/periodic.js';
+import { enqueueExpiryReminders } from './notify/reminders.js';
 import {
   createPolicyEngine,
   loadPolicyFile,
@@ -41,6 +42,12 @@ import {
   type Services,
 } from './services/index.js';
 import { startExpirySweeper } from './services/lifecycle-service.js';
+import {
+  announceChangeHook,
+  composeChangeHooks,
+  createApprovalRelay,
+} from './services/approval-relay.js';
+import { startApprovalListener } from './store/postgres/postgres-listener.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/port.js';
 
@@ -149,7 +156,10 @@ export async function openRuntime(
     bus,
     minter: createMinter(keyRing, config.signing, clock, ids),
     verifier: createGateVerifier(keyRing, config.signing),
-    changeHook: createOutboxHook({ config: config.notifications, clock, ids }),
+    changeHook: composeChangeHooks(
+      createOutboxHook({ config: config.notifications, clock, ids }),
+      announceChangeHook,
+    ),
     auditKeys: createCheckpointKeys(keyRing, config.audit.origin),
     attestationSigner: createAttestationSigner(keyRing),
     callbackAllowlist: config.notifications.callbackAllowlist,
@@ -199,6 +209,36 @@ async function recordPolicyLoaded(rt: Runtime): Promise<void> {
       }),
     );
   });
+}
+
+/**
+ * With PostgreSQL, changes made on any replica wake this replica's waiters (LISTEN/NOTIFY);
+ * with SQLite, the in-process bus already sees every change. Returns the stop function.
+ */
+async function startReplicaWakeups(rt: Runtime, logger: pino.Logger): Promise<() => Promise<void>> {
+  if (rt.config.store.kind !== 'postgres') return async () => undefined;
+  const relay = createApprovalRelay({
+    store: rt.store,
+    bus: rt.bus,
+    onError: (err) => logger.warn({ err }, 'change notice re-read failed'),
+  });
+  const listener = startApprovalListener({
+    url: rt.config.store.url,
+    onNotice: (n) => relay.onNotice(n),
+    onReconnect: () => {
+      logger.info('change listener reconnected');
+      relay.recheckWatched();
+    },
+    onError: (err) => logger.warn({ err }, 'change listener lost its connection'),
+  });
+  // the first connect failing is not fatal: it keeps retrying, and waiters still time out
+  await listener.ready.catch((err: unknown) =>
+    logger.error({ err }, 'change listener could not connect; retrying'),
+  );
+  return async () => {
+    relay.stop();
+    await listener.stop();
+  };
 }
 
 export interface Server {
@@ -265,9 +305,22 @@ export async function startServer(
     Math.max(100, config.audit.checkpointEveryMs),
     (err) => logger.error({ err }, 'checkpoint failed'),
   );
+  // "expiring soon" reminders, enqueued once per request through the outbox
+  const reminders = startPeriodic(
+    () =>
+      enqueueExpiryReminders({
+        store: runtime.store,
+        clock: runtime.clock,
+        ids: runtime.ids,
+        config: config.notifications,
+      }),
+    30_000,
+    (err) => logger.error({ err }, 'expiry reminders failed'),
+  );
   const stopKeyWatch = runtime.keyRing.watch(1000, (err) =>
     logger.error({ err }, 'key reload failed'),
   );
+  const stopReplicaWakeups = await startReplicaWakeups(runtime, logger);
   await app.listen({ host: config.server.host, port: config.server.port });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.server.port;
@@ -279,7 +332,9 @@ export async function startServer(
     close: async () => {
       sweeper.stop();
       checkpointer.stop();
+      reminders.stop();
       stopKeyWatch();
+      await stopReplicaWakeups();
       await app.close();
       await runtime.close();
     },

@@ -129,6 +129,8 @@ export interface NotificationsConfig {
   readonly callbackSecretEnv: string;
   /** URL prefixes callback URLs must start with; empty = callbacks refused. */
   readonly callbackAllowlist: readonly string[];
+  /** How long before a pending request expires its "expiring soon" reminder goes out (0 = never). */
+  readonly remindBeforeMs: number;
 }
 
 export interface CountersignConfig {

@@ -85,7 +85,14 @@ function readCallbackAllowlist(obj: Obj, issues: Issues): string[] {
 }
 
 export function readNotifications(value: unknown, issues: Issues): NotificationsConfig {
-  const keys = ['onEvents', 'providers', 'retry', 'callbackSecretEnv', 'callbackAllowlist'];
+  const keys = [
+    'onEvents',
+    'providers',
+    'retry',
+    'callbackSecretEnv',
+    'callbackAllowlist',
+    'remindBefore',
+  ];
   const obj = readObject(value, BASE, issues, keys) ?? {};
   const onEvents = readStringList(obj, 'onEvents', BASE, issues) ?? [...EVENTS];
   onEvents.forEach((e, i) => {
@@ -113,5 +120,7 @@ export function readNotifications(value: unknown, issues: Issues): Notifications
     callbackSecretEnv:
       readEnvName(obj, 'callbackSecretEnv', BASE, issues) ?? 'COUNTERSIGN_CALLBACK_SECRET',
     callbackAllowlist: readCallbackAllowlist(obj, issues),
+    // an "expiring soon" reminder goes out this long before a pending request expires; 0 = never
+    remindBeforeMs: readDuration(obj, 'remindBefore', BASE, issues) ?? 15 * 60_000,
   };
 }

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { repoPath } from '../../test/helpers/paths.js';
 import { ERROR_CODES, statusForCode } from './index.js';
 
 test('docs/error-codes.md lists every error code with its status', () => {
-  const doc = readFileSync(new URL('../../../docs/error-codes.md', import.meta.url), 'utf8');
+  const doc = readFileSync(repoPath('docs', 'error-codes.md'), 'utf8');
   for (const code of ERROR_CODES) {
     const row = doc.split('\n').find((l) => l.startsWith(`| \`${code}\` |`));
     assert.ok(row, `docs/error-codes.md has a row for ${code}`);

@@ -28,6 +28,7 @@ export const CONFIG: NotificationsConfig = {
   retry: { attempts: 6, initialDelayMs: 1000, maxDelayMs: 300_000 },
   callbackSecretEnv: 'COUNTERSIGN_CALLBACK_SECRET',
   callbackAllowlist: ['https://ci.example.com/hooks/'],
+  remindBeforeMs: 15 * 60_000,
 };
 
 export const CTX: NotifyContext = { consoleUrl: 'https://countersign.example/', config: CONFIG };

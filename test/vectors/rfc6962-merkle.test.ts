@@ -6,6 +6,7 @@
 import * as assert from 'node:assert/strict';
 import { createPrivateKey, sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { repoPath } from '../helpers/paths.js';
 import { describe, it } from 'node:test';
 import {
   MemoryTree,
@@ -65,7 +66,7 @@ interface Vectors {
 }
 
 const V = JSON.parse(
-  readFileSync(new URL('./rfc6962-merkle.json', import.meta.url), 'utf8'),
+  readFileSync(repoPath('test', 'vectors', 'rfc6962-merkle.json'), 'utf8'),
 ) as Vectors;
 const hex = (h: string): Uint8Array => Buffer.from(h, 'hex');
 const hexes = (hs: readonly string[]): Uint8Array[] => hs.map(hex);

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { repoPath } from '../helpers/paths.js';
 import { describe, it } from 'node:test';
 import { MESSAGES } from '../../src/credentials/verify/messages.js';
 import { createVerifier } from '../../src/credentials/verify/index.js';
@@ -18,7 +19,7 @@ interface Data {
 }
 
 const data = JSON.parse(
-  readFileSync(new URL('./rfc7515-jws.json', import.meta.url), 'utf8'),
+  readFileSync(repoPath('test', 'vectors', 'rfc7515-jws.json'), 'utf8'),
 ) as Data;
 const ed = data.ed25519;
 const action = {

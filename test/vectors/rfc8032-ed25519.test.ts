@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { repoPath } from '../helpers/paths.js';
 import { describe, it } from 'node:test';
 import { calculateJwkThumbprint } from 'jose';
 
@@ -15,7 +16,7 @@ interface Vector {
 }
 
 const { vectors } = JSON.parse(
-  readFileSync(new URL('./rfc8032-ed25519.json', import.meta.url), 'utf8'),
+  readFileSync(repoPath('test', 'vectors', 'rfc8032-ed25519.json'), 'utf8'),
 ) as { vectors: Vector[] };
 
 // PKCS#8 wrapping of a raw Ed25519 seed (RFC 8410 §7): a fixed 16-byte prefix.

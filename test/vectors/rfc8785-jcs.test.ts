@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { repoPath } from '../helpers/paths.js';
 import { describe, it } from 'node:test';
 import { computeSpecHash } from '../../src/credentials/verify/spec-hash.js';
 import { jcs, jcsHash } from '../../src/lib/hash.js';
@@ -12,7 +13,7 @@ interface Data {
 }
 
 const data = JSON.parse(
-  readFileSync(new URL('./rfc8785-jcs.json', import.meta.url), 'utf8'),
+  readFileSync(repoPath('test', 'vectors', 'rfc8785-jcs.json'), 'utf8'),
 ) as Data;
 
 function fromIeee754(hex: string): number {
