@@ -32,12 +32,18 @@ export type Backend = Pick<
   | 'createApiKey'
   | 'listApiKeys'
   | 'revokeApiKey'
+  | 'rotateApiKey'
 > & {
   readonly mode: 'remote' | 'local';
   close(): Promise<void>;
   /** The gate: resolves for allowed and rejected alike (a rejection is an answer, not an error). */
   gateCheck(action: unknown, credential?: string): Promise<GateAnswer>;
   registerVersion(project: string, version: string, specHash: string): Promise<unknown>;
+  /** The evidence bundle of an approval (docs/evidence.md). */
+  evidenceBundle(approvalId: string): Promise<unknown>;
+  /** The approval as an in-toto Statement in a DSSE envelope. */
+  evidenceAttestation(approvalId: string): Promise<unknown>;
+  attachDecision(approvalId: string, decisionId: string): Promise<Approval>;
   /** Every audit event in log order, page by page. */
   auditEvents(onPage: (items: { index: number; event: unknown }[]) => void): Promise<void>;
   /** Signs a checkpoint now when the log grew (local), or fetches the latest (remote). */
@@ -101,6 +107,18 @@ export function remoteBackend(url: string, token: string | undefined): Backend {
         { path: '--db', message: 'pass --db PATH|URL or --config FILE' },
       ]);
     },
+    evidenceBundle: async (id: string) =>
+      (await client.request('GET', `/v1/evidence/${encodeURIComponent(id)}`)).body,
+    evidenceAttestation: async (id: string) =>
+      (await client.request('GET', `/v1/evidence/${encodeURIComponent(id)}/attestation`)).body,
+    attachDecision: async (id: string, decisionId: string) =>
+      (
+        await client.request<Approval>(
+          'POST',
+          `/v1/approvals/${encodeURIComponent(id)}/attach-decision`,
+          { decisionId },
+        )
+      ).body,
     registerVersion: async (project: string, version: string, specHash: string) =>
       (
         await client.request('POST', `/v1/projects/${encodeURIComponent(project)}/versions`, {
@@ -279,5 +297,17 @@ export function localBackend(rt: Runtime, principal: Principal): Backend {
     registerVersion: (project, version, specHash) =>
       asApi(() => s.gate.registerVersion(principal, { project, version, specHash })),
     revokeApiKey: (id) => asApi(() => s.apiKeys.revoke(principal, id)),
+    evidenceBundle: (id) => asApi(() => s.evidence.bundle(principal, id)),
+    evidenceAttestation: (id) => asApi(() => s.evidence.attestation(principal, id)),
+    attachDecision: (id, decisionId) =>
+      asApi(async () => {
+        await s.evidence.attachDecision(principal, id, decisionId);
+        return get(id);
+      }),
+    rotateApiKey: (id) =>
+      asApi(async () => {
+        const out = await s.apiKeys.rotate(principal, id);
+        return { key: out.key, apiKey: out.record, revoked: out.revoked };
+      }),
   };
 }

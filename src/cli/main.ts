@@ -6,6 +6,7 @@ import { registerMiscCommands } from './commands/misc.js';
 import { registerSetupCommands } from './commands/setup.js';
 import { registerGateCommands } from './commands/gate.js';
 import { registerKeyCommands } from './commands/keys.js';
+import { registerEvidenceCommands } from './commands/evidence.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { EXIT } from './exit-codes.js';
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerApprovalCommands(program);
   registerGateCommands(program);
   registerKeyCommands(program);
+  registerEvidenceCommands(program);
   registerAuditCommands(program);
   return program;
 }

@@ -76,6 +76,8 @@ export interface ApprovalRequest {
   history: HistoryEntry[];
   note: string | null;
   callbackUrl: string | null;
+  /** Decisions (same action hash) attached after creation; absent on older documents. */
+  attachedDecisions?: string[];
 }
 
 export function isTerminal(state: ApprovalState): boolean {

@@ -23,10 +23,13 @@ import { registerApiKeyRoutes } from './routes/apikeys.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerGateRoutes } from './routes/gate.js';
 import { registerAuditRoutes } from './routes/audit.js';
+import { registerEvidenceRoutes } from './routes/evidence.js';
 import { createAuthHook } from './auth-hook.js';
 import { registerHardening, type HardeningOptions } from './hardening.js';
 import { registerConsoleAuthRoutes, type ConsoleAuthDeps } from './routes/console-auth.js';
 import { registerNotifyRoutes, type NotifyRouteDeps } from './routes/notify.js';
+import { registerApprovalStreamRoutes } from './routes/approval-stream.js';
+import { registerConsoleRoutes } from './routes/console.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -168,13 +171,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       registerApprovalRoutes(v1, deps.services);
       registerApiKeyRoutes(v1, deps.services);
       registerGateRoutes(v1, deps.services);
+      if (deps.notifications) registerApprovalStreamRoutes(v1, deps.services, deps.notifications);
       if (deps.notifications) registerNotifyRoutes(v1, deps.services, deps.notifications);
       registerAuditRoutes(v1, deps.services, deps.auditOrigin);
+      registerEvidenceRoutes(v1, deps.services);
     },
     { prefix: '/v1' },
   );
   registerHealthRoutes(app, deps);
   if (deps.console) registerConsoleAuthRoutes(app, deps.console);
+  await registerConsoleRoutes(app);
   app.get(
     '/.well-known/jwks.json',
     {

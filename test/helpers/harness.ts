@@ -26,6 +26,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { openKeyRing, type KeyRing } from '../../src/credentials/index.js';
 import { createGateVerifier } from '../../src/credentials/gate-verifier.js';
 import { createCheckpointKeys } from '../../src/credentials/checkpoint-keys.js';
+import { createAttestationSigner } from '../../src/credentials/attestation-signer.js';
 import { createMinter } from '../../src/main.js';
 
 export const TEST_POLICY = `
@@ -148,6 +149,7 @@ export async function createHarness(
     verifier: createGateVerifier(keyRing, signing),
     changeHook: null,
     auditKeys: createCheckpointKeys(keyRing, 'countersign.test/audit'),
+    attestationSigner: createAttestationSigner(keyRing),
     callbackAllowlist: opts.callbackAllowlist ?? [],
     ...(opts.rbac ? { rbac: opts.rbac } : {}),
   });

@@ -134,6 +134,7 @@ export const Approval = Type.Object(
     history: Type.Array(HistoryEntry),
     note: Nullable(Type.String()),
     callbackUrl: Nullable(Type.String()),
+    attachedDecisions: Type.Optional(Type.Array(Type.String())),
     progress: Type.Object({
       approvals: Type.Integer(),
       min: Type.Integer(),
@@ -142,6 +143,7 @@ export const Approval = Type.Object(
     }),
     canReview: Type.Boolean(),
     cannotReviewReason: Nullable(Type.String()),
+    reviewVerdicts: Type.Array(Type.Union([Type.Literal('approve'), Type.Literal('deny')])),
   },
   { $id: 'Approval' },
 );

@@ -1,0 +1,113 @@
+/**
+ * `countersign evidence export|verify|attest` and `countersign approval attach-decision`
+ * (docs/evidence.md). `verify` is offline: it needs only the bundle file and the public keys.
+ */
+import type { Command } from 'commander';
+import { verifyEvidence, type VerifyEvidenceResult } from '../../audit/evidence.js';
+import { fetchJwks } from '../../credentials/verify/index.js';
+import { InputError } from '../../errors/index.js';
+import { parseDuration } from '../../lib/duration.js';
+import type { GlobalOptions } from '../context.js';
+import { EXIT } from '../exit-codes.js';
+import { readDocument } from '../io.js';
+import { describeApproval, printJson, type Output } from '../output.js';
+import { runCommand, runPlain } from '../run.js';
+
+const g = (cmd: Command): GlobalOptions => cmd.optsWithGlobals<GlobalOptions>();
+const MARK = { pass: '✓', fail: '✗', skip: '-' } as const;
+
+function lifetimeSeconds(value: string): number {
+  const ms = parseDuration(/^\d+$/.test(value) ? Number(value) : value);
+  if (ms === undefined) {
+    throw new InputError('validation_failed', '--max-lifetime is not a duration', [
+      { path: '--max-lifetime', message: 'like 24h or 7d' },
+    ]);
+  }
+  return Math.floor(ms / 1000);
+}
+
+function printResult(out: Output, r: VerifyEvidenceResult): void {
+  for (const c of r.checks) {
+    out.out(
+      `${MARK[c.status]} ${c.name.padEnd(10)} ${c.status === 'skip' ? `skipped: ${c.detail}` : c.detail}`,
+    );
+  }
+  if (!r.ok) {
+    for (const p of r.problems) out.err(`rejected: ${p.code}: ${p.message}`);
+    return;
+  }
+  const s = r.summary;
+  out.out(
+    `verified: ${s.approvalId} ${s.state}${s.breakGlass ? ' [BREAK-GLASS]' : ''} — ${s.kind} ${s.environment}/${s.project}, ` +
+      `${s.events} events in checkpoint ${s.checkpoint.size} of ${s.checkpoint.origin}`,
+  );
+  if (s.credential) {
+    out.out(
+      `credential ${s.credential.jti} (key ${s.credential.kid}) ${s.credential.expired ? 'expired' : 'expires'} at ${s.credential.expiresAt}`,
+    );
+  }
+}
+
+export function registerEvidenceCommands(program: Command): void {
+  const evidence = program
+    .command('evidence')
+    .description('offline-verifiable evidence of an approval (bundle, verification, attestation)');
+
+  evidence
+    .command('export <id>')
+    .description('print the evidence bundle of an approval (JSON; needs audit:read)')
+    .action((id: string, _o: unknown, cmd: Command) =>
+      runCommand(g(cmd), async (backend, out) => {
+        printJson(out, await backend.evidenceBundle(id));
+      }),
+    );
+
+  evidence
+    .command('verify <file>')
+    .description('verify a bundle offline with the public keys alone (exit 0 verified, 1 rejected)')
+    .requiredOption(
+      '--jwks <file|url>',
+      'the public keys (a file, or the server /.well-known/jwks.json URL)',
+    )
+    .option('--origin <origin>', 'the audit log origin the checkpoint must name')
+    .option('--max-lifetime <duration>', 'longest accepted credential lifetime', '24h')
+    .action(
+      (file: string, o: { jwks: string; origin?: string; maxLifetime: string }, cmd: Command) =>
+        runPlain(g(cmd), async (out) => {
+          const bundle = readDocument(file);
+          const jwks = /^https?:\/\//.test(o.jwks) ? await fetchJwks(o.jwks) : readDocument(o.jwks);
+          const result = await verifyEvidence(bundle, {
+            jwks: jwks as never,
+            maxCredentialLifetime: lifetimeSeconds(o.maxLifetime),
+            ...(o.origin ? { origin: o.origin } : {}),
+          });
+          if (out.json) printJson(out, result);
+          else printResult(out, result);
+          if (!result.ok) process.exitCode = EXIT.rejected;
+        }),
+    );
+
+  evidence
+    .command('attest <id>')
+    .description('print the approval as an in-toto Statement in a DSSE envelope (needs audit:read)')
+    .action((id: string, _o: unknown, cmd: Command) =>
+      runCommand(g(cmd), async (backend, out) => {
+        printJson(out, await backend.evidenceAttestation(id));
+      }),
+    );
+}
+
+/** `countersign approval attach-decision ID DECISION_ID`, registered on the `approval` command. */
+export function registerAttachDecisionCommand(approval: Command): void {
+  approval
+    .command('attach-decision <id> <decisionId>')
+    .description('attach a decision with the same action hash (listed in the evidence bundle)')
+    .action((id: string, decisionId: string, _o: unknown, cmd: Command) =>
+      runCommand(g(cmd), async (backend, out) => {
+        const a = await backend.attachDecision(id, decisionId);
+        if (out.json) return printJson(out, a);
+        out.out(`attached ${decisionId} to ${id}`);
+        out.out(describeApproval(a));
+      }),
+    );
+}

@@ -1,0 +1,231 @@
+/**
+ * Evidence for one approval (DOMAIN.md §6, docs/evidence.md): the offline-verifiable bundle (the
+ * request, its decisions, its credential, its audit events with inclusion proofs and a signed
+ * checkpoint that covers them), the in-toto attestation in a DSSE envelope signed by the
+ * credential key, and attaching further decisions of the same action to a request.
+ */
+import { approvalStatement, type ApprovalStatement } from '../audit/attestation.js';
+import type { DsseEnvelope } from '../audit/dsse.js';
+import { signStatement } from '../audit/attestation.js';
+import {
+  EVIDENCE_SCHEMA,
+  evidenceApproval,
+  type EvidenceBundle,
+  type EvidenceCheckpoint,
+  type EvidenceEvent,
+} from '../audit/evidence.js';
+import type { ApprovalRequest } from '../domain/approval.js';
+import type { Decision } from '../domain/decision.js';
+import type { Principal } from '../domain/principal.js';
+import { ConflictError, CredentialError, InputError, ServiceError } from '../errors/index.js';
+import { isoAt } from '../lib/clock.js';
+import type { StoredAuditEvent } from '../store/port.js';
+import { assertScope } from './access.js';
+import type { AuditService } from './audit-service.js';
+import type { ServiceDeps } from './deps.js';
+
+export type EvidenceDeps = Pick<
+  ServiceDeps,
+  'store' | 'clock' | 'auditKeys' | 'attestationSigner'
+> & {
+  audit: Pick<AuditService, 'checkpoint' | 'proveInclusion'>;
+};
+
+/** The most events one bundle carries (the offline verifier refuses more). */
+const MAX_BUNDLE_EVENTS = 10_000;
+const MAX_ATTACHED = 64;
+const PAGE = 1000;
+/** How long after a decision's `evaluatedAt` its audit event may be stamped (same transaction). */
+const DECISION_EVENT_WINDOW_MS = 60_000;
+const CONCURRENT_ATTEMPTS = 5;
+
+export function createEvidenceService(deps: EvidenceDeps) {
+  async function approvalOf(id: string): Promise<ApprovalRequest> {
+    const approval = await deps.store.getApproval(id);
+    if (!approval) throw new ConflictError('not_found', `approval ${id} not found`);
+    return approval;
+  }
+
+  async function collect(
+    into: Map<number, StoredAuditEvent>,
+    filter: Parameters<typeof deps.store.listAuditEvents>[0],
+    keep: (e: StoredAuditEvent) => boolean,
+  ) {
+    let cursor: string | undefined;
+    do {
+      const page = await deps.store.listAuditEvents(filter, {
+        limit: PAGE,
+        ...(cursor ? { cursor } : {}),
+      });
+      for (const e of page.items) if (keep(e)) into.set(e.index, e);
+      if (into.size > MAX_BUNDLE_EVENTS) {
+        throw new InputError(
+          'payload_too_large',
+          `approval has more than ${MAX_BUNDLE_EVENTS} audit events`,
+        );
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
+
+  /** The approval's events, plus the `decision.evaluated` events of its decisions, in log order. */
+  async function eventsOf(
+    a: ApprovalRequest,
+    decisions: readonly Decision[],
+  ): Promise<StoredAuditEvent[]> {
+    const found = new Map<number, StoredAuditEvent>();
+    await collect(found, { approvalId: a.id }, () => true);
+    for (const d of decisions) {
+      const from = Date.parse(d.evaluatedAt);
+      if (!Number.isFinite(from)) continue;
+      // decisions opened straight from an action have no event of their own: nothing is found
+      await collect(
+        found,
+        {
+          type: 'decision.evaluated',
+          environment: d.environment,
+          since: d.evaluatedAt,
+          until: isoAt(from + DECISION_EVENT_WINDOW_MS),
+        },
+        (e) => e.event.decisionId === d.decisionId,
+      );
+    }
+    return [...found.values()].sort((x, y) => x.index - y.index);
+  }
+
+  /** The latest checkpoint if it covers `lastIndex`, else a new one (the log grew since). */
+  async function coveringCheckpoint(lastIndex: number): Promise<EvidenceCheckpoint> {
+    if (!deps.auditKeys)
+      throw new ServiceError('audit_unavailable', 'no checkpoint key is configured');
+    let cp = await deps.store.latestCheckpoint();
+    if (!cp || cp.size <= lastIndex) cp = await deps.audit.checkpoint();
+    if (!cp || cp.size <= lastIndex) {
+      throw new ServiceError(
+        'audit_unavailable',
+        'no signed checkpoint covers the events of this approval',
+      );
+    }
+    return { origin: deps.auditKeys.origin, size: cp.size, rootHash: cp.rootHash, note: cp.note };
+  }
+
+  async function attachedDecisionsOf(a: ApprovalRequest): Promise<Decision[]> {
+    const out: Decision[] = [];
+    for (const id of a.attachedDecisions ?? []) {
+      const d = await deps.store.getDecision(id);
+      if (!d) throw new ServiceError('internal', `attached decision ${id} is missing`);
+      out.push(d.decision);
+    }
+    return out;
+  }
+
+  async function credentialOf(id: string) {
+    const c = await deps.store.getCredential(id);
+    return c
+      ? { token: c.token, kid: c.kid, jti: c.jti, issuedAt: c.issuedAt, expiresAt: c.expiresAt }
+      : null;
+  }
+
+  async function bundle(p: Principal, approvalId: string): Promise<EvidenceBundle> {
+    assertScope(p, 'audit:read');
+    const approval = await approvalOf(approvalId);
+    const attached = await attachedDecisionsOf(approval);
+    const stored = await eventsOf(approval, [approval.decision, ...attached]);
+    const checkpoint = await coveringCheckpoint(stored[stored.length - 1]?.index ?? 0);
+    const events: EvidenceEvent[] = [];
+    for (const s of stored) {
+      const proof = await deps.audit.proveInclusion(p, s.index, checkpoint.size);
+      if (proof.rootHash !== checkpoint.rootHash || proof.leafHash === null) {
+        throw new ServiceError('internal', 'the stored tree disagrees with its checkpoint');
+      }
+      events.push({ index: s.index, event: s.event, leafHash: proof.leafHash, proof: proof.proof });
+    }
+    return {
+      schema: EVIDENCE_SCHEMA,
+      generatedAt: isoAt(deps.clock.now()),
+      approval: evidenceApproval(approval),
+      decision: approval.decision,
+      attachedDecisions: attached,
+      credential: await credentialOf(approvalId),
+      events,
+      checkpoint,
+    };
+  }
+
+  async function statement(p: Principal, approvalId: string): Promise<ApprovalStatement> {
+    assertScope(p, 'audit:read');
+    const approval = await approvalOf(approvalId);
+    const attached = await attachedDecisionsOf(approval);
+    const stored = await eventsOf(approval, [approval.decision, ...attached]);
+    const cp = await coveringCheckpoint(stored[stored.length - 1]?.index ?? 0);
+    const c = await credentialOf(approvalId);
+    return approvalStatement({
+      approval,
+      credential: c
+        ? { jti: c.jti, kid: c.kid, issuedAt: c.issuedAt, expiresAt: c.expiresAt }
+        : null,
+      checkpoint: { origin: cp.origin, size: cp.size, rootHash: cp.rootHash },
+      generatedAt: isoAt(deps.clock.now()),
+    });
+  }
+
+  /** The approval as an in-toto Statement in a DSSE envelope signed by the credential key. */
+  async function attestation(p: Principal, approvalId: string): Promise<DsseEnvelope> {
+    const s = await statement(p, approvalId);
+    if (!deps.attestationSigner) {
+      throw new CredentialError('keyset_unavailable', 'no credential key signs attestations');
+    }
+    return signStatement(s, deps.attestationSigner);
+  }
+
+  /**
+   * Attaches a stored decision to a request when both are about the same action (same action
+   * hash), through the request's conditional update. Attaching one twice changes nothing.
+   */
+  async function attachDecision(
+    p: Principal,
+    approvalId: string,
+    decisionId: string,
+  ): Promise<ApprovalRequest> {
+    assertScope(p, 'approvals:request');
+    const stored = await deps.store.getDecision(decisionId);
+    if (!stored) throw new ConflictError('not_found', `decision ${decisionId} not found`);
+    for (let attempt = 0; attempt < CONCURRENT_ATTEMPTS; attempt++) {
+      const outcome = await deps.store.transaction(async (tx) => {
+        const current = await tx.getApproval(approvalId);
+        if (!current) throw new ConflictError('not_found', `approval ${approvalId} not found`);
+        if (stored.decision.actionHash !== current.actionHash) {
+          throw new ConflictError(
+            'decision_mismatch',
+            `decision ${decisionId} is for another action than approval ${approvalId}`,
+            {
+              details: {
+                approvalActionHash: current.actionHash,
+                decisionActionHash: stored.decision.actionHash,
+              },
+            },
+          );
+        }
+        const attached = current.attachedDecisions ?? [];
+        if (current.decision.decisionId === decisionId || attached.includes(decisionId))
+          return current;
+        if (attached.length >= MAX_ATTACHED) {
+          throw new InputError('validation_failed', 'too many attached decisions', [
+            { path: '/decisionId', message: `at most ${MAX_ATTACHED} decisions may be attached` },
+          ]);
+        }
+        const next: ApprovalRequest = { ...current, attachedDecisions: [...attached, decisionId] };
+        if (!(await tx.updateApproval(next, current.version))) return undefined;
+        return { ...next, version: current.version + 1 };
+      });
+      if (outcome) return outcome;
+    }
+    throw new ConflictError(
+      'approval_not_pending',
+      `approval ${approvalId} is changing; try again`,
+    );
+  }
+
+  return { bundle, statement, attestation, attachDecision };
+}
+
+export type EvidenceService = ReturnType<typeof createEvidenceService>;
