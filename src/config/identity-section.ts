@@ -10,8 +10,9 @@ import {
   readStringList,
 } from '../policy/fields.js';
 import type { Issues, Obj } from '../policy/fields.js';
-import { readPath, readUrl } from './config-fields.js';
+import { readEnvName, readPath, readUrl } from './config-fields.js';
 import type {
+  ConsoleSignInConfig,
   IdentityConfig,
   JwsAlgorithm,
   OidcIssuerConfig,
@@ -173,8 +174,72 @@ function readRepositoryPermissions(value: unknown, issues: Issues): RepositoryPe
   return out;
 }
 
+const CONSOLE_KEYS = [
+  'issuer',
+  'clientId',
+  'clientSecretEnv',
+  'redirectUri',
+  'scopes',
+  'sessionTtl',
+];
+const SCOPE_TOKEN = {
+  max: 128,
+  pattern: /^[\x21\x23-\x5b\x5d-\x7e]+$/,
+  patternMessage: 'invalid scope',
+};
+
+/**
+ * `identity.console`: browser sign-in. It verifies ID tokens through `identity.oidc`, so the
+ * issuer must be configured there and the client id must be one of its audiences.
+ */
+function readConsole(
+  value: unknown,
+  issues: Issues,
+  oidc: readonly OidcIssuerConfig[],
+): ConsoleSignInConfig | null {
+  if (value === undefined || value === null) return null;
+  const path = 'identity.console';
+  const obj = readObject(value, path, issues, CONSOLE_KEYS);
+  if (!obj) return null;
+  const issuer = readUrl(obj, 'issuer', path, issues) ?? oidc[0]?.issuer;
+  const trusted = oidc.find((i) => i.issuer === issuer);
+  if (!trusted) {
+    issues.add(
+      joinPath(path, 'issuer'),
+      oidc.length === 0
+        ? 'needs an issuer in identity.oidc'
+        : 'must be one of identity.oidc[].issuer',
+    );
+  }
+  const clientId = readString(obj, 'clientId', path, issues, { required: true, max: 256 }) ?? '';
+  if (trusted && clientId !== '' && !trusted.audience.includes(clientId)) {
+    issues.add(
+      joinPath(path, 'clientId'),
+      "must be one of the issuer's audience values (ID tokens carry the client id as aud)",
+    );
+  }
+  const redirectUri = readUrl(obj, 'redirectUri', path, issues, { required: true }) ?? '';
+  const scopes = readStringList(obj, 'scopes', path, issues, {
+    ...SCOPE_TOKEN,
+    nonEmpty: true,
+    maxItems: 32,
+  }) ?? ['openid', 'profile', 'email'];
+  if (!scopes.includes('openid')) issues.add(joinPath(path, 'scopes'), 'must include openid');
+  const sessionTtlMs = readDuration(obj, 'sessionTtl', path, issues) ?? 8 * 3_600_000;
+  if (sessionTtlMs > 7 * 24 * 3_600_000)
+    issues.add(joinPath(path, 'sessionTtl'), 'must be at most 7d');
+  return {
+    issuer: issuer ?? '',
+    clientId,
+    clientSecretEnv: readEnvName(obj, 'clientSecretEnv', path, issues) ?? null,
+    redirectUri,
+    scopes,
+    sessionTtlMs,
+  };
+}
+
 export function readIdentity(value: unknown, issues: Issues, baseDir: string): IdentityConfig {
-  const obj = readObject(value, 'identity', issues, ['oidc', 'rbac']) ?? {};
+  const obj = readObject(value, 'identity', issues, ['oidc', 'rbac', 'console']) ?? {};
   const rbacValue = own(obj, 'rbac');
   const rbacKeys = ['scopes', 'groupMappings', 'repositoryPermissions'];
   const rbacObj = readObject(rbacValue, 'identity.rbac', issues, rbacKeys) ?? {};
@@ -183,5 +248,6 @@ export function readIdentity(value: unknown, issues: Issues, baseDir: string): I
     groupMappings: readGroupMappings(own(rbacObj, 'groupMappings'), issues),
     repositoryPermissions: readRepositoryPermissions(own(rbacObj, 'repositoryPermissions'), issues),
   };
-  return { oidc: readOidc(own(obj, 'oidc'), issues, baseDir), rbac };
+  const oidc = readOidc(own(obj, 'oidc'), issues, baseDir);
+  return { oidc, rbac, console: readConsole(own(obj, 'console'), issues, oidc) };
 }

@@ -11,6 +11,7 @@ export type {
   SigningConfig,
   AuditConfig,
   IdentityConfig,
+  ConsoleSignInConfig,
   OidcIssuerConfig,
   RbacConfig,
   RepositoryPermission,

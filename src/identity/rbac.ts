@@ -9,6 +9,13 @@ import type { Scope } from '../domain/principal.js';
 import { ALL_SCOPES } from '../domain/principal.js';
 import type { RbacConfig } from '../config/config-types.js';
 
+/** No scopes granted, no mappings, no repository permissions: groups count only as held. */
+export const EMPTY_RBAC: RbacConfig = Object.freeze({
+  scopes: Object.freeze({}),
+  groupMappings: Object.freeze({}),
+  repositoryPermissions: Object.freeze([]) as readonly never[],
+});
+
 /** What every authenticated person may do (DOMAIN.md §7); the rest comes from `rbac.scopes`. */
 export const PERSON_BASE_SCOPES: readonly Scope[] = ['approvals:request', 'approvals:review'];
 

@@ -72,7 +72,61 @@ export function createApiKeyService(deps: ApiKeyDeps) {
     return describeApiKey(after as ApiKeyRecord);
   }
 
-  return { create, list, revoke };
+  /**
+   * Rotation: a new key with the same name, scopes and groups, and the old one revoked, in one
+   * transaction (both or neither). The new key is returned once.
+   */
+  async function rotate(actor: Principal, id: string) {
+    assertScope(actor, 'admin');
+    const at = isoAt(deps.clock.now());
+    const generated = generateApiKey();
+    const created = await deps.store.transaction(async (tx): Promise<ApiKeyRecord> => {
+      const old = await tx.getApiKey(id);
+      if (!old) throw new ConflictError('not_found', `API key ${id} not found`);
+      if (old.revokedAt !== null || !(await tx.revokeApiKey(id, at))) {
+        throw new ConflictError('already_revoked', `API key ${id} is already revoked`);
+      }
+      const record: ApiKeyRecord = {
+        id: generated.id,
+        name: old.name,
+        secretHash: generated.secretHash,
+        scopes: [...old.scopes],
+        groups: [...old.groups],
+        createdAt: at,
+        createdBy: actor.id,
+        lastUsedAt: null,
+        revokedAt: null,
+      };
+      await tx.insertApiKey(record);
+      const details = { name: old.name, rotatedFrom: old.id, rotatedTo: record.id };
+      await tx.appendAudit(
+        auditEvent(deps, 'apikey.created', actor, {
+          outcome: 'created',
+          details: {
+            apiKeyId: record.id,
+            scopes: record.scopes,
+            groups: record.groups,
+            ...details,
+          },
+        }),
+      );
+      await tx.appendAudit(
+        auditEvent(deps, 'apikey.revoked', actor, {
+          outcome: 'revoked',
+          details: { apiKeyId: old.id, ...details },
+        }),
+      );
+      return record;
+    });
+    const revoked = await deps.store.getApiKey(id);
+    return {
+      key: generated.key,
+      record: describeApiKey(created),
+      revoked: describeApiKey(revoked as ApiKeyRecord),
+    };
+  }
+
+  return { create, list, revoke, rotate };
 }
 
 export type ApiKeyService = ReturnType<typeof createApiKeyService>;

@@ -1,14 +1,16 @@
 /** Reading requests, with what a reviewer needs to see and whether the caller may review. */
-import type { ApprovalRequest, QuorumProgress } from '../domain/approval.js';
+import type { RbacConfig } from '../config/config-types.js';
+import type { ApprovalRequest, QuorumProgress, ReviewVerdict } from '../domain/approval.js';
 import { effectiveState, quorumProgress, reviewRefusal } from '../domain/approval.js';
 import type { Principal } from '../domain/principal.js';
 import { hasScope, principalRef } from '../domain/principal.js';
 import { ConflictError } from '../errors/index.js';
+import { EMPTY_RBAC, effectiveReviewerGroups, reviewableVerdicts } from '../identity/rbac.js';
 import type { ApprovalFilter, Page, PageRequest } from '../store/port.js';
 import { assertScope } from './access.js';
 import type { ServiceDeps } from './deps.js';
 
-export type ReadDeps = Pick<ServiceDeps, 'store' | 'clock'>;
+export type ReadDeps = Pick<ServiceDeps, 'store' | 'clock' | 'rbac'>;
 
 export interface ApprovalView extends ApprovalRequest {
   /** The state as of now: a pending request past its expiry reads as expired. */
@@ -18,10 +20,24 @@ export interface ApprovalView extends ApprovalRequest {
   canReview: boolean;
   /** Why the caller cannot review, as an error code, or null. */
   cannotReviewReason: string | null;
+  /** The verdicts the caller may cast now (a repository permission may allow deny only). */
+  reviewVerdicts: ReviewVerdict[];
 }
 
-export function viewApproval(req: ApprovalRequest, viewer: Principal, nowMs: number): ApprovalView {
-  let refusal: string | null = reviewRefusal(req, principalRef(viewer), viewer.groups, nowMs);
+export function viewApproval(
+  req: ApprovalRequest,
+  viewer: Principal,
+  nowMs: number,
+  rbac: RbacConfig = EMPTY_RBAC,
+): ApprovalView {
+  // eligible for either verdict: held or mapped groups, or a repository delegation
+  const groups = [
+    ...new Set([
+      ...effectiveReviewerGroups(req, viewer.groups, 'approve', rbac),
+      ...effectiveReviewerGroups(req, viewer.groups, 'deny', rbac),
+    ]),
+  ];
+  let refusal: string | null = reviewRefusal(req, principalRef(viewer), groups, nowMs);
   if (refusal === null && !hasScope(viewer, 'approvals:review')) refusal = 'forbidden';
   return {
     ...req,
@@ -30,10 +46,12 @@ export function viewApproval(req: ApprovalRequest, viewer: Principal, nowMs: num
     progress: quorumProgress(req.quorum, req.reviews),
     canReview: refusal === null,
     cannotReviewReason: refusal,
+    reviewVerdicts: refusal === null ? reviewableVerdicts(req, viewer.groups, rbac) : [],
   };
 }
 
 export function createReadService(deps: ReadDeps) {
+  const rbac = deps.rbac ?? EMPTY_RBAC;
   function assertReader(p: Principal): void {
     assertScope(p, 'approvals:request', 'approvals:review', 'audit:read', 'gate:check');
   }
@@ -42,7 +60,7 @@ export function createReadService(deps: ReadDeps) {
     assertReader(p);
     const req = await deps.store.getApproval(id);
     if (!req) throw new ConflictError('not_found', `approval ${id} not found`);
-    return viewApproval(req, p, deps.clock.now());
+    return viewApproval(req, p, deps.clock.now(), rbac);
   }
 
   async function list(
@@ -54,7 +72,7 @@ export function createReadService(deps: ReadDeps) {
     const nowMs = deps.clock.now();
     const result = await deps.store.listApprovals(filter, page);
     return {
-      items: result.items.map((r) => viewApproval(r, p, nowMs)),
+      items: result.items.map((r) => viewApproval(r, p, nowMs, rbac)),
       nextCursor: result.nextCursor,
     };
   }

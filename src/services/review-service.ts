@@ -1,8 +1,10 @@
 /** Approve and deny: quorum, deny wins, one review per person, no self-review. */
 import type { ApprovalRequest, Review, ReviewVerdict } from '../domain/approval.js';
 import { eligibleGroups, reviewRefusal, stateAfterReview } from '../domain/approval.js';
+import type { RbacConfig } from '../config/config-types.js';
 import type { Principal } from '../domain/principal.js';
 import { principalRef } from '../domain/principal.js';
+import { EMPTY_RBAC, effectiveReviewerGroups } from '../identity/rbac.js';
 import { ConflictError, PolicyError } from '../errors/index.js';
 import { isoAt } from '../lib/clock.js';
 import { assertScope } from './access.js';
@@ -13,7 +15,7 @@ import { transitionApproval } from './transition.js';
 
 export type ReviewDeps = Pick<
   ServiceDeps,
-  'store' | 'clock' | 'ids' | 'bus' | 'minter' | 'changeHook'
+  'store' | 'clock' | 'ids' | 'bus' | 'minter' | 'changeHook' | 'rbac'
 >;
 
 export interface ReviewInput {
@@ -27,9 +29,12 @@ function applyReview(
   reviewer: Principal,
   input: ReviewInput,
   nowMs: number,
+  rbac: RbacConfig,
 ): { next: ApprovalRequest; review: Review } {
   const me = principalRef(reviewer);
-  const refusal = reviewRefusal(current, me, reviewer.groups, nowMs);
+  // held and mapped groups, plus what a repository permission delegates for this verdict
+  const groups = effectiveReviewerGroups(current, reviewer.groups, input.verdict, rbac);
+  const refusal = reviewRefusal(current, me, groups, nowMs);
   switch (refusal) {
     case null:
       break;
@@ -51,7 +56,7 @@ function applyReview(
     verdict: input.verdict,
     reason: input.reason,
     externalRef: input.externalRef ?? null,
-    groups: eligibleGroups(current.approverGroups, reviewer.groups),
+    groups: eligibleGroups(current.approverGroups, groups),
     at,
   };
   const reviews = [...current.reviews, review];
@@ -75,6 +80,7 @@ function applyReview(
 }
 
 export function createReviewService(deps: ReviewDeps) {
+  const rbac = deps.rbac ?? EMPTY_RBAC;
   async function review(
     reviewer: Principal,
     id: string,
@@ -86,7 +92,7 @@ export function createReviewService(deps: ReviewDeps) {
       deps,
       id,
       (current) => {
-        const { next, review } = applyReview(current, reviewer, input, deps.clock.now());
+        const { next, review } = applyReview(current, reviewer, input, deps.clock.now(), rbac);
         let credential: MintedCredential | null = null;
         if (next.state === 'approved' && deps.minter) {
           // signed before BEGIN from the same version; a stale signature means re-read
@@ -126,7 +132,7 @@ export function createReviewService(deps: ReviewDeps) {
         if (!deps.minter) return;
         let outcome: ApprovalRequest;
         try {
-          outcome = applyReview(before, reviewer, input, deps.clock.now()).next;
+          outcome = applyReview(before, reviewer, input, deps.clock.now(), rbac).next;
         } catch {
           return; // the plan inside the transaction reports the refusal
         }

@@ -5,6 +5,7 @@ import type { GlobalOptions } from '../context.js';
 import { actionOrDecision, readDocument } from '../io.js';
 import { describeDecision, printJson } from '../output.js';
 import { runCommand } from '../run.js';
+import { registerApiKeyRotateCommand } from './apikey-rotate.js';
 
 export function registerMiscCommands(program: Command): void {
   const g = (cmd: Command): GlobalOptions => cmd.optsWithGlobals<GlobalOptions>();
@@ -73,4 +74,5 @@ export function registerMiscCommands(program: Command): void {
         out.out(`revoked ${k.id}`);
       }),
     );
+  registerApiKeyRotateCommand(apikey);
 }

@@ -82,4 +82,23 @@ export function registerApiKeyRoutes(app: FastifyInstance, s: Services): void {
     },
     async (req) => s.apiKeys.revoke(principalOf(req), req.params.id),
   );
+  app.post<{ Params: Static<typeof IdParams> }>(
+    '/apikeys/:id/rotate',
+    {
+      schema: {
+        tags: ['apikeys'],
+        summary: 'Rotate an API key (admin): a new key, same name, scopes and groups; old revoked',
+        params: IdParams,
+        response: {
+          201: Type.Object({ key: Type.String(), apiKey: KeyView, revoked: KeyView }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (req, reply) => {
+      const out = await s.apiKeys.rotate(principalOf(req), req.params.id);
+      reply.code(201);
+      return { key: out.key, apiKey: out.record, revoked: out.revoked };
+    },
+  );
 }
