@@ -28,7 +28,11 @@ export async function benchGateHttp(durationMs = 4000): Promise<BenchFigure[]> {
   const base = await runLoad({ url: `${bareUrl}/bare`, body: () => '{"action":{}}', durationMs });
   await bare.close();
 
-  const h = await createHarness({ policy: BENCH_POLICY });
+  // rate limits raised: the bench measures throughput, not the limiter
+  const h = await createHarness({
+    policy: BENCH_POLICY,
+    app: { rateLimit: { authFailuresPerMinute: 1_000_000, mutationsPerMinute: 100_000_000 } },
+  });
   try {
     const action = deployAction('bench:1');
     const created = await h.app.inject({

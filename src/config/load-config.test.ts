@@ -96,7 +96,7 @@ describe('loadConfig', () => {
       bodyLimitBytes: 1024 * 1024,
       cors: { origins: [] },
       trustProxy: false,
-      rateLimit: { authFailuresPerMinute: 20, mutationsPerMinute: 600 },
+      rateLimit: { authFailuresPerMinute: 20, mutationsPerMinute: 6000 },
     });
     assert.deepEqual(c.store, { kind: 'sqlite', path: join(dir, '.countersign/countersign.db') });
     assert.deepEqual(c.signing, {

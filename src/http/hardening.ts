@@ -17,7 +17,7 @@ export interface HardeningOptions {
   rateLimit?: { authFailuresPerMinute: number; mutationsPerMinute: number };
 }
 
-export const DEFAULT_RATE_LIMIT = { authFailuresPerMinute: 20, mutationsPerMinute: 600 };
+export const DEFAULT_RATE_LIMIT = { authFailuresPerMinute: 20, mutationsPerMinute: 6000 };
 
 /** Headers a browser client may send (CORS preflight). */
 export const CORS_HEADERS = [
