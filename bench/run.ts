@@ -8,6 +8,7 @@ import { benchCredentialVerify } from './credential-verify.js';
 import { benchGateHttp } from './gate-http.js';
 import { formatFigure, type BenchFigure } from './lib.js';
 import { benchNotify } from './notify.js';
+import { benchStores } from './stores.js';
 
 const suites: Record<string, () => Promise<BenchFigure[]>> = {
   'credential-verify': () => benchCredentialVerify(),
@@ -15,6 +16,7 @@ const suites: Record<string, () => Promise<BenchFigure[]>> = {
   'audit-merkle': () => benchAuditMerkle(),
   'audit-store': () => benchAuditStore(Number(process.env.BENCH_AUDIT_EVENTS ?? 1_000_000)),
   notify: () => benchNotify(),
+  stores: () => benchStores(),
 };
 
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());

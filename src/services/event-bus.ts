@@ -24,4 +24,13 @@ export class EventBus {
     this.emitter.on(name, listener);
     return () => this.emitter.off(name, listener);
   }
+  /** Requests someone on this process is waiting on (has a per-request listener for). */
+  watchedIds(): string[] {
+    const prefix = 'approval:';
+    return this.emitter
+      .eventNames()
+      .filter((n): n is string => typeof n === 'string' && n.startsWith(prefix))
+      .filter((n) => this.emitter.listenerCount(n) > 0)
+      .map((n) => n.slice(prefix.length));
+  }
 }

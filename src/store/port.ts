@@ -112,7 +112,9 @@ export interface StoreReader {
   /** The audit head: tree size and compact range (JSON array of hex roots). */
   auditHead(): Promise<{ size: number; compactRange: string }>;
   /** Stored perfect-subtree hashes (level 0 = leaves); undefined where absent. One query. */
-  readAuditNodes(refs: readonly { level: number; index: number }[]): Promise<(Uint8Array | undefined)[]>;
+  readAuditNodes(
+    refs: readonly { level: number; index: number }[],
+  ): Promise<(Uint8Array | undefined)[]>;
   /** Raw rows from `fromIndex`, in index order, at most `limit`. */
   readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]>;
   listCheckpoints(): Promise<StoredCheckpoint[]>;
@@ -143,6 +145,11 @@ export interface StoreTx extends StoreReader, OutboxTx {
   insertCheckpoint(c: StoredCheckpoint): Promise<boolean>;
   /** Appends one audit event to the log in this transaction; returns its index. */
   appendAudit(event: AuditEvent): Promise<number>;
+  /**
+   * Tells every replica, on COMMIT only, that this request changed (PostgreSQL: NOTIFY). Absent
+   * where one process is the only writer (SQLite): the in-process event bus is enough there.
+   */
+  notifyApprovalChanged?(approval: ApprovalRequest, event: string): Promise<void>;
 }
 
 export interface Store extends StoreReader, OutboxStore {

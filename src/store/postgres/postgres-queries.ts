@@ -31,6 +31,7 @@ import { postgresAuditReads } from './postgres-audit-reads.js';
 import { likeEscape, SqlParams, whereClause, type Queryable } from './postgres-sql.js';
 import type { DeliveryAttemptUpdate, NewDelivery } from '../outbox-types.js';
 import { enqueuePostgresDeliveries, recordPostgresDeliveryAttempt } from './postgres-outbox.js';
+import { APPROVALS_CHANNEL, encodeApprovalNotice } from './postgres-listener.js';
 
 /** Namespace (first key) of the per-action-hash advisory locks taken by idempotent creation. */
 const PENDING_ACTION_LOCK_SPACE = 0x4353_0001;
@@ -171,7 +172,9 @@ export class PostgresQueries implements StoreTx {
   auditHead(): Promise<{ size: number; compactRange: string }> {
     return this.auditReads.auditHead();
   }
-  readAuditNodes(refs: readonly { level: number; index: number }[]): Promise<(Uint8Array | undefined)[]> {
+  readAuditNodes(
+    refs: readonly { level: number; index: number }[],
+  ): Promise<(Uint8Array | undefined)[]> {
     return this.auditReads.readAuditNodes(refs);
   }
   readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]> {
@@ -359,5 +362,13 @@ export class PostgresQueries implements StoreTx {
 
   appendAudit(event: AuditEvent): Promise<number> {
     return appendAuditEvent(postgresAuditIo(this.db), event);
+  }
+
+  async notifyApprovalChanged(approval: ApprovalRequest, event: string): Promise<void> {
+    // queued by PostgreSQL and delivered to every listener only if this transaction commits
+    await this.db.query('SELECT pg_notify($1, $2)', [
+      APPROVALS_CHANNEL,
+      encodeApprovalNotice({ id: approval.id, version: approval.version, event }),
+    ]);
   }
 }

@@ -28,6 +28,7 @@ import { PostgresQueries } from './postgres-queries.js';
 import { parseInt8 } from './postgres-sql.js';
 import type { ClaimedDelivery, DeliveryClaimScope, DeliveryRecord } from '../outbox-types.js';
 import { claimPostgresDeliveries, listPostgresDeliveries } from './postgres-outbox.js';
+import { asUnavailable } from './postgres-errors.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user@host:port/db`; its credentials never appear in an error we raise. */
@@ -64,7 +65,17 @@ export class PostgresStore implements Store {
     // An idle client losing its connection emits here; without a listener it would crash the
     // process. The pool drops that client and the next checkout opens a fresh one.
     this.pool.on('error', () => undefined);
-    this.readQueries = new PostgresQueries(this.pool, false);
+    // reads outside transactions: a lost database is a 503 to retry there too
+    const pool = this.pool;
+    this.readQueries = new PostgresQueries(
+      {
+        query: (text, values) =>
+          pool.query(text, values).catch((err: unknown) => {
+            throw asUnavailable(err);
+          }),
+      },
+      false,
+    );
   }
 
   async migrate(): Promise<void> {
@@ -120,9 +131,18 @@ export class PostgresStore implements Store {
   /** One pooled client from BEGIN to COMMIT, or ROLLBACK when `fn` throws; always released. */
   private async inTransaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     this.assertOpen();
-    const client = await this.pool.connect();
+    const client = await this.pool.connect().catch((err: unknown) => {
+      throw asUnavailable(err);
+    });
     // set when the connection cannot be trusted any more: release() then destroys it
     let broken: Error | undefined;
+    // The session can die while checked out (failover, restart, terminated backend): pg then emits
+    // 'error' on the client, which would crash the process without a listener; the pending or
+    // next query fails on its own, and release() destroys the connection.
+    const onLost = (err: Error) => {
+      broken = err;
+    };
+    client.on('error', onLost);
     try {
       await client.query('BEGIN');
       const result = await fn(client);
@@ -134,8 +154,10 @@ export class PostgresStore implements Store {
       } catch (rollbackErr) {
         broken = rollbackErr instanceof Error ? rollbackErr : new Error('rollback failed');
       }
-      throw err;
+      // PostgreSQL restarting or failing over: a 503 to retry, not a 500
+      throw asUnavailable(err);
     } finally {
+      client.off('error', onLost);
       client.release(broken);
     }
   }
@@ -173,7 +195,9 @@ export class PostgresStore implements Store {
   auditHead(): Promise<{ size: number; compactRange: string }> {
     return this.r.auditHead();
   }
-  readAuditNodes(refs: readonly { level: number; index: number }[]): Promise<(Uint8Array | undefined)[]> {
+  readAuditNodes(
+    refs: readonly { level: number; index: number }[],
+  ): Promise<(Uint8Array | undefined)[]> {
     return this.r.readAuditNodes(refs);
   }
   readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]> {
