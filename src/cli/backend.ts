@@ -90,18 +90,28 @@ export function remoteBackend(url: string, token: string | undefined): Backend {
       let cursor: string | null = null;
       for (;;) {
         const qs: string = `?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
-        const page: { body: { items: { index: number; event: unknown }[]; nextCursor: string | null } } =
-          await client.request('GET', `/v1/audit${qs}`);
+        const page: {
+          body: { items: { index: number; event: unknown }[]; nextCursor: string | null };
+        } = await client.request('GET', `/v1/audit${qs}`);
         onPage(page.body.items);
         cursor = page.body.nextCursor;
         if (!cursor) return;
       }
     },
     auditCheckpoint: async () =>
-      (await client.request<{ size: number; rootHash: string; note: string }>('GET', '/v1/audit/checkpoint')).body,
+      (
+        await client.request<{ size: number; rootHash: string; note: string }>(
+          'GET',
+          '/v1/audit/checkpoint',
+        )
+      ).body,
     auditProve: async (index: number, size?: number) =>
-      (await client.request('GET', `/v1/audit/proofs/inclusion?index=${index}${size === undefined ? '' : `&size=${size}`}`))
-        .body,
+      (
+        await client.request(
+          'GET',
+          `/v1/audit/proofs/inclusion?index=${index}${size === undefined ? '' : `&size=${size}`}`,
+        )
+      ).body,
     auditVerify: async () => {
       throw new InputError('validation_failed', 'audit verify reads the store itself', [
         { path: '--db', message: 'pass --db PATH|URL or --config FILE' },
@@ -280,7 +290,11 @@ export function localBackend(rt: Runtime, principal: Principal): Backend {
       asApi(async () => {
         let cursor: string | null = null;
         for (;;) {
-          const page = await s.audit.list(principal, {}, { limit: 1000, ...(cursor ? { cursor } : {}) });
+          const page = await s.audit.list(
+            principal,
+            {},
+            { limit: 1000, ...(cursor ? { cursor } : {}) },
+          );
           onPage(page.items);
           cursor = page.nextCursor;
           if (!cursor) return;
@@ -289,7 +303,12 @@ export function localBackend(rt: Runtime, principal: Principal): Backend {
     auditCheckpoint: () =>
       asApi(async () => {
         const c = await s.audit.checkpoint();
-        if (!c) throw new ApiError({ status: 404, code: 'not_found', detail: 'no checkpoint: the log is empty' });
+        if (!c)
+          throw new ApiError({
+            status: 404,
+            code: 'not_found',
+            detail: 'no checkpoint: the log is empty',
+          });
         return c;
       }),
     auditProve: (index, size) => asApi(() => s.audit.proveInclusion(principal, index, size)),

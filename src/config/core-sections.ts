@@ -57,7 +57,8 @@ export function readServer(value: unknown, issues: Issues): ServerConfig {
     authFailuresPerMinute:
       readInt(limitObj, 'authFailures', 'server.rateLimit', issues, { min: 1, max: 100_000 }) ?? 20,
     mutationsPerMinute:
-      readInt(limitObj, 'mutations', 'server.rateLimit', issues, { min: 1, max: 1_000_000 }) ?? 6000,
+      readInt(limitObj, 'mutations', 'server.rateLimit', issues, { min: 1, max: 1_000_000 }) ??
+      6000,
   };
   return {
     listen: address.listen,

@@ -38,7 +38,7 @@ describe('identity.console and server.rateLimit', () => {
       scopes: ['openid', 'profile', 'email'],
       sessionTtlMs: 8 * 3_600_000,
     });
-    assert.deepEqual(c.server.rateLimit, { authFailuresPerMinute: 20, mutationsPerMinute: 600 });
+    assert.deepEqual(c.server.rateLimit, { authFailuresPerMinute: 20, mutationsPerMinute: 6000 });
     assert.equal(parseConfigText('{}', '/tmp/countersign.yaml').identity.console, null);
   });
 
