@@ -1,5 +1,7 @@
 /** Column values shared by both SQL adapters. */
 import type { ApprovalRequest } from '../domain/approval.js';
+import type { Scope } from '../domain/principal.js';
+import type { ApiKeyRecord, PipelineVersion, StoredCheckpoint, StoredCredential } from './port.js';
 
 /** Groups stored as `|a|b|` so a LIKE '%|a|%' finds exact members. */
 export function groupsText(groups: readonly string[]): string {
@@ -28,3 +30,88 @@ export function approvalColumns(req: ApprovalRequest) {
     doc: JSON.stringify(req),
   };
 }
+
+/** Rows as both SQL dialects return them (snake_case columns), and their mapping to the port. */
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  secret_hash: string;
+  scopes: string;
+  groups_text: string;
+  created_at: string;
+  created_by: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+export function apiKeyFromRow(row: ApiKeyRow): ApiKeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    secretHash: row.secret_hash,
+    scopes: JSON.parse(row.scopes) as Scope[],
+    groups: JSON.parse(row.groups_text) as string[],
+    createdAt: row.created_at,
+    createdBy: row.created_by,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export interface PipelineVersionRow {
+  project: string;
+  spec_hash: string;
+  version: string;
+  registered_at: string;
+  registered_by: string;
+}
+
+export function pipelineVersionFromRow(
+  row: PipelineVersionRow | undefined,
+): PipelineVersion | null {
+  return row
+    ? {
+        project: row.project,
+        specHash: row.spec_hash,
+        version: row.version,
+        registeredAt: row.registered_at,
+        registeredBy: row.registered_by,
+      }
+    : null;
+}
+
+export interface CredentialRow {
+  approval_id: string;
+  jti: string;
+  kid: string;
+  token: string;
+  issued_at: string;
+  expires_at: string;
+}
+
+export function credentialFromRow(row: CredentialRow | undefined): StoredCredential | null {
+  return row
+    ? {
+        approvalId: row.approval_id,
+        jti: row.jti,
+        kid: row.kid,
+        token: row.token,
+        issuedAt: row.issued_at,
+        expiresAt: row.expires_at,
+      }
+    : null;
+}
+
+export interface CheckpointRow {
+  size: number;
+  root_hash: string;
+  note: string;
+  created_at: string;
+}
+
+export const checkpointFromRow = (r: CheckpointRow): StoredCheckpoint => ({
+  size: r.size,
+  rootHash: r.root_hash,
+  note: r.note,
+  createdAt: r.created_at,
+});

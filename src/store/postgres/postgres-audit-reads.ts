@@ -1,20 +1,7 @@
 /** Audit reads and checkpoint writes on PostgreSQL: nodes for proofs, raw rows, checkpoints. */
 import type { AuditRow, StoredCheckpoint } from '../port.js';
+import { checkpointFromRow, type CheckpointRow } from '../rows.js';
 import { SqlParams, type Queryable } from './postgres-sql.js';
-
-interface CheckpointRow {
-  size: number;
-  root_hash: string;
-  note: string;
-  created_at: string;
-}
-
-const toCheckpoint = (r: CheckpointRow): StoredCheckpoint => ({
-  size: r.size,
-  rootHash: r.root_hash,
-  note: r.note,
-  createdAt: r.created_at,
-});
 
 export function postgresAuditReads(db: Queryable) {
   return {
@@ -56,13 +43,13 @@ export function postgresAuditReads(db: Queryable) {
       const { rows } = await db.query<CheckpointRow>(
         'SELECT * FROM audit_checkpoints ORDER BY size',
       );
-      return rows.map(toCheckpoint);
+      return rows.map(checkpointFromRow);
     },
     async latestCheckpoint(): Promise<StoredCheckpoint | null> {
       const { rows } = await db.query<CheckpointRow>(
         'SELECT * FROM audit_checkpoints ORDER BY size DESC LIMIT 1',
       );
-      return rows[0] ? toCheckpoint(rows[0]) : null;
+      return rows[0] ? checkpointFromRow(rows[0]) : null;
     },
     async insertCheckpoint(c: StoredCheckpoint): Promise<boolean> {
       const res = await db.query(

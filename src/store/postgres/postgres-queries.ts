@@ -8,7 +8,6 @@ import type { ApprovalRequest } from '../../domain/approval.js';
 import type { AuditEvent } from '../../domain/audit-event.js';
 import type { Decision } from '../../domain/decision.js';
 import type { Action } from '../../domain/action.js';
-import type { Scope } from '../../domain/principal.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
 import { appendAuditEvent } from '../audit-append.js';
 import type {
@@ -25,7 +24,16 @@ import type {
   StoredCredential,
   StoreTx,
 } from '../port.js';
-import { approvalColumns, groupsText } from '../rows.js';
+import {
+  apiKeyFromRow,
+  approvalColumns,
+  credentialFromRow,
+  groupsText,
+  pipelineVersionFromRow,
+  type ApiKeyRow,
+  type CredentialRow,
+  type PipelineVersionRow,
+} from '../rows.js';
 import { auditSize, listAuditEvents, postgresAuditIo } from './postgres-audit.js';
 import { postgresAuditReads } from './postgres-audit-reads.js';
 import { likeEscape, SqlParams, whereClause, type Queryable } from './postgres-sql.js';
@@ -35,32 +43,6 @@ import { APPROVALS_CHANNEL, encodeApprovalNotice } from './postgres-listener.js'
 
 /** Namespace (first key) of the per-action-hash advisory locks taken by idempotent creation. */
 const PENDING_ACTION_LOCK_SPACE = 0x4353_0001;
-
-interface ApiKeyRow {
-  id: string;
-  name: string;
-  secret_hash: string;
-  scopes: string;
-  groups_text: string;
-  created_at: string;
-  created_by: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
-
-function apiKeyFromRow(row: ApiKeyRow): ApiKeyRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    secretHash: row.secret_hash,
-    scopes: JSON.parse(row.scopes) as Scope[],
-    groups: JSON.parse(row.groups_text) as string[],
-    createdAt: row.created_at,
-    createdBy: row.created_by,
-    lastUsedAt: row.last_used_at,
-    revokedAt: row.revoked_at,
-  };
-}
 
 export class PostgresQueries implements StoreTx {
   constructor(
@@ -195,46 +177,20 @@ export class PostgresQueries implements StoreTx {
   }
 
   async findPipelineVersion(project: string, specHash: string): Promise<PipelineVersion | null> {
-    const row = await this.one<{
-      project: string;
-      spec_hash: string;
-      version: string;
-      registered_at: string;
-      registered_by: string;
-    }>('SELECT * FROM pipeline_versions WHERE project = $1 AND spec_hash = $2', [
-      project,
-      specHash,
-    ]);
-    return row
-      ? {
-          project: row.project,
-          specHash: row.spec_hash,
-          version: row.version,
-          registeredAt: row.registered_at,
-          registeredBy: row.registered_by,
-        }
-      : null;
+    return pipelineVersionFromRow(
+      await this.one<PipelineVersionRow>(
+        'SELECT * FROM pipeline_versions WHERE project = $1 AND spec_hash = $2',
+        [project, specHash],
+      ),
+    );
   }
 
   async getCredential(approvalId: string): Promise<StoredCredential | null> {
-    const row = await this.one<{
-      approval_id: string;
-      jti: string;
-      kid: string;
-      token: string;
-      issued_at: string;
-      expires_at: string;
-    }>('SELECT * FROM credentials WHERE approval_id = $1', [approvalId]);
-    return row
-      ? {
-          approvalId: row.approval_id,
-          jti: row.jti,
-          kid: row.kid,
-          token: row.token,
-          issuedAt: row.issued_at,
-          expiresAt: row.expires_at,
-        }
-      : null;
+    return credentialFromRow(
+      await this.one<CredentialRow>('SELECT * FROM credentials WHERE approval_id = $1', [
+        approvalId,
+      ]),
+    );
   }
 
   async isCredentialConsumed(jti: string): Promise<boolean> {

@@ -1,20 +1,7 @@
 /** Audit reads and checkpoint writes on SQLite: nodes for proofs, raw rows, checkpoints. */
 import type Database from 'better-sqlite3';
 import type { AuditRow, StoredCheckpoint } from '../port.js';
-
-interface CheckpointRow {
-  size: number;
-  root_hash: string;
-  note: string;
-  created_at: string;
-}
-
-const toCheckpoint = (r: CheckpointRow): StoredCheckpoint => ({
-  size: r.size,
-  rootHash: r.root_hash,
-  note: r.note,
-  createdAt: r.created_at,
-});
+import { checkpointFromRow, type CheckpointRow } from '../rows.js';
 
 export function sqliteAuditReads(db: Database.Database) {
   return {
@@ -57,12 +44,12 @@ export function sqliteAuditReads(db: Database.Database) {
     async listCheckpoints(): Promise<StoredCheckpoint[]> {
       return (
         db.prepare('SELECT * FROM audit_checkpoints ORDER BY size').all() as CheckpointRow[]
-      ).map(toCheckpoint);
+      ).map(checkpointFromRow);
     },
     async latestCheckpoint(): Promise<StoredCheckpoint | null> {
       const row = db.prepare('SELECT * FROM audit_checkpoints ORDER BY size DESC LIMIT 1').get() as
         CheckpointRow | undefined;
-      return row ? toCheckpoint(row) : null;
+      return row ? checkpointFromRow(row) : null;
     },
     async insertCheckpoint(c: StoredCheckpoint): Promise<boolean> {
       const info = db

@@ -4,7 +4,6 @@ import type { ApprovalRequest } from '../../domain/approval.js';
 import type { AuditEvent } from '../../domain/audit-event.js';
 import type { Decision } from '../../domain/decision.js';
 import type { Action } from '../../domain/action.js';
-import type { Scope } from '../../domain/principal.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
 import { appendAuditEvent, type AuditAppendIo } from '../audit-append.js';
 import type {
@@ -21,36 +20,19 @@ import type {
   StoredCredential,
   StoreTx,
 } from '../port.js';
-import { approvalColumns, groupsText } from '../rows.js';
+import {
+  apiKeyFromRow,
+  approvalColumns,
+  credentialFromRow,
+  groupsText,
+  pipelineVersionFromRow,
+  type ApiKeyRow,
+  type CredentialRow,
+  type PipelineVersionRow,
+} from '../rows.js';
 import { sqliteAuditReads } from './sqlite-audit-reads.js';
 import type { DeliveryAttemptUpdate, NewDelivery } from '../outbox-types.js';
 import { enqueueSqliteDeliveries, recordSqliteDeliveryAttempt } from './sqlite-outbox.js';
-
-interface ApiKeyRow {
-  id: string;
-  name: string;
-  secret_hash: string;
-  scopes: string;
-  groups_text: string;
-  created_at: string;
-  created_by: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
-}
-
-function apiKeyFromRow(row: ApiKeyRow): ApiKeyRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    secretHash: row.secret_hash,
-    scopes: JSON.parse(row.scopes) as Scope[],
-    groups: JSON.parse(row.groups_text) as string[],
-    createdAt: row.created_at,
-    createdBy: row.created_by,
-    lastUsedAt: row.last_used_at,
-    revokedAt: row.revoked_at,
-  };
-}
 
 export class SqlDialectQueries implements StoreTx {
   constructor(private readonly db: Database.Database) {}
@@ -237,49 +219,19 @@ export class SqlDialectQueries implements StoreTx {
   }
 
   async findPipelineVersion(project: string, specHash: string): Promise<PipelineVersion | null> {
-    const row = this.prep(
-      'SELECT * FROM pipeline_versions WHERE project = ? AND spec_hash = ?',
-    ).get(project, specHash) as
-      | {
-          project: string;
-          spec_hash: string;
-          version: string;
-          registered_at: string;
-          registered_by: string;
-        }
-      | undefined;
-    return row
-      ? {
-          project: row.project,
-          specHash: row.spec_hash,
-          version: row.version,
-          registeredAt: row.registered_at,
-          registeredBy: row.registered_by,
-        }
-      : null;
+    return pipelineVersionFromRow(
+      this.prep('SELECT * FROM pipeline_versions WHERE project = ? AND spec_hash = ?').get(
+        project,
+        specHash,
+      ) as PipelineVersionRow | undefined,
+    );
   }
 
   async getCredential(approvalId: string): Promise<StoredCredential | null> {
-    const row = this.prep('SELECT * FROM credentials WHERE approval_id = ?').get(approvalId) as
-      | {
-          approval_id: string;
-          jti: string;
-          kid: string;
-          token: string;
-          issued_at: string;
-          expires_at: string;
-        }
-      | undefined;
-    return row
-      ? {
-          approvalId: row.approval_id,
-          jti: row.jti,
-          kid: row.kid,
-          token: row.token,
-          issuedAt: row.issued_at,
-          expiresAt: row.expires_at,
-        }
-      : null;
+    return credentialFromRow(
+      this.prep('SELECT * FROM credentials WHERE approval_id = ?').get(approvalId) as
+        CredentialRow | undefined,
+    );
   }
 
   async isCredentialConsumed(jti: string): Promise<boolean> {
