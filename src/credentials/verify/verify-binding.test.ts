@@ -1,6 +1,5 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { JSONWebKeySet } from 'jose';
 import {
   actionFor,
   b64,
@@ -13,40 +12,10 @@ import {
   CONFIG_HASH,
 } from '../testing.js';
 import { MESSAGES } from './messages.js';
+import { expectFailure, JWKS, key, other, SPEC_HASH, token, verify } from '../verify-test-kit.js';
 import { computeSpecHash } from './spec-hash.js';
-import type { ActionInput, CredentialClaims, VerifyOptions, VerifyResult } from './types.js';
-import { createVerifier, verifyCredential } from './verifier.js';
-
-const key = testKey('key-2026-01');
-const other = testKey('key-other');
-const SPEC_HASH = computeSpecHash(SPEC);
-const JWKS: JSONWebKeySet = { keys: [key.jwk] };
-
-function token(overrides: Partial<CredentialClaims> = {}, header = credentialHeader(key.kid)) {
-  return signCompact(header, claimsFor(SPEC_HASH, overrides), key.privateKey);
-}
-
-async function verify(
-  t: string,
-  action: ActionInput = actionFor(),
-  options: Partial<VerifyOptions> = {},
-): Promise<VerifyResult> {
-  return verifyCredential(t, action, { jwks: JWKS, now: NOW_MS, ...options });
-}
-
-async function expectFailure(
-  result: Promise<VerifyResult>,
-  code: string,
-  message: string,
-  details?: Record<string, unknown>,
-): Promise<void> {
-  const r = await result;
-  assert.equal(r.ok, false, 'verification must fail');
-  if (r.ok) return;
-  assert.equal(r.code, code);
-  assert.equal(r.message, message);
-  if (details !== undefined) assert.deepEqual(r.details, details);
-}
+import type { ActionInput } from './types.js';
+import { createVerifier } from './verifier.js';
 
 describe('rows 5–9: binding to the action', () => {
   const cases: [string, Partial<ActionInput>, string, string, Record<string, unknown>][] = [

@@ -1,52 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { createHmac, generateKeyPairSync, sign as signBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { JSONWebKeySet } from 'jose';
-import {
-  actionFor,
-  b64,
-  claimsFor,
-  credentialHeader,
-  NOW_MS,
-  signCompact,
-  SPEC,
-  testKey,
-} from '../testing.js';
+import { actionFor, b64, claimsFor, credentialHeader, signCompact, testKey } from '../testing.js';
 import { claimInvalidMessage, MESSAGES } from './messages.js';
-import { computeSpecHash } from './spec-hash.js';
-import type { ActionInput, CredentialClaims, VerifyOptions, VerifyResult } from './types.js';
-import { verifyCredential } from './verifier.js';
-
-const key = testKey('key-2026-01');
-const other = testKey('key-other');
-const SPEC_HASH = computeSpecHash(SPEC);
-const JWKS: JSONWebKeySet = { keys: [key.jwk] };
-
-function token(overrides: Partial<CredentialClaims> = {}, header = credentialHeader(key.kid)) {
-  return signCompact(header, claimsFor(SPEC_HASH, overrides), key.privateKey);
-}
-
-async function verify(
-  t: string,
-  action: ActionInput = actionFor(),
-  options: Partial<VerifyOptions> = {},
-): Promise<VerifyResult> {
-  return verifyCredential(t, action, { jwks: JWKS, now: NOW_MS, ...options });
-}
-
-async function expectFailure(
-  result: Promise<VerifyResult>,
-  code: string,
-  message: string,
-  details?: Record<string, unknown>,
-): Promise<void> {
-  const r = await result;
-  assert.equal(r.ok, false, 'verification must fail');
-  if (r.ok) return;
-  assert.equal(r.code, code);
-  assert.equal(r.message, message);
-  if (details !== undefined) assert.deepEqual(r.details, details);
-}
+import { expectFailure, key, other, SPEC_HASH, token, verify } from '../verify-test-kit.js';
+import type { CredentialClaims } from './types.js';
 
 describe('verifyCredential: a good credential', () => {
   it('verifies and returns the claims and the signing kid', async () => {
