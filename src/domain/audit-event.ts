@@ -10,6 +10,7 @@ export const AUDIT_EVENT_TYPES = [
   'approval.cancelled',
   'approval.revoked',
   'approval.break_glass',
+  'approval.decision_attached',
   'credential.issued',
   'gate.allowed',
   'gate.rejected',
@@ -18,6 +19,7 @@ export const AUDIT_EVENT_TYPES = [
   'key.rotated',
   'key.revoked',
   'policy.loaded',
+  'pipeline.version_registered',
   'apikey.created',
   'apikey.revoked',
 ] as const;

@@ -23,10 +23,11 @@ import type { StoredAuditEvent } from '../store/port.js';
 import { assertScope } from './access.js';
 import type { AuditService } from './audit-service.js';
 import type { ServiceDeps } from './deps.js';
+import { approvalFields, auditEvent } from './audit-events.js';
 
 export type EvidenceDeps = Pick<
   ServiceDeps,
-  'store' | 'clock' | 'auditKeys' | 'attestationSigner'
+  'store' | 'clock' | 'ids' | 'auditKeys' | 'attestationSigner'
 > & {
   audit: Pick<AuditService, 'checkpoint' | 'proveInclusion'>;
 };
@@ -215,6 +216,13 @@ export function createEvidenceService(deps: EvidenceDeps) {
         }
         const next: ApprovalRequest = { ...current, attachedDecisions: [...attached, decisionId] };
         if (!(await tx.updateApproval(next, current.version))) return undefined;
+        await tx.appendAudit(
+          auditEvent(deps, 'approval.decision_attached', p, {
+            ...approvalFields(next),
+            outcome: 'attached',
+            details: { attachedDecisionId: decisionId },
+          }),
+        );
         return { ...next, version: current.version + 1 };
       });
       if (outcome) return outcome;

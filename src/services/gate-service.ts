@@ -237,7 +237,18 @@ export function createGateService(deps: GateDeps) {
   ) {
     assertScope(principal, 'admin');
     const v = { ...input, registeredAt: isoAt(deps.clock.now()), registeredBy: principal.id };
-    await deps.store.transaction(async (tx) => tx.registerPipelineVersion(v));
+    await deps.store.transaction(async (tx) => {
+      await tx.registerPipelineVersion(v);
+      // a registered version makes execute-mode replays of that spec resolvable: audited
+      await tx.appendAudit(
+        auditEvent(deps, 'pipeline.version_registered', principal, {
+          project: v.project,
+          specHash: v.specHash,
+          outcome: 'registered',
+          details: { version: v.version },
+        }),
+      );
+    });
     return v;
   }
 

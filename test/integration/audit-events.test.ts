@@ -121,6 +121,33 @@ describe('audit events: exactly what the schema promises, and no secrets', () =>
     await step(post('/v1/apikeys', 'admin', { name: 'x', scopes: ['gate:check'] }), [
       'apikey.created',
     ]);
+    await step(
+      post('/v1/projects/shop/versions', 'admin', {
+        version: '9.9.9',
+        specHash: `sha256:${'9'.repeat(64)}`,
+      }),
+      ['pipeline.version_registered'],
+    );
+    // attaching a decision of the same action to a request is recorded too
+    const another = await h.app.inject({
+      method: 'POST',
+      url: '/v1/approvals',
+      headers: h.auth('requester'),
+      payload: { action: deployAction('shop:attach') },
+    });
+    const evaluatedAgain = await h.app.inject({
+      method: 'POST',
+      url: '/v1/decisions',
+      headers: h.auth('requester'),
+      payload: { action: deployAction('shop:attach') },
+    });
+    const [attached] = await step(
+      post(`/v1/approvals/${another.json().id}/attach-decision`, 'requester', {
+        decisionId: evaluatedAgain.json().decision.decisionId,
+      }),
+      ['approval.decision_attached'],
+    );
+    assert.equal(attached?.details.attachedDecisionId, evaluatedAgain.json().decision.decisionId);
   });
 
   test('no event holds an API key, a credential token or its signature', async () => {

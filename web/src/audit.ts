@@ -28,6 +28,7 @@ const TYPES = [
   'approval.cancelled',
   'approval.revoked',
   'approval.break_glass',
+  'approval.decision_attached',
   'credential.issued',
   'gate.allowed',
   'gate.rejected',
@@ -36,6 +37,7 @@ const TYPES = [
   'key.rotated',
   'key.revoked',
   'policy.loaded',
+  'pipeline.version_registered',
   'apikey.created',
   'apikey.revoked',
 ];
