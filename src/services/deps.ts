@@ -9,7 +9,7 @@ import type { Store, StoreTx } from '../store/port.js';
 import type { EventBus } from './event-bus.js';
 import type { GateVerifier } from './gate-service.js';
 import type { AuditKeys } from './audit-service.js';
-import type { DsseSigner } from '../audit/dsse.js';
+import type { DsseSigner } from '../evidence/dsse.js';
 
 export interface BreakGlassRules {
   groups: string[];

@@ -4,16 +4,16 @@
  * checkpoint that covers them), the in-toto attestation in a DSSE envelope signed by the
  * credential key, and attaching further decisions of the same action to a request.
  */
-import { approvalStatement, type ApprovalStatement } from '../audit/attestation.js';
-import type { DsseEnvelope } from '../audit/dsse.js';
-import { signStatement } from '../audit/attestation.js';
+import { approvalStatement, type ApprovalStatement } from '../evidence/attestation.js';
+import type { DsseEnvelope } from '../evidence/dsse.js';
+import { signStatement } from '../evidence/attestation.js';
 import {
   EVIDENCE_SCHEMA,
   evidenceApproval,
   type EvidenceBundle,
   type EvidenceCheckpoint,
   type EvidenceEvent,
-} from '../audit/evidence.js';
+} from '../evidence/evidence.js';
 import type { ApprovalRequest } from '../domain/approval.js';
 import type { Decision } from '../domain/decision.js';
 import type { Principal } from '../domain/principal.js';

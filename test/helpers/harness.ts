@@ -26,7 +26,7 @@ import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { openKeyRing, type KeyRing } from '../../src/credentials/index.js';
 import { createGateVerifier } from '../../src/credentials/gate-verifier.js';
 import { createCheckpointKeys } from '../../src/credentials/checkpoint-keys.js';
-import { createAttestationSigner } from '../../src/credentials/attestation-signer.js';
+import { createAttestationSigner } from '../../src/evidence/attestation-signer.js';
 import { createMinter } from '../../src/main.js';
 
 export const TEST_POLICY = `

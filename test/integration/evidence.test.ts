@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { JSONWebKeySet } from 'jose';
-import { verifyAttestation } from '../../src/audit/attestation.js';
-import { verifyEvidence, type EvidenceBundle } from '../../src/audit/evidence.js';
+import { verifyAttestation } from '../../src/evidence/attestation.js';
+import { verifyEvidence, type EvidenceBundle } from '../../src/evidence/evidence.js';
 import { createHarness, deployAction, type Harness } from '../helpers/harness.js';
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;

@@ -3,7 +3,7 @@ import { createPublicKey, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { repoPath } from '../helpers/paths.js';
 import { describe, it } from 'node:test';
-import { preAuthEncoding } from '../../src/audit/dsse.js';
+import { preAuthEncoding } from '../../src/evidence/dsse.js';
 
 interface Data {
   payloadType: string;

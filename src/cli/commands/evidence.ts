@@ -3,7 +3,7 @@
  * (docs/evidence.md). `verify` is offline: it needs only the bundle file and the public keys.
  */
 import type { Command } from 'commander';
-import { verifyEvidence, type VerifyEvidenceResult } from '../../audit/evidence.js';
+import { verifyEvidence, type VerifyEvidenceResult } from '../../evidence/evidence.js';
 import { fetchJwks } from '../../credentials/verify/index.js';
 import { InputError } from '../../errors/index.js';
 import { parseDuration } from '../../lib/duration.js';

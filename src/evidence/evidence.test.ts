@@ -59,7 +59,7 @@ describe('verifyEvidence: any flipped byte is detected', () => {
     const b = copy();
     const entry = b.events[0] as EvidenceBundle['events'][number];
     (entry.event as unknown as { outcome: string }).outcome = 'denied';
-    const { eventLeafHash, toHex } = await import('./hash.js');
+    const { eventLeafHash, toHex } = await import('../audit/hash.js');
     entry.leafHash = toHex(eventLeafHash(entry.event));
     assert.deepEqual(await codes(b), ['inclusion_failed']);
   });

@@ -6,11 +6,11 @@
 import type { CountersignConfig } from '../config/index.js';
 import { isLoopbackHost, readSecretEnv } from '../config/index.js';
 import { InputError } from '../errors/index.js';
-import type { ConsoleAuthDeps } from '../http/routes/console-auth.js';
+import type { ConsoleAuthDeps } from './routes/console-auth.js';
 import type { Clock } from '../lib/clock.js';
-import type { TokenVerifier } from './authenticate.js';
-import { createSessionCodec, loadSessionSecret } from './console-session.js';
-import { createOidcVerifier } from './oidc.js';
+import type { TokenVerifier } from '../identity/authenticate.js';
+import { createSessionCodec, loadSessionSecret } from '../identity/console-session.js';
+import { createOidcVerifier } from '../identity/oidc.js';
 
 /** devMode lets anyone act: it must never be reachable from another machine. */
 export function assertDevModeLoopback(config: Pick<CountersignConfig, 'server'>): void {

@@ -23,6 +23,6 @@ export {
   type ApprovalPredicate,
   type VerifyAttestationResult,
 } from './attestation.js';
-export { verifyCheckpoint, parseCheckpoint, type Checkpoint } from './checkpoint.js';
-export { verifyInclusion, verifyConsistency } from './verify-proofs.js';
-export { eventLeafHash, leafHash, nodeHash } from './hash.js';
+export { verifyCheckpoint, parseCheckpoint, type Checkpoint } from '../audit/checkpoint.js';
+export { verifyInclusion, verifyConsistency } from '../audit/verify-proofs.js';
+export { eventLeafHash, leafHash, nodeHash } from '../audit/hash.js';

@@ -22,11 +22,11 @@ import type { ApprovalRequest } from '../domain/approval.js';
 import type { AuditEvent, AuditEventType } from '../domain/audit-event.js';
 import type { Decision } from '../domain/decision.js';
 import { jcsHash } from '../lib/hash.js';
-import { formatCheckpointBody, signCheckpoint } from './checkpoint.js';
+import { formatCheckpointBody, signCheckpoint } from '../audit/checkpoint.js';
 import { evidenceApproval, type EvidenceBundle } from './evidence-types.js';
-import { eventLeafHash, toHex } from './hash.js';
-import { MemoryTree } from './memory-tree.js';
-import { inclusionProof } from './proofs.js';
+import { eventLeafHash, toHex } from '../audit/hash.js';
+import { MemoryTree } from '../audit/memory-tree.js';
+import { inclusionProof } from '../audit/proofs.js';
 
 export const ORIGIN = 'countersign.example/audit';
 export const APPROVAL_ID = 'apr_0001';

@@ -11,7 +11,7 @@ import { Buffer } from 'node:buffer';
 import type { JSONWebKeySet } from 'jose';
 import { PURPOSE_MEMBER, STATUS_MEMBER } from '../credentials/verify/key-set.js';
 import { verifyCredential } from '../credentials/verify/verifier.js';
-import { verifyCheckpoint, type Checkpoint, type CheckpointKey } from './checkpoint.js';
+import { verifyCheckpoint, type Checkpoint, type CheckpointKey } from '../audit/checkpoint.js';
 import { parseEvidenceBundle } from './evidence-parse.js';
 import { approvalEvents, checkApproval, checkMembership, checkState } from './evidence-rules.js';
 import type {
@@ -22,8 +22,8 @@ import type {
   EvidenceSummary,
   VerifyEvidenceResult,
 } from './evidence-types.js';
-import { bytesEqual, eventLeafHash, hashFromHex, toHex } from './hash.js';
-import { verifyInclusion } from './verify-proofs.js';
+import { bytesEqual, eventLeafHash, hashFromHex, toHex } from '../audit/hash.js';
+import { verifyInclusion } from '../audit/verify-proofs.js';
 
 export * from './evidence-types.js';
 export { parseEvidenceBundle } from './evidence-parse.js';
