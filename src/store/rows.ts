@@ -115,3 +115,28 @@ export const checkpointFromRow = (r: CheckpointRow): StoredCheckpoint => ({
   note: r.note,
   createdAt: r.created_at,
 });
+
+/** The approvals columns an insert writes, in the order of {@link approvalInsertValues}. */
+export const APPROVAL_INSERT_SQL_COLUMNS =
+  'id, state, version, action_hash, environment, project, kind, requested_by, groups_text, search_text, break_glass, created_at, expires_at, decided_at, doc';
+
+export function approvalInsertValues(req: ApprovalRequest): unknown[] {
+  const c = approvalColumns(req);
+  return [
+    c.id,
+    c.state,
+    c.version,
+    c.actionHash,
+    c.environment,
+    c.project,
+    c.kind,
+    c.requestedBy,
+    c.groupsText,
+    c.searchText,
+    c.breakGlass ? 1 : 0,
+    c.createdAt,
+    c.expiresAt,
+    c.decidedAt,
+    c.doc,
+  ];
+}

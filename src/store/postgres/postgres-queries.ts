@@ -26,7 +26,9 @@ import type {
 } from '../port.js';
 import {
   apiKeyFromRow,
+  APPROVAL_INSERT_SQL_COLUMNS,
   approvalColumns,
+  approvalInsertValues,
   credentialFromRow,
   groupsText,
   pipelineVersionFromRow,
@@ -227,28 +229,10 @@ export class PostgresQueries implements StoreTx {
   }
 
   async insertApproval(req: ApprovalRequest): Promise<void> {
-    const c = approvalColumns(req);
+    const values = approvalInsertValues(req);
     await this.db.query(
-      `INSERT INTO approvals (id, state, version, action_hash, environment, project, kind,
-        requested_by, groups_text, search_text, break_glass, created_at, expires_at, decided_at, doc)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-      [
-        c.id,
-        c.state,
-        c.version,
-        c.actionHash,
-        c.environment,
-        c.project,
-        c.kind,
-        c.requestedBy,
-        c.groupsText,
-        c.searchText,
-        c.breakGlass ? 1 : 0,
-        c.createdAt,
-        c.expiresAt,
-        c.decidedAt,
-        c.doc,
-      ],
+      `INSERT INTO approvals (${APPROVAL_INSERT_SQL_COLUMNS}) VALUES (${values.map((_, i) => `$${i + 1}`).join(', ')})`,
+      values,
     );
   }
 

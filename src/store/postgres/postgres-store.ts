@@ -5,25 +5,10 @@
  * advisory lock. Reads outside transactions go to the pool and see committed data only.
  */
 import pg from 'pg';
-import type { ApprovalRequest } from '../../domain/approval.js';
 import { ServiceError } from '../../errors/index.js';
 import { MIGRATIONS } from '../migrations/index.js';
-import type {
-  ApiKeyRecord,
-  ApprovalFilter,
-  AuditRow,
-  StoredCheckpoint,
-  AuditFilter,
-  Page,
-  PageRequest,
-  PipelineVersion,
-  Store,
-  StoredAuditEvent,
-  StoredDecision,
-  StoredCredential,
-  StoreReader,
-  StoreTx,
-} from '../port.js';
+import { StoreReads } from '../store-reads.js';
+import type { Store, StoreReader, StoreTx } from '../port.js';
 import { PostgresQueries } from './postgres-queries.js';
 import { parseInt8 } from './postgres-sql.js';
 import type { ClaimedDelivery, DeliveryClaimScope, DeliveryRecord } from '../outbox-types.js';
@@ -42,13 +27,14 @@ export interface PostgresStoreOptions {
 const MIGRATION_LOCK_KEY = 0x4353_4d49; // "CSMI"
 const SCHEMA_NAME_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 
-export class PostgresStore implements Store {
+export class PostgresStore extends StoreReads implements Store {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
   private readonly readQueries: PostgresQueries;
   private closed = false;
 
   constructor(opts: PostgresStoreOptions) {
+    super();
     if (opts.schema !== undefined && !SCHEMA_NAME_RE.test(opts.schema)) {
       throw new TypeError('schema must be a lower-case SQL identifier');
     }
@@ -166,59 +152,9 @@ export class PostgresStore implements Store {
     if (this.closed) throw new ServiceError('internal', 'store is closed');
   }
 
-  // Reads outside transactions go to the pool (async methods, so a closed store rejects).
-  private get r(): StoreReader {
+  // Reads outside transactions go to the pool (a closed store rejects).
+  protected get reads(): StoreReader {
     this.assertOpen();
     return this.readQueries;
-  }
-  async getApproval(id: string): Promise<ApprovalRequest | null> {
-    return this.r.getApproval(id);
-  }
-  async listApprovals(filter: ApprovalFilter, page: PageRequest): Promise<Page<ApprovalRequest>> {
-    return this.r.listApprovals(filter, page);
-  }
-  async listExpiredPending(nowIso: string, limit: number): Promise<ApprovalRequest[]> {
-    return this.r.listExpiredPending(nowIso, limit);
-  }
-  async getDecision(id: string): Promise<StoredDecision | null> {
-    return this.r.getDecision(id);
-  }
-  async getApiKey(id: string): Promise<ApiKeyRecord | null> {
-    return this.r.getApiKey(id);
-  }
-  async listApiKeys(): Promise<ApiKeyRecord[]> {
-    return this.r.listApiKeys();
-  }
-  async listAuditEvents(filter: AuditFilter, page: PageRequest): Promise<Page<StoredAuditEvent>> {
-    return this.r.listAuditEvents(filter, page);
-  }
-  auditHead(): Promise<{ size: number; compactRange: string }> {
-    return this.r.auditHead();
-  }
-  readAuditNodes(
-    refs: readonly { level: number; index: number }[],
-  ): Promise<(Uint8Array | undefined)[]> {
-    return this.r.readAuditNodes(refs);
-  }
-  readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]> {
-    return this.r.readAuditRows(fromIndex, limit);
-  }
-  listCheckpoints(): Promise<StoredCheckpoint[]> {
-    return this.r.listCheckpoints();
-  }
-  latestCheckpoint(): Promise<StoredCheckpoint | null> {
-    return this.r.latestCheckpoint();
-  }
-  async auditSize(): Promise<number> {
-    return this.r.auditSize();
-  }
-  async findPipelineVersion(project: string, specHash: string): Promise<PipelineVersion | null> {
-    return this.r.findPipelineVersion(project, specHash);
-  }
-  async getCredential(approvalId: string): Promise<StoredCredential | null> {
-    return this.r.getCredential(approvalId);
-  }
-  async isCredentialConsumed(jti: string): Promise<boolean> {
-    return this.r.isCredentialConsumed(jti);
   }
 }

@@ -22,7 +22,9 @@ import type {
 } from '../port.js';
 import {
   apiKeyFromRow,
+  APPROVAL_INSERT_SQL_COLUMNS,
   approvalColumns,
+  approvalInsertValues,
   credentialFromRow,
   groupsText,
   pipelineVersionFromRow,
@@ -258,28 +260,10 @@ export class SqlDialectQueries implements StoreTx {
   }
 
   async insertApproval(req: ApprovalRequest): Promise<void> {
-    const c = approvalColumns(req);
+    const values = approvalInsertValues(req);
     this.prep(
-      `INSERT INTO approvals (id, state, version, action_hash, environment, project, kind,
-          requested_by, groups_text, search_text, break_glass, created_at, expires_at, decided_at, doc)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
-      c.id,
-      c.state,
-      c.version,
-      c.actionHash,
-      c.environment,
-      c.project,
-      c.kind,
-      c.requestedBy,
-      c.groupsText,
-      c.searchText,
-      c.breakGlass ? 1 : 0,
-      c.createdAt,
-      c.expiresAt,
-      c.decidedAt,
-      c.doc,
-    );
+      `INSERT INTO approvals (${APPROVAL_INSERT_SQL_COLUMNS}) VALUES (${values.map(() => '?').join(', ')})`,
+    ).run(...values);
   }
 
   async updateApproval(req: ApprovalRequest, expectedVersion: number): Promise<boolean> {

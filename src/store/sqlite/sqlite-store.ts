@@ -6,26 +6,11 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ApprovalRequest } from '../../domain/approval.js';
 import type { AuditEvent } from '../../domain/audit-event.js';
 import { ServiceError } from '../../errors/index.js';
 import { MIGRATIONS } from '../migrations/index.js';
-import type {
-  ApiKeyRecord,
-  AuditRow,
-  StoredCheckpoint,
-  ApprovalFilter,
-  AuditFilter,
-  Page,
-  PageRequest,
-  PipelineVersion,
-  Store,
-  StoredAuditEvent,
-  StoredDecision,
-  StoredCredential,
-  StoreReader,
-  StoreTx,
-} from '../port.js';
+import { StoreReads } from '../store-reads.js';
+import type { Store, StoreReader, StoreTx } from '../port.js';
 import { Mutex } from '../mutex.js';
 import { SqlDialectQueries } from './sqlite-queries.js';
 import type { ClaimedDelivery, DeliveryClaimScope, DeliveryRecord } from '../outbox-types.js';
@@ -38,7 +23,7 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
 }
 
-export class SqliteStore implements Store {
+export class SqliteStore extends StoreReads implements Store {
   readonly kind = 'sqlite' as const;
   private readonly writer: Database.Database;
   private readonly reader: Database.Database;
@@ -48,6 +33,7 @@ export class SqliteStore implements Store {
   private closed = false;
 
   constructor(opts: SqliteStoreOptions) {
+    super();
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
     this.writer = new Database(opts.path);
     this.writer.pragma('journal_mode = WAL');
@@ -137,58 +123,8 @@ export class SqliteStore implements Store {
   }
 
   // Reads outside transactions go to the reader connection.
-  private get r(): StoreReader {
+  protected get reads(): StoreReader {
     return this.readQueries;
-  }
-  getApproval(id: string): Promise<ApprovalRequest | null> {
-    return this.r.getApproval(id);
-  }
-  listApprovals(filter: ApprovalFilter, page: PageRequest): Promise<Page<ApprovalRequest>> {
-    return this.r.listApprovals(filter, page);
-  }
-  listExpiredPending(nowIso: string, limit: number): Promise<ApprovalRequest[]> {
-    return this.r.listExpiredPending(nowIso, limit);
-  }
-  getDecision(id: string): Promise<StoredDecision | null> {
-    return this.r.getDecision(id);
-  }
-  getApiKey(id: string): Promise<ApiKeyRecord | null> {
-    return this.r.getApiKey(id);
-  }
-  listApiKeys(): Promise<ApiKeyRecord[]> {
-    return this.r.listApiKeys();
-  }
-  listAuditEvents(filter: AuditFilter, page: PageRequest): Promise<Page<StoredAuditEvent>> {
-    return this.r.listAuditEvents(filter, page);
-  }
-  auditHead(): Promise<{ size: number; compactRange: string }> {
-    return this.r.auditHead();
-  }
-  readAuditNodes(
-    refs: readonly { level: number; index: number }[],
-  ): Promise<(Uint8Array | undefined)[]> {
-    return this.r.readAuditNodes(refs);
-  }
-  readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]> {
-    return this.r.readAuditRows(fromIndex, limit);
-  }
-  listCheckpoints(): Promise<StoredCheckpoint[]> {
-    return this.r.listCheckpoints();
-  }
-  latestCheckpoint(): Promise<StoredCheckpoint | null> {
-    return this.r.latestCheckpoint();
-  }
-  auditSize(): Promise<number> {
-    return this.r.auditSize();
-  }
-  findPipelineVersion(project: string, specHash: string): Promise<PipelineVersion | null> {
-    return this.r.findPipelineVersion(project, specHash);
-  }
-  getCredential(approvalId: string): Promise<StoredCredential | null> {
-    return this.r.getCredential(approvalId);
-  }
-  isCredentialConsumed(jti: string): Promise<boolean> {
-    return this.r.isCredentialConsumed(jti);
   }
 }
 

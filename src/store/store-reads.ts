@@ -1,0 +1,76 @@
+/**
+ * Reads outside a transaction, forwarded to whatever the adapter reads with (SQLite: its read-only
+ * connection; PostgreSQL: the pool). One forwarding list for every adapter; each method is async so
+ * that an adapter refusing to read (a closed store) answers with a rejection, never a throw.
+ */
+import type { ApprovalRequest } from '../domain/approval.js';
+import type {
+  ApiKeyRecord,
+  ApprovalFilter,
+  AuditFilter,
+  AuditRow,
+  Page,
+  PageRequest,
+  PipelineVersion,
+  StoredAuditEvent,
+  StoredCheckpoint,
+  StoredCredential,
+  StoredDecision,
+  StoreReader,
+} from './port.js';
+
+export abstract class StoreReads implements StoreReader {
+  /** The reader used outside transactions. */
+  protected abstract get reads(): StoreReader;
+
+  async getApproval(id: string): Promise<ApprovalRequest | null> {
+    return this.reads.getApproval(id);
+  }
+  async listApprovals(filter: ApprovalFilter, page: PageRequest): Promise<Page<ApprovalRequest>> {
+    return this.reads.listApprovals(filter, page);
+  }
+  async listExpiredPending(nowIso: string, limit: number): Promise<ApprovalRequest[]> {
+    return this.reads.listExpiredPending(nowIso, limit);
+  }
+  async getDecision(id: string): Promise<StoredDecision | null> {
+    return this.reads.getDecision(id);
+  }
+  async getApiKey(id: string): Promise<ApiKeyRecord | null> {
+    return this.reads.getApiKey(id);
+  }
+  async listApiKeys(): Promise<ApiKeyRecord[]> {
+    return this.reads.listApiKeys();
+  }
+  async listAuditEvents(filter: AuditFilter, page: PageRequest): Promise<Page<StoredAuditEvent>> {
+    return this.reads.listAuditEvents(filter, page);
+  }
+  async auditSize(): Promise<number> {
+    return this.reads.auditSize();
+  }
+  async auditHead(): Promise<{ size: number; compactRange: string }> {
+    return this.reads.auditHead();
+  }
+  async readAuditNodes(
+    refs: readonly { level: number; index: number }[],
+  ): Promise<(Uint8Array | undefined)[]> {
+    return this.reads.readAuditNodes(refs);
+  }
+  async readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]> {
+    return this.reads.readAuditRows(fromIndex, limit);
+  }
+  async listCheckpoints(): Promise<StoredCheckpoint[]> {
+    return this.reads.listCheckpoints();
+  }
+  async latestCheckpoint(): Promise<StoredCheckpoint | null> {
+    return this.reads.latestCheckpoint();
+  }
+  async findPipelineVersion(project: string, specHash: string): Promise<PipelineVersion | null> {
+    return this.reads.findPipelineVersion(project, specHash);
+  }
+  async getCredential(approvalId: string): Promise<StoredCredential | null> {
+    return this.reads.getCredential(approvalId);
+  }
+  async isCredentialConsumed(jti: string): Promise<boolean> {
+    return this.reads.isCredentialConsumed(jti);
+  }
+}
