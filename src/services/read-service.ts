@@ -77,7 +77,13 @@ export function createReadService(deps: ReadDeps) {
     };
   }
 
-  return { get, list };
+  /** The request as `p` sees it, for a change already in hand (streams); checks read access. */
+  function view(p: Principal, req: ApprovalRequest): ApprovalView {
+    assertReader(p);
+    return viewApproval(req, p, deps.clock.now(), rbac);
+  }
+
+  return { get, list, view };
 }
 
 export type ReadService = ReturnType<typeof createReadService>;

@@ -17,7 +17,6 @@ import type { DeliveryView } from '../../notify/delivery-view.js';
 import type { DeliveryTarget } from '../../notify/evidence.js';
 import { exportNotifications, exportProviderRequests } from '../../notify/export.js';
 import { configuredProviders, PROVIDER_NAMES } from '../../notify/providers.js';
-import { viewApproval } from '../../services/read-service.js';
 import { localPrincipal } from '../backend.js';
 import { DEFAULT_URL, loadCliConfig, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -104,7 +103,7 @@ async function waitLocal(rt: Runtime, id: string, timeoutMs: number): Promise<Ap
     const a = await rt.store.getApproval(id);
     if (!a)
       throw new ApiError({ status: 404, code: 'not_found', detail: `approval ${id} not found` });
-    const view = viewApproval(a, me, rt.clock.now()) as unknown as Approval;
+    const view = rt.services.reads.view(me, a) as unknown as Approval;
     const left = deadline - Date.now();
     if (view.state !== 'pending' || left <= 0) return view;
     await new Promise((r) => setTimeout(r, Math.min(LOCAL_POLL_MS, left)));

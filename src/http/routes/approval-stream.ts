@@ -1,7 +1,7 @@
 /**
  * `GET /approvals/events`: Server-Sent Events of every approval change the caller can read, for
  * the console's queue. Each event is the request as the caller sees it (`canReview` included),
- * read again after COMMIT, so a listener never sees a change that rolled back.
+ * published after COMMIT, so a listener never sees a change that rolled back.
  */
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
@@ -9,6 +9,7 @@ import type { ApprovalChanged } from '../../services/event-bus.js';
 import type { Services } from '../../services/index.js';
 import { principalOf } from '../app.js';
 import { problemResponses } from '../schemas/common.js';
+import { openSse } from '../sse.js';
 import type { NotifyRouteDeps } from './notify.js';
 
 export function registerApprovalStreamRoutes(
@@ -33,40 +34,20 @@ export function registerApprovalStreamRoutes(
       const serialize = reply.compileSerializationSchema(Type.Ref('Approval') as never) as (
         v: unknown,
       ) => string;
-      reply.hijack();
-      reply.raw.writeHead(200, {
-        ...(reply.getHeaders() as Record<string, string>),
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
+      // each change is the committed request from the bus, shown as this caller sees it
+      const stream = openSse(req, reply, {
+        heartbeatMs: deps.heartbeatMs ?? 15_000,
+        maxStreamMs: deps.maxStreamMs ?? 10 * 60_000,
+        onClose: () => off(),
+        first: 'event: ready\ndata: {}\n\n',
       });
-      reply.raw.write('retry: 2000\n\nevent: ready\ndata: {}\n\n');
-      // changes are written in arrival order; each one re-read for this caller
-      let chain: Promise<void> = Promise.resolve();
-      const onChange = (c: ApprovalChanged) => {
-        chain = chain.then(async () => {
-          const view = await s.reads.get(p, c.approval.id).catch(() => null);
-          if (!view || reply.raw.writableEnded) return;
-          const event = c.event.replace(/[^A-Za-z0-9._-]/g, '') || 'changed';
-          reply.raw.write(
-            `id: ${view.id}:${view.version}\nevent: ${event}\ndata: ${serialize(view)}\n\n`,
-          );
-        });
-      };
-      const off = deps.bus.onApproval(onChange);
-      const heartbeat = setInterval(() => {
-        if (!reply.raw.writableEnded) reply.raw.write(': heartbeat\n\n');
-      }, deps.heartbeatMs ?? 15_000);
-      const lifetime = setTimeout(() => close(), deps.maxStreamMs ?? 10 * 60_000);
-      const close = () => {
-        off();
-        clearInterval(heartbeat);
-        clearTimeout(lifetime);
-        if (!reply.raw.writableEnded) reply.raw.end();
-      };
-      req.raw.once('close', close);
-      reply.raw.once('close', close);
+      const off = deps.bus.onApproval((c: ApprovalChanged) => {
+        stream.send(
+          c.event,
+          `${c.approval.id}:${c.approval.version}`,
+          serialize(s.reads.view(p, c.approval)),
+        );
+      });
     },
   );
 }

@@ -3,7 +3,7 @@
  * `GET /approvals/{id}/events` (Server-Sent Events) and `POST /approvals/{id}/deliver` (admin).
  * Waiters wake from the in-process event bus, which publishes only after COMMIT.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import type { ApprovalRequest } from '../../domain/approval.js';
@@ -17,8 +17,8 @@ import type { DeliveryWorker } from '../../notify/worker.js';
 import { isAdmin, isRequester } from '../../services/access.js';
 import type { EventBus } from '../../services/event-bus.js';
 import type { Services } from '../../services/index.js';
-import { viewApproval } from '../../services/read-service.js';
 import { principalOf } from '../app.js';
+import { openSse } from '../sse.js';
 import { Duration, IdParams, problemResponses } from '../schemas/common.js';
 
 export interface NotifyRouteDeps {
@@ -127,11 +127,6 @@ function waitForChange(
   });
 }
 
-function sse(reply: FastifyReply, event: string, id: string | null, data: string): void {
-  if (reply.raw.writableEnded) return;
-  reply.raw.write(`${id === null ? '' : `id: ${id}\n`}event: ${event}\ndata: ${data}\n\n`);
-}
-
 export function registerNotifyRoutes(
   app: FastifyInstance,
   s: Services,
@@ -179,47 +174,23 @@ export function registerNotifyRoutes(
       const serialize = reply.compileSerializationSchema(ApprovalRef as never) as (
         v: unknown,
       ) => string;
-      reply.hijack();
-      reply.raw.writeHead(200, {
-        ...(reply.getHeaders() as Record<string, string>),
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      reply.raw.write('retry: 2000\n\n');
-      // later changes are written as they come; none is lost between the read and this line
-      // because the snapshot is re-sent from the bus copy when its version is newer
+      // later changes are written as they come; none is lost between the read and the
+      // subscription because the request is read again once subscribed
       let lastVersion = first.version;
-      sse(reply, 'snapshot', String(first.version), serialize(first));
-      const off = deps.bus.onApproval((c) => {
-        if (c.approval.version <= lastVersion) return;
-        lastVersion = c.approval.version;
-        sse(
-          reply,
-          c.event,
-          String(c.approval.version),
-          serialize(viewApproval(c.approval, p, deps.clock.now())),
-        );
-      }, first.id);
-      const heartbeat = setInterval(() => {
-        if (!reply.raw.writableEnded) reply.raw.write(': heartbeat\n\n');
-      }, deps.heartbeatMs ?? 15_000);
-      const lifetime = setTimeout(() => close(), deps.maxStreamMs ?? 10 * 60_000);
-      const close = () => {
-        off();
-        clearInterval(heartbeat);
-        clearTimeout(lifetime);
-        if (!reply.raw.writableEnded) reply.raw.end();
+      const write = (event: string, approval: ApprovalRequest) => {
+        if (approval.version <= lastVersion) return;
+        lastVersion = approval.version;
+        stream.send(event, String(approval.version), serialize(s.reads.view(p, approval)));
       };
-      req.raw.once('close', close);
-      reply.raw.once('close', close);
-      // a change committed between the read above and the subscription
+      const off = deps.bus.onApproval((c) => write(c.event, c.approval), first.id);
+      const stream = openSse(req, reply, {
+        heartbeatMs: deps.heartbeatMs ?? 15_000,
+        maxStreamMs: deps.maxStreamMs ?? 10 * 60_000,
+        onClose: off,
+      });
+      stream.send('snapshot', String(first.version), serialize(first));
       const now = await s.reads.get(p, first.id).catch(() => null);
-      if (now && now.version > lastVersion) {
-        lastVersion = now.version;
-        sse(reply, now.state, String(now.version), serialize(now));
-      }
+      if (now) write(now.state, now);
     },
   );
 
