@@ -261,8 +261,8 @@ export class CountersignClient {
     ).body;
   }
   /**
-   * Replaces a key with a new one of the same name, scopes and groups, and revokes the old one,
-   * at once. The new key is in the answer only.
+   * Gives a key a new secret in place (same id, so the same principal); the old secret stops
+   * working at once. The new key is in the answer only; `revoked` describes the retired secret.
    *
    * @example
    * const { key, apiKey, revoked } = await client.rotateApiKey('k2m4x9q0abcd');

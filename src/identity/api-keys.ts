@@ -24,6 +24,11 @@ export function generateApiKey(): NewApiKey {
     .toLowerCase()
     .replace(/[^a-z0-9]/g, '0')
     .slice(0, 12);
+  return generateApiKeySecret(id);
+}
+
+/** A new secret for an existing key id (rotation in place: the principal stays the same). */
+export function generateApiKeySecret(id: string): NewApiKey {
   const secret = randomBytes(32).toString('base64url');
   return { key: `cs_${id}_${secret}`, id, secretHash: sha256Hex(secret) };
 }

@@ -1,7 +1,7 @@
 /** Creating, listing and revoking API keys (admin only); each is audited. */
 import type { Principal, Scope } from '../domain/principal.js';
 import { ConflictError } from '../errors/index.js';
-import { describeApiKey, generateApiKey } from '../identity/api-keys.js';
+import { describeApiKey, generateApiKey, generateApiKeySecret } from '../identity/api-keys.js';
 import { isoAt } from '../lib/clock.js';
 import type { ApiKeyRecord } from '../store/port.js';
 import { assertScope } from './access.js';
@@ -73,56 +73,45 @@ export function createApiKeyService(deps: ApiKeyDeps) {
   }
 
   /**
-   * Rotation: a new key with the same name, scopes and groups, and the old one revoked, in one
-   * transaction (both or neither). The new key is returned once.
+   * Rotation in place: the key keeps its id (so it stays the same principal, `apikey:<id>`, and
+   * separation of duties still sees its earlier requests) and gets a new secret; the previous
+   * secret stops working at once. One transaction writes the new secret hash and its two audit
+   * events: `apikey.revoked` for the old secret and `apikey.created` for the new one, both with
+   * `rotated: true`. The new key is returned once. `revoked` describes the retired secret (same
+   * id, revoked at the rotation time) for callers that show what stopped working.
    */
   async function rotate(actor: Principal, id: string) {
     assertScope(actor, 'admin');
     const at = isoAt(deps.clock.now());
-    const generated = generateApiKey();
-    const created = await deps.store.transaction(async (tx): Promise<ApiKeyRecord> => {
-      const old = await tx.getApiKey(id);
-      if (!old) throw new ConflictError('not_found', `API key ${id} not found`);
-      if (old.revokedAt !== null || !(await tx.revokeApiKey(id, at))) {
+    const existing = await deps.store.getApiKey(id);
+    if (!existing) throw new ConflictError('not_found', `API key ${id} not found`);
+    const generated = generateApiKeySecret(existing.id);
+    const old = await deps.store.transaction(async (tx): Promise<ApiKeyRecord> => {
+      const current = await tx.getApiKey(id);
+      if (!current) throw new ConflictError('not_found', `API key ${id} not found`);
+      if (current.revokedAt !== null || !(await tx.replaceApiKeySecret(id, generated.secretHash))) {
         throw new ConflictError('already_revoked', `API key ${id} is already revoked`);
       }
-      const record: ApiKeyRecord = {
-        id: generated.id,
-        name: old.name,
-        secretHash: generated.secretHash,
-        scopes: [...old.scopes],
-        groups: [...old.groups],
-        createdAt: at,
-        createdBy: actor.id,
-        lastUsedAt: null,
-        revokedAt: null,
-      };
-      await tx.insertApiKey(record);
-      const details = { name: old.name, rotatedFrom: old.id, rotatedTo: record.id };
-      await tx.appendAudit(
-        auditEvent(deps, 'apikey.created', actor, {
-          outcome: 'created',
-          details: {
-            apiKeyId: record.id,
-            scopes: record.scopes,
-            groups: record.groups,
-            ...details,
-          },
-        }),
-      );
+      const details = { apiKeyId: id, name: current.name, rotated: true };
       await tx.appendAudit(
         auditEvent(deps, 'apikey.revoked', actor, {
           outcome: 'revoked',
-          details: { apiKeyId: old.id, ...details },
+          details: { ...details, secret: 'previous' },
         }),
       );
-      return record;
+      await tx.appendAudit(
+        auditEvent(deps, 'apikey.created', actor, {
+          outcome: 'created',
+          details: { ...details, secret: 'new', scopes: current.scopes, groups: current.groups },
+        }),
+      );
+      return current;
     });
-    const revoked = await deps.store.getApiKey(id);
+    const after = await deps.store.getApiKey(id);
     return {
       key: generated.key,
-      record: describeApiKey(created),
-      revoked: describeApiKey(revoked as ApiKeyRecord),
+      record: describeApiKey(after as ApiKeyRecord),
+      revoked: { ...describeApiKey(old), revokedAt: at },
     };
   }
 

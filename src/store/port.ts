@@ -137,6 +137,11 @@ export interface StoreTx extends StoreReader, OutboxTx {
   updateApproval(req: ApprovalRequest, expectedVersion: number): Promise<boolean>;
   insertApiKey(key: ApiKeyRecord): Promise<void>;
   revokeApiKey(id: string, atIso: string): Promise<boolean>;
+  /**
+   * Replaces the secret of a live key in place (same id, so the same principal); the previous
+   * secret stops matching at once. False, changing nothing, when the key is absent or revoked.
+   */
+  replaceApiKeySecret(id: string, secretHash: string): Promise<boolean>;
   insertCredential(c: StoredCredential): Promise<void>;
   /** Marks a single-use credential consumed; false when it already was. */
   consumeCredential(jti: string, approvalId: string, atIso: string): Promise<boolean>;

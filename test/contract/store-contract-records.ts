@@ -53,6 +53,37 @@ export function defineRecordContract(ctx: ContractContext): void {
     assert.equal(await ctx.store.transaction((tx) => tx.revokeApiKey('key_missing', at)), false);
   });
 
+  test('API keys: a live key gets a new secret in place; a revoked or missing one does not', async () => {
+    const live = makeApiKey('key_live');
+    const gone = makeApiKey('key_gone', { revokedAt: isoPlus(MINUTE) });
+    await ctx.store.transaction(async (tx) => {
+      await tx.insertApiKey(live);
+      await tx.insertApiKey(gone);
+    });
+    const hash = 'f'.repeat(64);
+    assert.equal(
+      await ctx.store.transaction((tx) => tx.replaceApiKeySecret('key_live', hash)),
+      true,
+    );
+    assert.deepEqual(await ctx.store.getApiKey('key_live'), { ...live, secretHash: hash });
+    assert.equal(
+      await ctx.store.transaction((tx) => tx.replaceApiKeySecret('key_gone', hash)),
+      false,
+    );
+    assert.deepEqual(await ctx.store.getApiKey('key_gone'), gone);
+    assert.equal(
+      await ctx.store.transaction((tx) => tx.replaceApiKeySecret('key_missing', hash)),
+      false,
+    );
+    await assert.rejects(
+      ctx.store.transaction(async (tx) => {
+        await tx.replaceApiKeySecret('key_live', 'e'.repeat(64));
+        throw new Error('roll back');
+      }),
+    );
+    assert.equal((await ctx.store.getApiKey('key_live'))?.secretHash, hash, 'rolled back');
+  });
+
   test('a credential reads back by approval id; consuming it succeeds exactly once', async () => {
     const cred = makeCredential('apr_1', 'jti_1');
     await ctx.store.transaction((tx) => tx.insertCredential(cred));

@@ -7,9 +7,9 @@ import { main } from '../../src/cli/main.js';
 import { initialise } from '../../src/cli/commands/setup.js';
 import { rewriteAdminTokenFiles } from '../../src/cli/commands/apikey-rotate.js';
 import { loadConfig } from '../../src/config/index.js';
-import { parseApiKey } from '../../src/identity/api-keys.js';
+import { apiKeyMatches, parseApiKey } from '../../src/identity/api-keys.js';
 import { openRuntime } from '../../src/main.js';
-import { createHarness, type Harness } from '../helpers/harness.js';
+import { createHarness, deployAction, type Harness } from '../helpers/harness.js';
 
 interface KeyView {
   id: string;
@@ -36,21 +36,22 @@ describe('API key rotation over HTTP', () => {
       payload: {},
     });
 
-  test('a new key with the same name, scopes and groups works; the old one is revoked at once', async () => {
+  test('rotation is in place: same id, name, scopes and groups; the old secret is 401 at once', async () => {
     const bob = h.keys.bob!;
     const oldId = bob.principal.id.slice('apikey:'.length);
     const res = await rotate(oldId);
     assert.equal(res.statusCode, 201);
     const body = res.json() as { key: string; apiKey: KeyView; revoked: KeyView };
-    assert.notEqual(body.apiKey.id, oldId);
-    assert.equal(parseApiKey(body.key)?.id, body.apiKey.id);
+    assert.equal(body.apiKey.id, oldId, 'the key keeps its id');
+    assert.equal(parseApiKey(body.key)?.id, oldId);
+    assert.notEqual(body.key, bob.key);
     assert.deepEqual(
       { name: body.apiKey.name, scopes: body.apiKey.scopes, groups: body.apiKey.groups },
       { name: 'bob', scopes: ['approvals:review'], groups: ['sre'] },
     );
     assert.equal(body.apiKey.revokedAt, null);
     assert.equal(body.revoked.id, oldId);
-    assert.ok(body.revoked.revokedAt);
+    assert.ok(body.revoked.revokedAt, 'the retired secret is reported revoked');
 
     const withOld = await h.app.inject({
       method: 'GET',
@@ -71,13 +72,49 @@ describe('API key rotation over HTTP', () => {
       items: KeyView[];
     };
     assert.ok(!JSON.stringify(listed).includes(body.key.split('_')[2] ?? '!'), 'no secret listed');
+    assert.equal(listed.items.filter((k) => k.id === oldId).length, 1, 'no second key');
 
     const events = await h.store.listAuditEvents({}, { limit: 1000 });
-    const rotated = events.items.map((e) => e.event).filter((e) => e.details.rotatedFrom === oldId);
+    const rotated = events.items
+      .map((e) => e.event)
+      .filter((e) => e.details.apiKeyId === oldId && e.details.rotated === true);
     assert.deepEqual(
       rotated.map((e) => e.type),
-      ['apikey.created', 'apikey.revoked'],
+      ['apikey.revoked', 'apikey.created'],
     );
+  });
+
+  test('a rotated key is the same principal: it cannot approve the request it made before (403 self_approval)', async () => {
+    const dual = await h.addKey('dual', ['approvals:request', 'approvals:review'], ['sre']);
+    const dualId = dual.principal.id.slice('apikey:'.length);
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/v1/approvals',
+      headers: { authorization: `Bearer ${dual.key}` },
+      payload: { action: { ...deployAction('shop:rotated-self'), kind: 'restart' } },
+    });
+    assert.equal(created.statusCode, 201);
+    const approvalId = created.json().id as string;
+
+    const res = await rotate(dualId);
+    assert.equal(res.statusCode, 201);
+    const fresh = (res.json() as { key: string }).key;
+
+    const self = await h.app.inject({
+      method: 'POST',
+      url: `/v1/approvals/${approvalId}/approve`,
+      headers: { authorization: `Bearer ${fresh}` },
+      payload: { reason: 'mine, after rotation' },
+    });
+    assert.equal(self.statusCode, 403);
+    assert.equal(self.json().code, 'self_approval');
+    const old = await h.app.inject({
+      method: 'POST',
+      url: `/v1/approvals/${approvalId}/approve`,
+      headers: { authorization: `Bearer ${dual.key}` },
+      payload: { reason: 'old secret' },
+    });
+    assert.equal(old.statusCode, 401);
   });
 
   test('rotating a revoked key is 409 and creates nothing; an unknown key is 404', async () => {
@@ -152,6 +189,7 @@ describe('countersign apikey rotate (local mode, in process)', () => {
     const newKey = r.stdout.trim();
     assert.ok(parseApiKey(newKey), 'stdout is exactly the new key');
     assert.notEqual(newKey, init.adminToken);
+    assert.equal(parseApiKey(newKey)?.id, oldId, 'the admin key keeps its id');
     assert.match(r.stderr, new RegExp(`updated .*admin-token`));
     assert.ok(!r.stderr.includes(newKey), 'the key is printed once, on stdout');
 
@@ -161,18 +199,20 @@ describe('countersign apikey rotate (local mode, in process)', () => {
     const rt = await openRuntime(loadConfig({ file: init.configFile, env: {} }));
     try {
       const keys = await rt.store.listApiKeys();
-      const old = keys.find((k) => k.id === oldId);
-      const fresh = keys.find((k) => k.id === parseApiKey(newKey)?.id);
-      assert.ok(old?.revokedAt, 'the old admin key is revoked');
-      assert.equal(fresh?.revokedAt, null);
-      assert.deepEqual(fresh?.scopes, old?.scopes);
-      assert.equal(fresh?.name, old?.name);
+      assert.equal(keys.filter((k) => k.id === oldId).length, 1, 'no second key');
+      assert.equal(keys.find((k) => k.id === oldId)?.revokedAt, null);
+      const authenticate = async (token: string) =>
+        rt.store
+          .getApiKey(parseApiKey(token)?.id ?? '')
+          .then((r) => r !== null && apiKeyMatches(r, parseApiKey(token)?.secret ?? ''));
+      assert.equal(await authenticate(newKey), true, 'the new secret works');
+      assert.equal(await authenticate(init.adminToken), false, 'the old secret does not');
     } finally {
       await rt.close();
     }
   });
 
-  test('rotating another key leaves admin-token alone; rotating twice is exit 3', async () => {
+  test('rotating another key leaves admin-token alone; rotating again works; a revoked key is exit 3', async () => {
     const configFile = join(initDir, 'countersign.yaml');
     const tokenFile = join(initDir, 'admin-token');
     const created = await cli([
@@ -197,8 +237,15 @@ describe('countersign apikey rotate (local mode, in process)', () => {
     assert.equal(readFileSync(tokenFile, 'utf8'), adminBefore);
 
     const twice = await cli(['--config', configFile, 'apikey', 'rotate', ciId]);
-    assert.equal(twice.code, 3);
-    assert.match(twice.stderr, /already_revoked/);
+    assert.equal(twice.code, 0, twice.stderr);
+    assert.equal(parseApiKey(twice.stdout.trim())?.id, ciId);
+    assert.notEqual(twice.stdout.trim(), body.key);
+
+    const revoked = await cli(['--config', configFile, 'apikey', 'revoke', ciId]);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    const thrice = await cli(['--config', configFile, 'apikey', 'rotate', ciId]);
+    assert.equal(thrice.code, 3);
+    assert.match(thrice.stderr, /already_revoked/);
   });
 
   test('only a token file holding the rotated key is rewritten', () => {

@@ -1,6 +1,6 @@
 /**
- * `countersign apikey rotate ID`: a new key with the same name, scopes and groups; the old one is
- * revoked in the same transaction. When ID is the admin key `init` saved, that file is rewritten
+ * `countersign apikey rotate ID`: the key gets a new secret in place (same id, name, scopes and
+ * groups, so it stays the same principal); the old secret stops working in the same transaction. When ID is the admin key `init` saved, that file is rewritten
  * (mode 0600, replaced atomically) so `COUNTERSIGN_TOKEN=$(cat .countersign/admin-token)` keeps
  * working.
  */
@@ -65,7 +65,7 @@ export function registerApiKeyRotateCommand(apikey: Command): void {
   apikey
     .command('rotate <id>')
     .description(
-      'replace a key: a new one with the same name, scopes and groups is printed once, the old one is revoked',
+      'give a key a new secret (same id, name, scopes and groups): the new key is printed once, the old secret stops working',
     )
     .action((id: string, _o: unknown, cmd: Command) => {
       const opts = cmd.optsWithGlobals<GlobalOptions>();
@@ -75,7 +75,7 @@ export function registerApiKeyRotateCommand(apikey: Command): void {
         if (out.json) return printJson(out, { ...r, tokenFilesUpdated: files });
         out.out(r.key);
         out.err(
-          `rotated ${id} → ${r.apiKey.id} (${r.apiKey.name}; ${r.apiKey.scopes.join(', ')}); ${id} is revoked and the new key is not shown again`,
+          `rotated ${r.apiKey.id} (${r.apiKey.name}; ${r.apiKey.scopes.join(', ')}): the old secret no longer works and the new key is not shown again`,
         );
         for (const f of files) out.err(`updated ${f} (mode 0600)`);
       });

@@ -274,6 +274,14 @@ export class PostgresQueries implements StoreTx {
     return res.rowCount === 1;
   }
 
+  async replaceApiKeySecret(id: string, secretHash: string): Promise<boolean> {
+    const res = await this.db.query(
+      'UPDATE api_keys SET secret_hash = $1 WHERE id = $2 AND revoked_at IS NULL',
+      [secretHash, id],
+    );
+    return res.rowCount === 1;
+  }
+
   async insertCredential(c: StoredCredential): Promise<void> {
     await this.db.query(
       `INSERT INTO credentials (approval_id, jti, kid, token, issued_at, expires_at)

@@ -299,6 +299,13 @@ export class SqlDialectQueries implements StoreTx {
     return info.changes === 1;
   }
 
+  async replaceApiKeySecret(id: string, secretHash: string): Promise<boolean> {
+    const info = this.prep(
+      'UPDATE api_keys SET secret_hash = ? WHERE id = ? AND revoked_at IS NULL',
+    ).run(secretHash, id);
+    return info.changes === 1;
+  }
+
   async insertCredential(c: StoredCredential): Promise<void> {
     this.prep(
       'INSERT INTO credentials (approval_id, jti, kid, token, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
