@@ -86,6 +86,7 @@ export interface Approval {
   }[];
   history: { event: string; actor: string; at: string; reason?: string; externalRef?: string }[];
   note: string | null;
+  /** In full for the requester and admins; others get scheme and host only (`https://host/…`). */
   callbackUrl: string | null;
   progress: { approvals: number; min: number; missingGroups: string[]; met: boolean };
   canReview: boolean;

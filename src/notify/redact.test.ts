@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { deliveryEvidence } from './evidence.js';
-import { redactHeaders, redactUrl } from './redact.js';
+import { redactHeaders, redactUrl, redactUrlToOrigin } from './redact.js';
 
 describe('redactUrl', () => {
   it('removes the Slack webhook path tokens', () => {
@@ -114,5 +114,17 @@ describe('deliveryEvidence', () => {
         }),
       TypeError,
     );
+  });
+});
+
+describe('redactUrlToOrigin', () => {
+  it('keeps scheme, host and port only', () => {
+    assert.equal(
+      redactUrlToOrigin('https://user:pw@ci.example.com:8443/hooks/deploy?x=1#f'),
+      'https://ci.example.com:8443/…',
+    );
+  });
+  it('an unparsable URL is fully redacted', () => {
+    assert.equal(redactUrlToOrigin('not a url'), '…');
   });
 });

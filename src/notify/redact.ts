@@ -47,6 +47,20 @@ export function redactUrl(url: string): string {
   return `${parsed.protocol}//${parsed.host}${path}${query}`;
 }
 
+/**
+ * Scheme and host only, then `/…`: for showing a URL to someone not entitled to any of its path
+ * or query (a callback URL may carry a token anywhere in its path).
+ */
+export function redactUrlToOrigin(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return REDACTED;
+  }
+  return `${parsed.protocol}//${parsed.host}/${REDACTED}`;
+}
+
 const SENSITIVE_HEADER = /authorization|cookie|token|secret|password|signature|api-?key|auth/i;
 
 /** Headers with every credential-bearing value replaced by `[redacted]`. */

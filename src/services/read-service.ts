@@ -7,7 +7,8 @@ import { hasScope, principalRef } from '../domain/principal.js';
 import { ConflictError } from '../errors/index.js';
 import { EMPTY_RBAC, effectiveReviewerGroups, reviewableVerdicts } from '../identity/rbac.js';
 import type { ApprovalFilter, Page, PageRequest } from '../store/port.js';
-import { assertScope } from './access.js';
+import { redactUrlToOrigin } from '../notify/redact.js';
+import { assertScope, isAdmin, isRequester } from './access.js';
 import type { ServiceDeps } from './deps.js';
 
 export type ReadDeps = Pick<ServiceDeps, 'store' | 'clock' | 'rbac'>;
@@ -41,6 +42,11 @@ export function viewApproval(
   if (refusal === null && !hasScope(viewer, 'approvals:review')) refusal = 'forbidden';
   return {
     ...req,
+    // the callback URL may carry a secret: in full only to the requester and admins
+    callbackUrl:
+      req.callbackUrl === null || isRequester(viewer, req) || isAdmin(viewer)
+        ? req.callbackUrl
+        : redactUrlToOrigin(req.callbackUrl),
     state: effectiveState(req, nowMs),
     storedState: req.state,
     progress: quorumProgress(req.quorum, req.reviews),
