@@ -45,6 +45,7 @@ export type ConflictErrorCode =
   | 'decision_mismatch'
   | 'approval_not_required'
   | 'already_revoked'
+  | 'approval_already_pending'
   | 'not_found';
 
 export type AuthErrorCode = 'unauthenticated';
@@ -157,6 +158,7 @@ const STATUS: Record<ErrorCode, number> = {
   decision_mismatch: 409,
   approval_not_required: 409,
   already_revoked: 409,
+  approval_already_pending: 409,
   not_found: 404,
   unauthenticated: 401,
   validation_failed: 400,

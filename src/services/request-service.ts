@@ -1,11 +1,12 @@
 /**
  * Opening an approval request: from an action (evaluated now) or a stored decision. Creation is
- * idempotent per action hash while a request is pending; a pending one past its expiry is
- * expired (actor `system`) in the same transaction and a new one opened.
+ * idempotent per action hash and requester while a request is pending (another requester gets
+ * 409 approval_already_pending); a pending one past its expiry is expired (actor `system`) in
+ * the same transaction and a new one opened.
  */
 import type { Action } from '../domain/action.js';
 import type { ApprovalRequest } from '../domain/approval.js';
-import { effectiveState } from '../domain/approval.js';
+import { effectiveState, isSameParty } from '../domain/approval.js';
 import type { Decision, Quorum } from '../domain/decision.js';
 import type { Principal } from '../domain/principal.js';
 import { principalRef, SYSTEM_PRINCIPAL } from '../domain/principal.js';
@@ -160,6 +161,14 @@ export function createRequestService(deps: RequestDeps) {
       let expiredOld: ApprovalRequest | null = null;
       if (existing) {
         if (effectiveState(existing, nowMs) === 'pending') {
+          // idempotent for the same requester only: someone else's request is not handed over
+          if (!isSameParty(existing.requestedBy, me)) {
+            throw new ConflictError(
+              'approval_already_pending',
+              'another principal already has a pending request for this action',
+              { details: { approvalId: existing.id } },
+            );
+          }
           return { approval: existing, created: false, expiredOld };
         }
         expiredOld = {
