@@ -170,6 +170,14 @@ export function createGateService(deps: GateDeps) {
     const approvalId = claims?.sub ?? null;
     const outcome = await deps.store.transaction(async (tx) => {
       let final = rejection;
+      if (!final && claims) {
+        // read again inside the transaction (PostgreSQL: row-locked), so a revocation that
+        // committed after the read above is seen before a single-use credential is consumed
+        approval = await tx.getApproval(claims.sub);
+        if (!approval || approval.state === 'revoked') {
+          final = reject('approval_revoked', 'the approval behind this credential was revoked');
+        }
+      }
       if (!final && claims?.single_use) {
         // atomic: of two concurrent calls with one single-use credential exactly one consumes it
         if (!(await tx.consumeCredential(claims.jti, claims.sub, isoAt(nowMs)))) {

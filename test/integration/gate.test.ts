@@ -234,6 +234,37 @@ describe('the gate over HTTP: policy, then the verifier, then online checks', ()
     expectRejected(await gate(action, token), 'approval_revoked');
   });
 
+  test('approval_revoked when the revocation lands between the first read and the transaction; nothing is consumed', async () => {
+    const action = deployAction('prod:revoke-race');
+    const { id, token } = await approved(action);
+    const stale = await h.store.getApproval(id);
+    assert.equal(stale?.state, 'approved');
+    const r = await h.app.inject({
+      method: 'POST',
+      url: `/v1/approvals/${id}/revoke`,
+      headers: h.auth('admin'),
+      payload: { reason: 'revoked while the gate was checking' },
+    });
+    assert.equal(r.statusCode, 200);
+    // the read before the transaction still sees the approval as it was
+    const read = h.store.getApproval.bind(h.store);
+    h.store.getApproval = async (approvalId: string) =>
+      approvalId === id ? stale : read(approvalId);
+    try {
+      expectRejected(await gate(action, token), 'approval_revoked');
+    } finally {
+      h.store.getApproval = read;
+    }
+    const jti = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).jti;
+    assert.equal(await h.store.isCredentialConsumed(jti as string), false);
+    const last = await h.store.listAuditEvents({ approvalId: id }, { limit: 100 });
+    const gateEvents = last.items.map((e) => e.event).filter((e) => e.type.startsWith('gate.'));
+    assert.deepEqual(
+      gateEvents.map((e) => [e.type, e.reasonCode]),
+      [['gate.rejected', 'approval_revoked']],
+    );
+  });
+
   test('self_approval when a (forged but validly signed) credential names the requester as approver', async () => {
     const action = deployAction('prod:self');
     const { token } = await approved(action);
