@@ -14,7 +14,8 @@ import type { Principal } from '../domain/principal.js';
 import type { Authenticator } from '../identity/authenticate.js';
 import type { Services } from '../services/index.js';
 import type { Store } from '../store/port.js';
-import { errorHandler, notFoundHandler } from './problem.js';
+import { errorHandler, notFoundHandler, sendProblem } from './problem.js';
+import { registerInputGuards } from './input-guards.js';
 import { Problem } from './schemas/common.js';
 import { Action, ActionInput, Approval, Decision } from './schemas/approval.js';
 import { registerApprovalRoutes } from './routes/approvals.js';
@@ -120,6 +121,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     },
     routerOptions: { ignoreTrailingSlash: true },
+    // a malformed URL (bad %-escape, over-long parameter) is a problem+json like any other
+    frameworkErrors: (err, req, reply) => {
+      reply.header('x-request-id', req.id);
+      const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
+      return sendProblem(reply, {
+        type: 'urn:countersign:problem:validation_failed',
+        title: 'Invalid request',
+        status: 400,
+        code: 'validation_failed',
+        detail: tooLong ? 'a path parameter is too long' : 'the URL is malformed',
+        instance: req.id,
+        errors: [{ path: 'url', message: tooLong ? 'parameter too long' : 'malformed URL' }],
+      });
+    },
   });
   app.decorateRequest('principal', null);
   const limits = await registerHardening(app, {
@@ -128,6 +143,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   // the API speaks JSON only: anything else is 415, never a string body to mis-validate
   app.removeContentTypeParser('text/plain');
+  registerInputGuards(app);
 
   for (const schema of [Problem, ActionInput, Action, Decision, Approval]) app.addSchema(schema);
 

@@ -2,7 +2,8 @@
  * Authentication for /v1: `Authorization: Bearer` (API key or OIDC token) first; without it, a
  * console session cookie; without either, devMode or 401. A cookie-authenticated mutation must
  * echo the session's CSRF token in `x-countersign-csrf` (a cross-site form or fetch cannot read
- * it). Failed authentications count against the client IP; mutations against the principal.
+ * it). Failed authentications count against the client IP (only failures: a valid caller is never
+ * locked out by someone else's guesses); mutations against the principal.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../domain/principal.js';
@@ -11,6 +12,7 @@ import type { Authenticator } from '../identity/authenticate.js';
 import type { SessionCodec } from '../identity/console-session.js';
 import { constantTimeEqual } from '../lib/compare.js';
 import type { RequestLimits } from './hardening.js';
+import { assertRouteScopes } from './input-guards.js';
 
 export const SESSION_COOKIE = 'countersign_session';
 export const CSRF_COOKIE = 'countersign_csrf';
@@ -65,13 +67,19 @@ export function createAuthHook(deps: AuthHookDeps) {
   }
 
   return async function authenticate(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    await deps.limits.assertAuthBudget(req, reply);
     try {
       req.principal = await identify(req);
     } catch (err) {
-      if (err instanceof AuthError) await deps.limits.recordAuthFailure(req);
+      // only failures spend the budget, so an attacker's guesses never lock out valid callers
+      if (err instanceof AuthError) {
+        await deps.limits.assertAuthBudget(req, reply);
+        if (reply.sent) return;
+        await deps.limits.recordAuthFailure(req);
+      }
       throw err;
     }
+    // authorization before the body is parsed or validated: 403, never a 400, for a wrong caller
+    assertRouteScopes(req);
     if (isMutation(req)) await deps.limits.assertMutationBudget(req, reply);
   };
 }

@@ -127,19 +127,22 @@ export function createReviewService(deps: ReviewDeps) {
           ...(credential ? { extra: credentialWrites.insert(next.id, credential) } : {}),
         };
       },
-      async (before) => {
-        prepared = null;
-        if (!deps.minter) return;
-        let outcome: ApprovalRequest;
-        try {
-          outcome = applyReview(before, reviewer, input, deps.clock.now(), rbac).next;
-        } catch {
-          return; // the plan inside the transaction reports the refusal
-        }
-        if (outcome.state === 'approved') {
-          prepared = { version: before.version, credential: await deps.minter.mint(outcome) };
-        }
-      },
+      // only an approve can complete quorum and need a credential signed before BEGIN
+      !deps.minter || input.verdict !== 'approve'
+        ? undefined
+        : async (before) => {
+            prepared = null;
+            if (!deps.minter) return;
+            let outcome: ApprovalRequest;
+            try {
+              outcome = applyReview(before, reviewer, input, deps.clock.now(), rbac).next;
+            } catch {
+              return; // the plan inside the transaction reports the refusal
+            }
+            if (outcome.state === 'approved') {
+              prepared = { version: before.version, credential: await deps.minter.mint(outcome) };
+            }
+          },
     );
   }
 

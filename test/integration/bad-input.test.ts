@@ -197,6 +197,68 @@ describe('bad input gets a clear problem+json and changes nothing', () => {
     });
   }
 
+  test('a lone surrogate anywhere in a body is 400 naming the field, never a 500 or 503', async () => {
+    const before = dbFingerprint(h);
+    const bad = '"bad \\ud800"';
+    const create = await h.app.inject({
+      method: 'POST',
+      url: '/v1/approvals',
+      headers: { ...h.auth('requester'), 'content-type': 'application/json' },
+      payload: `{"action":{"kind":"deploy","environment":"prod","project":"shop","spec":{"a":1},"target":${bad}}}`,
+    });
+    assert.equal(create.statusCode, 400, create.body);
+    assert.equal(create.json().code, 'validation_failed');
+    assert.deepEqual(create.json().errors, [
+      { path: '/action/target', message: 'is not well-formed Unicode' },
+    ]);
+    const review = await h.app.inject({
+      method: 'POST',
+      url: `/v1/approvals/${pendingId}/approve`,
+      headers: { ...h.auth('alice'), 'content-type': 'application/json' },
+      payload: `{"reason":${bad}}`,
+    });
+    assert.equal(review.statusCode, 400, review.body);
+    assert.equal(dbFingerprint(h), before);
+  });
+
+  test('a malformed or over-long URL is a problem+json with a request id', async () => {
+    for (const url of ['/v1/approvals/%ZZ', `/v1/approvals/${'a'.repeat(200)}`]) {
+      const res = await h.app.inject({ method: 'GET', url, headers: h.auth('alice') });
+      assert.equal(res.statusCode, 400, url);
+      assert.match(res.headers['content-type'] as string, /^application\/problem\+json/);
+      assert.equal(res.json().code, 'validation_failed');
+      assert.ok(res.headers['x-request-id']);
+      assert.ok(!res.body.includes('%ZZ'), 'the raw URL is not echoed');
+    }
+  });
+
+  test('routes whose fields are all optional accept no body at all', async () => {
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/v1/approvals',
+      headers: h.auth('requester'),
+      payload: { action: deployAction('shop:no-body') },
+    });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: `/v1/approvals/${created.json().id}/cancel`,
+      headers: h.auth('requester'),
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().state, 'cancelled');
+  });
+
+  test('a caller without the scope gets 403 before its body is even parsed', async () => {
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/v1/apikeys',
+      headers: { ...h.auth('requester'), 'content-type': 'application/json' },
+      payload: '{"name": "k", "scopes": ["bogus"]',
+    });
+    assert.equal(res.statusCode, 403, res.body);
+    assert.equal(res.json().code, 'forbidden');
+  });
+
   test('the request id is echoed, and the database file is a real SQLite file', async () => {
     const res = await h.app.inject({
       method: 'GET',

@@ -31,6 +31,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, s: Services): void {
   app.post<{ Body: Static<typeof CreateBody> }>(
     '/apikeys',
     {
+      config: { scopes: ['admin'] },
       schema: {
         tags: ['apikeys'],
         summary: 'Create an API key (admin); the key is shown once',
@@ -62,6 +63,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, s: Services): void {
   app.get(
     '/apikeys',
     {
+      config: { scopes: ['admin'] },
       schema: {
         tags: ['apikeys'],
         summary: 'List API keys (admin); secrets are never shown',
@@ -73,6 +75,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, s: Services): void {
   app.post<{ Params: Static<typeof IdParams> }>(
     '/apikeys/:id/revoke',
     {
+      config: { scopes: ['admin'], optionalBody: true },
       schema: {
         tags: ['apikeys'],
         summary: 'Revoke an API key (admin)',
@@ -85,6 +88,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, s: Services): void {
   app.post<{ Params: Static<typeof IdParams> }>(
     '/apikeys/:id/rotate',
     {
+      config: { scopes: ['admin'], optionalBody: true },
       schema: {
         tags: ['apikeys'],
         summary: 'Rotate an API key (admin): a new key, same name, scopes and groups; old revoked',

@@ -20,6 +20,7 @@ export function registerApprovalStreamRoutes(
   app.get(
     '/approvals/events',
     {
+      config: { scopes: ['approvals:request', 'approvals:review', 'audit:read', 'gate:check'] },
       schema: {
         tags: ['approvals'],
         summary:

@@ -5,6 +5,8 @@ import { ConflictError, InputError, PolicyError } from '../../errors/index.js';
 import { parseDuration } from '../../lib/duration.js';
 import type { Services } from '../../services/index.js';
 import { isAdmin, isRequester } from '../../services/access.js';
+import type { ApprovalRequest } from '../../domain/approval.js';
+import type { Scope } from '../../domain/principal.js';
 import { principalOf } from '../app.js';
 import {
   ApprovalList,
@@ -35,6 +37,7 @@ export function registerApprovalRoutes(app: FastifyInstance, s: Services): void 
   app.post<{ Body: Static<typeof CreateApprovalBody> }>(
     '/approvals',
     {
+      config: { scopes: ['approvals:request'] },
       schema: {
         tags: ['approvals'],
         summary: 'Open an approval request (idempotent per action while pending)',
@@ -55,7 +58,7 @@ export function registerApprovalRoutes(app: FastifyInstance, s: Services): void 
       });
       reply.code(created ? 201 : 200);
       if (created) reply.header('location', `/v1/approvals/${approval.id}`);
-      return s.reads.get(p, approval.id);
+      return s.reads.view(p, approval);
     },
   );
 
@@ -87,6 +90,7 @@ export function registerApprovalRoutes(app: FastifyInstance, s: Services): void 
   app.post<{ Body: Static<typeof BreakGlassBody> }>(
     '/approvals/break-glass',
     {
+      config: { scopes: ['approvals:request'] },
       schema: {
         tags: ['approvals'],
         summary: 'Declare a break-glass approval (mandatory evidence, short expiry)',
@@ -105,7 +109,7 @@ export function registerApprovalRoutes(app: FastifyInstance, s: Services): void 
         ...(b.externalRef !== undefined ? { externalRef: b.externalRef } : {}),
       });
       reply.code(201).header('location', `/v1/approvals/${approval.id}`);
-      return s.reads.get(p, approval.id);
+      return s.reads.view(p, approval);
     },
   );
 
@@ -126,15 +130,17 @@ export function registerApprovalRoutes(app: FastifyInstance, s: Services): void 
     path: string,
     summary: string,
     body: object,
+    config: { scopes?: Scope[]; optionalBody?: boolean },
     run: (req: {
       params: { id: string };
       body: B;
       principal: ReturnType<typeof principalOf>;
-    }) => Promise<unknown>,
+    }) => Promise<ApprovalRequest>,
   ) =>
     app.post<IdP & { Body: B }>(
       `/approvals/:id/${path}`,
       {
+        config,
         schema: {
           tags: ['approvals'],
           summary,
@@ -145,8 +151,11 @@ export function registerApprovalRoutes(app: FastifyInstance, s: Services): void 
       },
       async (req) => {
         const p = principalOf(req);
-        await run({ params: req.params, body: (req.body ?? {}) as B, principal: p });
-        return s.reads.get(p, req.params.id);
+        // the committed request, as this caller sees it (no second read)
+        return s.reads.view(
+          p,
+          await run({ params: req.params, body: req.body as B, principal: p }),
+        );
       },
     );
 
@@ -154,33 +163,42 @@ export function registerApprovalRoutes(app: FastifyInstance, s: Services): void 
     'approve',
     'Approve (counts toward quorum)',
     ApproveBody,
+    { scopes: ['approvals:review'] },
     (r) => s.reviews.approve(r.principal, r.params.id, r.body),
   );
-  action<Static<typeof ReasonBody>>('deny', 'Deny (deny wins)', ReasonBody, (r) =>
-    s.reviews.deny(r.principal, r.params.id, r.body),
+  action<Static<typeof ReasonBody>>(
+    'deny',
+    'Deny (deny wins)',
+    ReasonBody,
+    { scopes: ['approvals:review'] },
+    (r) => s.reviews.deny(r.principal, r.params.id, r.body),
   );
   action<Static<typeof OptionalReasonBody>>(
     'expire',
     'Expire a pending request (admin)',
     OptionalReasonBody,
+    { scopes: ['admin'], optionalBody: true },
     (r) => s.lifecycle.expire(r.principal, r.params.id, r.body.reason),
   );
   action<Static<typeof OptionalReasonBody>>(
     'cancel',
     'Cancel a pending request (requester)',
     OptionalReasonBody,
+    { optionalBody: true },
     (r) => s.lifecycle.cancel(r.principal, r.params.id, r.body.reason),
   );
   action<Static<typeof ReasonBody>>(
     'revoke',
     'Revoke an approved request (admin or an approver)',
     ReasonBody,
+    {},
     (r) => s.lifecycle.revoke(r.principal, r.params.id, r.body.reason),
   );
 
   app.get<IdP>(
     '/approvals/:id/credential',
     {
+      config: { scopes: ['approvals:request', 'approvals:review', 'audit:read', 'gate:check'] },
       schema: {
         tags: ['approvals'],
         summary: 'The signed approval credential, once approved (requester or admin)',

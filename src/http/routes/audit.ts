@@ -53,6 +53,7 @@ export function registerAuditRoutes(app: FastifyInstance, s: Services, origin: s
   app.get<{ Querystring: Static<typeof AuditQuery> }>(
     '/audit',
     {
+      config: { scopes: ['audit:read'] },
       schema: {
         tags: ['audit'],
         summary:
@@ -88,6 +89,7 @@ export function registerAuditRoutes(app: FastifyInstance, s: Services, origin: s
   app.get(
     '/audit/checkpoint',
     {
+      config: { scopes: ['audit:read'] },
       schema: {
         tags: ['audit'],
         summary:
@@ -107,6 +109,7 @@ export function registerAuditRoutes(app: FastifyInstance, s: Services, origin: s
   app.get<{ Querystring: Static<typeof InclusionQuery> }>(
     '/audit/proofs/inclusion',
     {
+      config: { scopes: ['audit:read'] },
       schema: {
         tags: ['audit'],
         summary:
@@ -136,6 +139,7 @@ export function registerAuditRoutes(app: FastifyInstance, s: Services, origin: s
   app.get<{ Querystring: Static<typeof ConsistencyQuery> }>(
     '/audit/proofs/consistency',
     {
+      config: { scopes: ['audit:read'] },
       schema: {
         tags: ['audit'],
         summary:

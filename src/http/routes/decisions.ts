@@ -15,6 +15,7 @@ export function registerDecisionRoutes(app: FastifyInstance, services: Services)
   app.post<{ Body: Static<typeof EvaluateBody> }>(
     '/decisions',
     {
+      config: { scopes: ['approvals:request', 'gate:check'] },
       schema: {
         tags: ['decisions'],
         summary: 'Evaluate an action against policy (audited)',

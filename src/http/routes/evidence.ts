@@ -57,6 +57,7 @@ export function registerEvidenceRoutes(app: FastifyInstance, s: Services): void 
   app.get<{ Params: Static<typeof ApprovalIdParams> }>(
     '/evidence/:approvalId',
     {
+      config: { scopes: ['audit:read'] },
       schema: {
         tags: ['audit'],
         summary:
@@ -71,6 +72,7 @@ export function registerEvidenceRoutes(app: FastifyInstance, s: Services): void 
   app.get<{ Params: Static<typeof ApprovalIdParams> }>(
     '/evidence/:approvalId/attestation',
     {
+      config: { scopes: ['audit:read'] },
       schema: {
         tags: ['audit'],
         summary:
@@ -85,6 +87,7 @@ export function registerEvidenceRoutes(app: FastifyInstance, s: Services): void 
   app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof AttachDecisionBody> }>(
     '/approvals/:id/attach-decision',
     {
+      config: { scopes: ['approvals:request'] },
       schema: {
         tags: ['approvals'],
         summary: 'Attach a decision with the same action hash (else 409 decision_mismatch)',
@@ -95,8 +98,10 @@ export function registerEvidenceRoutes(app: FastifyInstance, s: Services): void 
     },
     async (req) => {
       const p = principalOf(req);
-      await s.evidence.attachDecision(p, req.params.id, req.body.decisionId);
-      return s.reads.get(p, req.params.id);
+      return s.reads.view(
+        p,
+        await s.evidence.attachDecision(p, req.params.id, req.body.decisionId),
+      );
     },
   );
 }

@@ -34,6 +34,7 @@ export function registerGateRoutes(app: FastifyInstance, s: Services): void {
   app.post<{ Body: Static<typeof GateBody> }>(
     '/gate',
     {
+      config: { scopes: ['gate:check'] },
       schema: {
         tags: ['gate'],
         summary:
@@ -68,6 +69,7 @@ export function registerGateRoutes(app: FastifyInstance, s: Services): void {
   app.post<{ Params: Static<typeof ProjectParams>; Body: Static<typeof VersionBody> }>(
     '/projects/:project/versions',
     {
+      config: { scopes: ['admin'] },
       schema: {
         tags: ['gate'],
         summary: 'Register a pipeline version of a project for replay resolution (admin)',

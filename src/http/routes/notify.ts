@@ -137,6 +137,7 @@ export function registerNotifyRoutes(
   app.get<IdP & { Querystring: Static<typeof WaitQuery> }>(
     '/approvals/:id/wait',
     {
+      config: { scopes: ['approvals:request', 'approvals:review', 'audit:read', 'gate:check'] },
       schema: {
         tags: ['approvals'],
         summary:
@@ -160,6 +161,7 @@ export function registerNotifyRoutes(
   app.get<IdP>(
     '/approvals/:id/events',
     {
+      config: { scopes: ['approvals:request', 'approvals:review', 'audit:read', 'gate:check'] },
       schema: {
         tags: ['approvals'],
         summary:
@@ -197,6 +199,7 @@ export function registerNotifyRoutes(
   app.post<IdP & { Body: Static<typeof DeliverBody> }>(
     '/approvals/:id/deliver',
     {
+      config: { scopes: ['admin'], optionalBody: true },
       schema: {
         tags: ['approvals'],
         summary:
