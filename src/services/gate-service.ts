@@ -11,6 +11,7 @@ import type { Decision } from '../domain/decision.js';
 import type { Principal } from '../domain/principal.js';
 import type { CredentialClaims, VerifyCode } from '../credentials/verify/index.js';
 import type { ErrorCode } from '../errors/index.js';
+import type { PipelineVersion } from '../store/port.js';
 import { isoAt } from '../lib/clock.js';
 import { assertScope } from './access.js';
 import { auditEvent, decisionFields } from './audit-events.js';
@@ -238,26 +239,39 @@ export function createGateService(deps: GateDeps) {
     return { allowed: true, decision, approvalId };
   }
 
-  /** Registers a pipeline version of a project for replay resolution (admin). */
+  /**
+   * Registers a pipeline version of a project for replay resolution (admin). Registering the
+   * stored version again changes nothing and is not audited; another version for the same spec
+   * hash replaces it (audited, with the previous version). Answers the record as stored.
+   */
   async function registerVersion(
     principal: Principal,
     input: { project: string; version: string; specHash: string },
-  ) {
+  ): Promise<PipelineVersion> {
     assertScope(principal, 'admin');
     const v = { ...input, registeredAt: isoAt(deps.clock.now()), registeredBy: principal.id };
-    await deps.store.transaction(async (tx) => {
-      await tx.registerPipelineVersion(v);
-      // a registered version makes execute-mode replays of that spec resolvable: audited
-      await tx.appendAudit(
-        auditEvent(deps, 'pipeline.version_registered', principal, {
-          project: v.project,
-          specHash: v.specHash,
-          outcome: 'registered',
-          details: { version: v.version },
-        }),
-      );
+    return deps.store.transaction(async (tx) => {
+      const previous = await tx.findPipelineVersion(v.project, v.specHash);
+      if (await tx.registerPipelineVersion(v)) {
+        // a registered version makes execute-mode replays of that spec resolvable: audited
+        await tx.appendAudit(
+          auditEvent(deps, 'pipeline.version_registered', principal, {
+            project: v.project,
+            specHash: v.specHash,
+            outcome: 'registered',
+            details: {
+              version: v.version,
+              ...(previous && previous.version !== v.version
+                ? { previousVersion: previous.version }
+                : {}),
+            },
+          }),
+        );
+      }
+      const stored = await tx.findPipelineVersion(v.project, v.specHash);
+      if (!stored) throw new Error('pipeline version missing after registration');
+      return stored;
     });
-    return v;
   }
 
   return { check, registerVersion };

@@ -145,7 +145,12 @@ export interface StoreTx extends StoreReader, OutboxTx {
   insertCredential(c: StoredCredential): Promise<void>;
   /** Marks a single-use credential consumed; false when it already was. */
   consumeCredential(jti: string, approvalId: string, atIso: string): Promise<boolean>;
-  registerPipelineVersion(v: PipelineVersion): Promise<void>;
+  /**
+   * Stores the version of (project, specHash): inserted when new, replaced (version, registeredAt,
+   * registeredBy) when the version differs. True when it wrote; false, changing nothing, when the
+   * same version is already stored (a concurrent identical registration also reads false).
+   */
+  registerPipelineVersion(v: PipelineVersion): Promise<boolean>;
   /** Stores a signed checkpoint; false when one of that size already exists. */
   insertCheckpoint(c: StoredCheckpoint): Promise<boolean>;
   /** Appends one audit event to the log in this transaction; returns its index. */

@@ -114,7 +114,7 @@ export function defineRecordContract(ctx: ContractContext): void {
     assert.equal(await ctx.store.getCredential('apr_2'), null);
   });
 
-  test('pipeline versions: register, find by project and spec hash, re-register updates the version', async () => {
+  test('pipeline versions: register, find by project and spec hash; the same again writes nothing, another version replaces it', async () => {
     const v1 = {
       project: 'web',
       specHash: 'sha256:spec1',
@@ -122,14 +122,17 @@ export function defineRecordContract(ctx: ContractContext): void {
       registeredAt: T1,
       registeredBy: 'ci',
     };
-    await ctx.store.transaction((tx) => tx.registerPipelineVersion(v1));
+    assert.equal(await ctx.store.transaction((tx) => tx.registerPipelineVersion(v1)), true);
     assert.deepEqual(await ctx.store.findPipelineVersion('web', 'sha256:spec1'), v1);
     assert.equal(await ctx.store.findPipelineVersion('web', 'sha256:other'), null);
     assert.equal(await ctx.store.findPipelineVersion('db', 'sha256:spec1'), null);
 
-    await ctx.store.transaction((tx) =>
-      tx.registerPipelineVersion({ ...v1, version: '1.0.1', registeredAt: isoPlus(MINUTE) }),
-    );
-    assert.equal((await ctx.store.findPipelineVersion('web', 'sha256:spec1'))?.version, '1.0.1');
+    const same = { ...v1, registeredAt: isoPlus(MINUTE), registeredBy: 'someone else' };
+    assert.equal(await ctx.store.transaction((tx) => tx.registerPipelineVersion(same)), false);
+    assert.deepEqual(await ctx.store.findPipelineVersion('web', 'sha256:spec1'), v1, 'unchanged');
+
+    const v2 = { ...v1, version: '1.0.1', registeredAt: isoPlus(2 * MINUTE), registeredBy: 'ops' };
+    assert.equal(await ctx.store.transaction((tx) => tx.registerPipelineVersion(v2)), true);
+    assert.deepEqual(await ctx.store.findPipelineVersion('web', 'sha256:spec1'), v2);
   });
 }

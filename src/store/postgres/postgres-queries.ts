@@ -299,13 +299,16 @@ export class PostgresQueries implements StoreTx {
     return res.rowCount === 1;
   }
 
-  async registerPipelineVersion(v: PipelineVersion): Promise<void> {
-    await this.db.query(
+  async registerPipelineVersion(v: PipelineVersion): Promise<boolean> {
+    const res = await this.db.query(
       `INSERT INTO pipeline_versions (project, spec_hash, version, registered_at, registered_by)
        VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (project, spec_hash) DO UPDATE SET version = excluded.version`,
+       ON CONFLICT (project, spec_hash) DO UPDATE SET version = excluded.version,
+         registered_at = excluded.registered_at, registered_by = excluded.registered_by
+       WHERE pipeline_versions.version IS DISTINCT FROM excluded.version`,
       [v.project, v.specHash, v.version, v.registeredAt, v.registeredBy],
     );
+    return res.rowCount === 1;
   }
 
   appendAudit(event: AuditEvent): Promise<number> {

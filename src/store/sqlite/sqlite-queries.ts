@@ -319,12 +319,15 @@ export class SqlDialectQueries implements StoreTx {
     return info.changes === 1;
   }
 
-  async registerPipelineVersion(v: PipelineVersion): Promise<void> {
-    this.prep(
+  async registerPipelineVersion(v: PipelineVersion): Promise<boolean> {
+    const info = this.prep(
       `INSERT INTO pipeline_versions (project, spec_hash, version, registered_at, registered_by)
          VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (project, spec_hash) DO UPDATE SET version = excluded.version`,
+         ON CONFLICT (project, spec_hash) DO UPDATE SET version = excluded.version,
+           registered_at = excluded.registered_at, registered_by = excluded.registered_by
+         WHERE pipeline_versions.version IS NOT excluded.version`,
     ).run(v.project, v.specHash, v.version, v.registeredAt, v.registeredBy);
+    return info.changes === 1;
   }
 
   async appendAudit(event: AuditEvent): Promise<number> {
