@@ -16,6 +16,7 @@ import type { Services } from '../services/index.js';
 import type { Store } from '../store/port.js';
 import { errorHandler, notFoundHandler, sendProblem } from './problem.js';
 import { registerInputGuards } from './input-guards.js';
+import { registerMetrics } from './metrics.js';
 import { Problem } from './schemas/common.js';
 import { Action, ActionInput, Approval, Decision } from './schemas/approval.js';
 import { registerApprovalRoutes } from './routes/approvals.js';
@@ -170,6 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (deps.devMode) reply.header('x-countersign-dev-mode', 'on; anyone can act');
   });
 
+  const metrics = registerMetrics(app, deps.notifications?.bus ?? null);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 
@@ -186,7 +188,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       registerDecisionRoutes(v1, deps.services);
       registerApprovalRoutes(v1, deps.services);
       registerApiKeyRoutes(v1, deps.services);
-      registerGateRoutes(v1, deps.services);
+      registerGateRoutes(v1, deps.services, metrics);
       if (deps.notifications) registerApprovalStreamRoutes(v1, deps.services, deps.notifications);
       if (deps.notifications) registerNotifyRoutes(v1, deps.services, deps.notifications);
       registerAuditRoutes(v1, deps.services, deps.auditOrigin);

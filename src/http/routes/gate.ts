@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { statusForCode } from '../../errors/index.js';
 import type { Services } from '../../services/index.js';
 import { principalOf } from '../app.js';
+import type { Metrics } from '../metrics.js';
 import { sendProblem } from '../problem.js';
 import { Name, Nullable, problemResponses, Sha256Ref, Str } from '../schemas/common.js';
 
@@ -30,7 +31,11 @@ const VersionBody = Type.Object(
   { additionalProperties: false },
 );
 
-export function registerGateRoutes(app: FastifyInstance, s: Services): void {
+export function registerGateRoutes(
+  app: FastifyInstance,
+  s: Services,
+  metrics?: Pick<Metrics, 'gateAnswered'>,
+): void {
   app.post<{ Body: Static<typeof GateBody> }>(
     '/gate',
     {
@@ -48,6 +53,7 @@ export function registerGateRoutes(app: FastifyInstance, s: Services): void {
         action: req.body.action,
         ...(req.body.credential !== undefined ? { credential: req.body.credential } : {}),
       });
+      metrics?.gateAnswered(r.allowed, r.allowed ? r.decision.reasonCode : r.code);
       if (r.allowed) return { allowed: true, decision: r.decision, approvalId: r.approvalId };
       return sendProblem(reply, {
         type: `urn:countersign:problem:${r.code}`,
