@@ -17,17 +17,23 @@ import {
 import type { ApprovalRequest } from '../domain/approval.js';
 import type { Decision } from '../domain/decision.js';
 import type { Principal } from '../domain/principal.js';
-import { ConflictError, CredentialError, InputError, ServiceError } from '../errors/index.js';
+import {
+  ConflictError,
+  CredentialError,
+  InputError,
+  PolicyError,
+  ServiceError,
+} from '../errors/index.js';
 import { isoAt } from '../lib/clock.js';
 import type { StoredAuditEvent } from '../store/port.js';
-import { assertScope } from './access.js';
+import { assertScope, isAdmin, isRequester } from './access.js';
 import type { AuditService } from './audit-service.js';
 import type { ServiceDeps } from './deps.js';
 import { approvalFields, auditEvent } from './audit-events.js';
 
 export type EvidenceDeps = Pick<
   ServiceDeps,
-  'store' | 'clock' | 'ids' | 'auditKeys' | 'attestationSigner'
+  'store' | 'clock' | 'ids' | 'auditKeys' | 'attestationSigner' | 'bus'
 > & {
   audit: Pick<AuditService, 'checkpoint' | 'proveInclusion'>;
 };
@@ -35,6 +41,8 @@ export type EvidenceDeps = Pick<
 /** The most events one bundle carries (the offline verifier refuses more). */
 const MAX_BUNDLE_EVENTS = 10_000;
 const MAX_ATTACHED = 64;
+/** The event-bus name of an attached decision (streams see it as an SSE event of that name). */
+const ATTACHED_EVENT = 'decision_attached';
 const PAGE = 1000;
 /** How long after a decision's `evaluatedAt` its audit event may be stamped (same transaction). */
 const DECISION_EVENT_WINDOW_MS = 60_000;
@@ -180,7 +188,9 @@ export function createEvidenceService(deps: EvidenceDeps) {
 
   /**
    * Attaches a stored decision to a request when both are about the same action (same action
-   * hash), through the request's conditional update. Attaching one twice changes nothing.
+   * hash), through the request's conditional update. Only the requester or an admin may attach
+   * (403 forbidden otherwise). Attaching one twice changes nothing. The change is published on
+   * the event bus after COMMIT (and announced to other replicas where the store can).
    */
   async function attachDecision(
     p: Principal,
@@ -189,11 +199,17 @@ export function createEvidenceService(deps: EvidenceDeps) {
   ): Promise<ApprovalRequest> {
     assertScope(p, 'approvals:request');
     const stored = await deps.store.getDecision(decisionId);
-    if (!stored) throw new ConflictError('not_found', `decision ${decisionId} not found`);
     for (let attempt = 0; attempt < CONCURRENT_ATTEMPTS; attempt++) {
       const outcome = await deps.store.transaction(async (tx) => {
         const current = await tx.getApproval(approvalId);
         if (!current) throw new ConflictError('not_found', `approval ${approvalId} not found`);
+        if (!isRequester(p, current) && !isAdmin(p)) {
+          throw new PolicyError(
+            'forbidden',
+            'only the requester or an admin may attach a decision to this request',
+          );
+        }
+        if (!stored) throw new ConflictError('not_found', `decision ${decisionId} not found`);
         if (stored.decision.actionHash !== current.actionHash) {
           throw new ConflictError(
             'decision_mismatch',
@@ -208,7 +224,7 @@ export function createEvidenceService(deps: EvidenceDeps) {
         }
         const attached = current.attachedDecisions ?? [];
         if (current.decision.decisionId === decisionId || attached.includes(decisionId))
-          return current;
+          return { approval: current, changed: false };
         if (attached.length >= MAX_ATTACHED) {
           throw new InputError('validation_failed', 'too many attached decisions', [
             { path: '/decisionId', message: `at most ${MAX_ATTACHED} decisions may be attached` },
@@ -223,9 +239,16 @@ export function createEvidenceService(deps: EvidenceDeps) {
             details: { attachedDecisionId: decisionId },
           }),
         );
-        return { ...next, version: current.version + 1 };
+        const committed = { ...next, version: current.version + 1 };
+        if (tx.notifyApprovalChanged) await tx.notifyApprovalChanged(committed, ATTACHED_EVENT);
+        return { approval: committed, changed: true };
       });
-      if (outcome) return outcome;
+      if (outcome) {
+        if (outcome.changed) {
+          deps.bus.publishApproval({ approval: outcome.approval, event: ATTACHED_EVENT });
+        }
+        return outcome.approval;
+      }
     }
     throw new ConflictError(
       'approval_not_pending',
