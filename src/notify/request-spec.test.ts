@@ -214,4 +214,19 @@ describe('decision callbacks', () => {
     const empty = { ...CTX, config: { ...CTX.config, callbackAllowlist: [] } };
     assert.throws(() => callbackRequest(DENIED, deniedApproval(), empty), PolicyError);
   });
+
+  it('refuses at delivery a URL that only string-matches the allowlisted prefix', () => {
+    for (const callbackUrl of [
+      'https://ci.example.com/hooks/../admin',
+      'https://ci.example.com/hooks/%2e%2e/admin',
+      'https://user:pw@ci.example.com/hooks/x',
+    ]) {
+      const approval = { ...deniedApproval(), callbackUrl };
+      assert.throws(
+        () => buildCallbackRequest(DENIED, approval, CTX, lookup, { sentAt: SENT_AT }),
+        (err: unknown) => err instanceof PolicyError && err.code === 'forbidden',
+        callbackUrl,
+      );
+    }
+  });
 });

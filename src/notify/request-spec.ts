@@ -5,6 +5,7 @@
  */
 import type { ApprovalRequest } from '../domain/approval.js';
 import { PolicyError } from '../errors/index.js';
+import { isCallbackAllowed } from '../lib/callback-allowlist.js';
 import { messageIdFor } from './events.js';
 import type { NotificationEvent, NotificationEventKind } from './events.js';
 import { providerSettings } from './providers.js';
@@ -264,10 +265,8 @@ export function buildLiveRequest(
   return signed(base, secret, options.sentAt, shape.needs[1] ?? '');
 }
 
-/** Whether a callback URL starts with one of the allowlisted prefixes (DOMAIN.md §8). */
-export function isCallbackAllowed(url: string, allowlist: readonly string[]): boolean {
-  return allowlist.some((prefix) => url.startsWith(prefix));
-}
+/** Whether a callback URL is under one of the allowlisted prefixes (DOMAIN.md §8). */
+export { isCallbackAllowed } from '../lib/callback-allowlist.js';
 
 function callbackUrlOf(approval: ApprovalRequest, ctx: NotifyContext): string {
   const url = approval.callbackUrl;

@@ -12,6 +12,7 @@ import type { Principal } from '../domain/principal.js';
 import { principalRef, SYSTEM_PRINCIPAL } from '../domain/principal.js';
 import { ConflictError, InputError, PolicyError } from '../errors/index.js';
 import { isoAt } from '../lib/clock.js';
+import { isCallbackAllowed } from '../lib/callback-allowlist.js';
 import { formatDuration } from '../lib/duration.js';
 import { assertScope } from './access.js';
 import { approvalFields, auditEvent } from './audit-events.js';
@@ -104,14 +105,14 @@ export function createRequestService(deps: RequestDeps) {
 
   function checkCallback(url?: string): void {
     if (url === undefined) return;
-    if (!deps.callbackAllowlist.some((prefix) => url.startsWith(prefix))) {
+    if (!isCallbackAllowed(url, deps.callbackAllowlist)) {
       throw new InputError('validation_failed', 'callbackUrl is not allowed', [
         {
           path: '/callbackUrl',
           message:
             deps.callbackAllowlist.length === 0
               ? 'callbacks are disabled (notifications.callbackAllowlist is empty)'
-              : 'must start with a prefix in notifications.callbackAllowlist',
+              : 'must be under a prefix in notifications.callbackAllowlist (same scheme and host, no user info, path under the prefix path)',
         },
       ]);
     }

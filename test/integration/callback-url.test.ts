@@ -66,3 +66,40 @@ describe('callbackUrl visibility over HTTP', () => {
     assert.equal(res.json().callbackUrl, 'https://ci.example.com/…');
   });
 });
+
+describe('callbackUrl allowlist at creation over HTTP', () => {
+  let h: Harness;
+  before(async () => {
+    h = await createHarness({ callbackAllowlist: ['https://ci.example.com/hooks/'] });
+  });
+  after(async () => {
+    await h.close();
+  });
+
+  const create = (callbackUrl: string, image: string) =>
+    h.app.inject({
+      method: 'POST',
+      url: '/v1/approvals',
+      headers: h.auth('requester'),
+      payload: { action: deployAction(image), callbackUrl },
+    });
+
+  test('a URL that only string-matches the prefix is 400 validation_failed at /callbackUrl', async () => {
+    const urls = [
+      'https://ci.example.com/hooks/../admin',
+      'https://ci.example.com/hooks/%2e%2e/admin',
+      'https://user:pw@ci.example.com/hooks/x',
+    ];
+    for (const [i, url] of urls.entries()) {
+      const res = await create(url, `shop:cb-bad-${i}`);
+      assert.equal(res.statusCode, 400, `${url}: ${res.body}`);
+      assert.equal(res.json().code, 'validation_failed');
+      assert.equal(res.json().errors[0].path, '/callbackUrl');
+    }
+  });
+
+  test('a URL under the prefix is accepted', async () => {
+    const res = await create('https://CI.example.com:443/hooks/run/1', 'shop:cb-good');
+    assert.equal(res.statusCode, 201, res.body);
+  });
+});
