@@ -1,4 +1,9 @@
-/** Opaque pagination cursors: base64url JSON of the last row's sort key. */
+/**
+ * Opaque pagination cursors: base64url JSON of the last row's sort key. A cursor that is not one
+ * we issued (undecodable, or a key of the wrong shape) is a 400 `validation_failed` at
+ * `querystring:/cursor`, never silently the first page.
+ */
+import { InputError } from '../errors/index.js';
 
 export function encodeCursor(key: readonly (string | number)[]): string {
   return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
@@ -16,4 +21,32 @@ export function decodeCursor(cursor: string, arity: number): (string | number)[]
   } catch {
     return undefined;
   }
+}
+
+function invalidCursor(message: string): InputError {
+  return new InputError('validation_failed', 'invalid cursor', [
+    { path: 'querystring:/cursor', message },
+  ]);
+}
+
+/** The key of an approvals cursor: `[createdAt, id]`, both strings; else 400. */
+export function decodeApprovalCursor(cursor: string): [string, string] {
+  const key = decodeCursor(cursor, 2);
+  if (!key) throw invalidCursor('not a cursor this server issued');
+  const [createdAt, id] = key;
+  if (typeof createdAt !== 'string' || typeof id !== 'string') {
+    throw invalidCursor('an approvals cursor holds two strings');
+  }
+  return [createdAt, id];
+}
+
+/** The key of an audit cursor: the last index, a safe non-negative integer; else 400. */
+export function decodeAuditCursor(cursor: string): number {
+  const key = decodeCursor(cursor, 1);
+  if (!key) throw invalidCursor('not a cursor this server issued');
+  const [index] = key;
+  if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) {
+    throw invalidCursor('an audit cursor holds a non-negative integer');
+  }
+  return index;
 }

@@ -1,6 +1,7 @@
 /** Store contract: approval requests (insert, get, list, filters, pagination, expiry, updates). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { InputError } from '../../src/errors/index.js';
 import type { ApprovalRequest } from '../../src/domain/approval.js';
 import type { ApprovalFilter, Store } from '../../src/store/port.js';
 import { ALICE, isoPlus, makeApproval, MINUTE, type ContractContext } from './store-fixtures.js';
@@ -96,6 +97,18 @@ export function defineApprovalContract(ctx: ContractContext): void {
     const filtered = await allPages(ctx.store, { q: 'apr_0' }, 2);
     assert.deepEqual(filtered.flat(), expected);
     assert.equal(filtered.length, 4);
+  });
+
+  test('a cursor that is not one the store issued is a 400 validation_failed at querystring:/cursor', async () => {
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    for (const cursor of ['not!base64', b64('x'), b64(['a']), b64([1, 'apr_1']), b64(['a', 2])]) {
+      await assert.rejects(ctx.store.listApprovals({}, { limit: 5, cursor }), (err: unknown) => {
+        assert.ok(err instanceof InputError, String(err));
+        assert.equal(err.code, 'validation_failed');
+        assert.equal(err.errors[0]?.path, 'querystring:/cursor');
+        return true;
+      });
+    }
   });
 
   test('listExpiredPending returns pending requests expired at or before now, oldest first, up to the limit', async () => {

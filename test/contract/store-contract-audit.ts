@@ -1,6 +1,7 @@
 /** Store contract: the audit log (append order, stored Merkle nodes, listing filters, cursor). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { InputError } from '../../src/errors/index.js';
 import type { AuditEvent } from '../../src/domain/audit-event.js';
 import type { AuditFilter, Store, StoredAuditEvent } from '../../src/store/port.js';
 import {
@@ -118,6 +119,18 @@ export function defineAuditContract(ctx: ContractContext): void {
       [4],
     );
     assert.deepEqual(await indices(ctx.store, { approvalId: 'apr_none' }), []);
+  });
+
+  test('an audit cursor that is not one the store issued is a 400 validation_failed at querystring:/cursor', async () => {
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    for (const cursor of ['%%', b64({}), b64(['3']), b64([-1]), b64([1.5]), b64([2 ** 53])]) {
+      await assert.rejects(ctx.store.listAuditEvents({}, { limit: 5, cursor }), (err: unknown) => {
+        assert.ok(err instanceof InputError, String(err));
+        assert.equal(err.code, 'validation_failed');
+        assert.equal(err.errors[0]?.path, 'querystring:/cursor');
+        return true;
+      });
+    }
   });
 
   test('audit cursor pages ascend by index without overlap, also under a filter', async () => {

@@ -3,7 +3,7 @@
  * `audit_head` row, so replicas agree on one leaf order) and the filtered listing.
  */
 import type { AuditEvent } from '../../domain/audit-event.js';
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { decodeAuditCursor, encodeCursor } from '../../lib/cursor.js';
 import type { AuditAppendIo } from '../audit-append.js';
 import type { AuditFilter, Page, PageRequest, StoredAuditEvent } from '../port.js';
 import { SqlParams, whereClause, type Queryable } from './postgres-sql.js';
@@ -80,8 +80,7 @@ export async function listAuditEvents(
   if (filter.since) where.push(`at COLLATE "C" >= ${p.add(filter.since)}`);
   if (filter.until) where.push(`at COLLATE "C" < ${p.add(filter.until)}`);
   if (page.cursor) {
-    const key = decodeCursor(page.cursor, 1);
-    if (key && typeof key[0] === 'number') where.push(`idx > ${p.add(key[0])}`);
+    where.push(`idx > ${p.add(decodeAuditCursor(page.cursor))}`);
   }
   const sql = `SELECT idx, event_json FROM audit_events ${whereClause(where)}
     ORDER BY idx LIMIT ${p.add(page.limit + 1)}`;

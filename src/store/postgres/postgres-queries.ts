@@ -8,7 +8,7 @@ import type { ApprovalRequest } from '../../domain/approval.js';
 import type { AuditEvent } from '../../domain/audit-event.js';
 import type { Decision } from '../../domain/decision.js';
 import type { Action } from '../../domain/action.js';
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { decodeApprovalCursor, encodeCursor } from '../../lib/cursor.js';
 import { appendAuditEvent } from '../audit-append.js';
 import type {
   ApiKeyRecord,
@@ -94,15 +94,13 @@ export class PostgresQueries implements StoreTx {
       );
     }
     if (page.cursor) {
-      const key = decodeCursor(page.cursor, 2);
-      if (key) {
-        const at = p.add(String(key[0]));
-        const id = p.add(String(key[1]));
-        // byte order ("C"), as in SQLite, so both adapters page identically
-        where.push(
-          `(created_at COLLATE "C" < ${at} OR (created_at COLLATE "C" = ${at} AND id COLLATE "C" < ${id}))`,
-        );
-      }
+      const [createdAt, lastId] = decodeApprovalCursor(page.cursor);
+      const at = p.add(createdAt);
+      const id = p.add(lastId);
+      // byte order ("C"), as in SQLite, so both adapters page identically
+      where.push(
+        `(created_at COLLATE "C" < ${at} OR (created_at COLLATE "C" = ${at} AND id COLLATE "C" < ${id}))`,
+      );
     }
     const sql = `SELECT doc, created_at, id FROM approvals ${whereClause(where)}
       ORDER BY created_at COLLATE "C" DESC, id COLLATE "C" DESC LIMIT ${p.add(page.limit + 1)}`;

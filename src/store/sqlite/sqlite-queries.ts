@@ -4,7 +4,7 @@ import type { ApprovalRequest } from '../../domain/approval.js';
 import type { AuditEvent } from '../../domain/audit-event.js';
 import type { Decision } from '../../domain/decision.js';
 import type { Action } from '../../domain/action.js';
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { decodeApprovalCursor, decodeAuditCursor, encodeCursor } from '../../lib/cursor.js';
 import { appendAuditEvent, type AuditAppendIo } from '../audit-append.js';
 import type {
   ApiKeyRecord,
@@ -92,11 +92,9 @@ export class SqlDialectQueries implements StoreTx {
       args.push(`%${likeEscape(filter.q.toLowerCase())}%`);
     }
     if (page.cursor) {
-      const key = decodeCursor(page.cursor, 2);
-      if (key) {
-        where.push('(created_at < ? OR (created_at = ? AND id < ?))');
-        args.push(key[0] as string, key[0] as string, key[1] as string);
-      }
+      const [createdAt, id] = decodeApprovalCursor(page.cursor);
+      where.push('(created_at < ? OR (created_at = ? AND id < ?))');
+      args.push(createdAt, createdAt, id);
     }
     const sql = `SELECT doc, created_at, id FROM approvals ${
       where.length ? `WHERE ${where.join(' AND ')}` : ''
@@ -164,11 +162,8 @@ export class SqlDialectQueries implements StoreTx {
       args.push(filter.until);
     }
     if (page.cursor) {
-      const key = decodeCursor(page.cursor, 1);
-      if (key && typeof key[0] === 'number') {
-        where.push('idx > ?');
-        args.push(key[0]);
-      }
+      where.push('idx > ?');
+      args.push(decodeAuditCursor(page.cursor));
     }
     const sql = `SELECT idx, event_json FROM audit_events ${
       where.length ? `WHERE ${where.join(' AND ')}` : ''
