@@ -83,9 +83,7 @@ export function createApiKeyService(deps: ApiKeyDeps) {
   async function rotate(actor: Principal, id: string) {
     assertScope(actor, 'admin');
     const at = isoAt(deps.clock.now());
-    const existing = await deps.store.getApiKey(id);
-    if (!existing) throw new ConflictError('not_found', `API key ${id} not found`);
-    const generated = generateApiKeySecret(existing.id);
+    const generated = generateApiKeySecret(id);
     const old = await deps.store.transaction(async (tx): Promise<ApiKeyRecord> => {
       const current = await tx.getApiKey(id);
       if (!current) throw new ConflictError('not_found', `API key ${id} not found`);
