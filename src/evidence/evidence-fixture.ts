@@ -19,6 +19,7 @@ import {
 import { computeSpecHash } from '../credentials/verify/spec-hash.js';
 import { boundFields, sortedUnique, type Action } from '../domain/action.js';
 import type { ApprovalRequest } from '../domain/approval.js';
+import type { PrincipalRef } from '../domain/principal.js';
 import type { AuditEvent, AuditEventType } from '../domain/audit-event.js';
 import type { Decision } from '../domain/decision.js';
 import { jcsHash } from '../lib/hash.js';
@@ -45,17 +46,33 @@ function rawPublicKey(key: TestKey): Uint8Array {
   return new Uint8Array(Buffer.from(String(key.jwk.x), 'base64url'));
 }
 
+const CI: PrincipalRef = { id: 'apikey:k1', kind: 'apikey', name: 'ci', fingerprint: 'ci' };
+const ALICE: PrincipalRef = {
+  id: 'oidc:https://idp.example#alice',
+  kind: 'user',
+  name: 'alice',
+  fingerprint: 'alice',
+};
+const BOB: PrincipalRef = {
+  id: 'oidc:https://idp.example#bob',
+  kind: 'user',
+  name: 'bob',
+  fingerprint: 'bob',
+};
+
 function event(
   type: AuditEventType,
   req: ApprovalRequest | null,
   details: Record<string, unknown> = {},
+  actor: PrincipalRef = CI,
+  at: string = iso(ISSUED_AT),
 ): AuditEvent {
   return {
     schema: 'countersign.audit/v1',
     type,
     eventId: `evt_${type}_${req?.id ?? 'other'}`,
-    at: iso(ISSUED_AT),
-    actor: { id: 'apikey:k1', kind: 'apikey', name: 'ci' },
+    at,
+    actor: { id: actor.id, kind: actor.kind, name: actor.name },
     environment: req?.action.environment ?? 'dev',
     project: req?.action.project ?? 'other',
     approvalId: req?.id ?? null,
@@ -70,7 +87,7 @@ function event(
   };
 }
 
-function request(): ApprovalRequest {
+function request(breakGlass: boolean): ApprovalRequest {
   const action: Action = {
     kind: 'deploy',
     mode: 'execute',
@@ -112,55 +129,138 @@ function request(): ApprovalRequest {
     routedBy: null,
     evaluatedAt: iso(ISSUED_AT - 60),
   };
-  const bob = {
-    id: 'oidc:https://idp.example#bob',
-    kind: 'user' as const,
-    name: 'bob',
-    fingerprint: 'bob',
-  };
-  return {
+  const base = {
     id: APPROVAL_ID,
-    state: 'approved',
-    version: 2,
     action,
     actionHash,
     decision,
-    approverGroups: ['sre'],
-    quorum: { min: 1, groups: ['sre'], mode: 'any' },
-    requestedBy: {
-      id: 'oidc:https://idp.example#alice',
-      kind: 'user',
-      name: 'alice',
-      fingerprint: 'alice',
-    },
     createdAt: iso(ISSUED_AT - 60),
     expiresAt: iso(ISSUED_AT + 3600),
+    note: null,
+    callbackUrl: null,
+  };
+  if (breakGlass) {
+    const group = 'incident-commanders';
+    return {
+      ...base,
+      state: 'approved',
+      version: 1,
+      createdAt: iso(ISSUED_AT),
+      approverGroups: [group],
+      quorum: { min: 1, groups: [group], mode: 'any' },
+      requestedBy: ALICE,
+      decidedAt: iso(ISSUED_AT),
+      breakGlass: { reason: 'outage INC-7', approverGroup: group, externalRef: 'INC-7' },
+      reviews: [
+        {
+          reviewer: ALICE,
+          verdict: 'approve',
+          reason: 'outage INC-7',
+          externalRef: 'INC-7',
+          groups: [group],
+          at: iso(ISSUED_AT),
+        },
+      ],
+      history: [
+        {
+          event: 'break_glass',
+          actor: ALICE.id,
+          at: iso(ISSUED_AT),
+          reason: 'outage INC-7',
+          externalRef: 'INC-7',
+        },
+      ],
+    };
+  }
+  return {
+    ...base,
+    state: 'approved',
+    version: 2,
+    approverGroups: ['sre'],
+    quorum: { min: 1, groups: ['sre'], mode: 'any' },
+    requestedBy: ALICE,
     decidedAt: iso(ISSUED_AT),
     breakGlass: null,
     reviews: [
       {
-        reviewer: bob,
+        reviewer: BOB,
         verdict: 'approve',
         reason: 'ok',
-        externalRef: null,
+        externalRef: 'CHG-1',
         groups: ['sre'],
         at: iso(ISSUED_AT),
       },
     ],
     history: [
-      { event: 'requested', actor: 'oidc:https://idp.example#alice', at: iso(ISSUED_AT - 60) },
-      { event: 'reviewed', actor: bob.id, at: iso(ISSUED_AT), reason: 'ok' },
-      { event: 'approved', actor: bob.id, at: iso(ISSUED_AT) },
+      { event: 'requested', actor: ALICE.id, at: iso(ISSUED_AT - 60) },
+      { event: 'reviewed', actor: BOB.id, at: iso(ISSUED_AT), reason: 'ok', externalRef: 'CHG-1' },
+      { event: 'approved', actor: BOB.id, at: iso(ISSUED_AT) },
     ],
-    note: null,
-    callbackUrl: null,
   };
 }
 
-export async function buildFixture(): Promise<Fixture> {
+/** The request's own events as the services write them (docs/audit-log.md). */
+function requestEvents(req: ApprovalRequest): AuditEvent[] {
+  const bg = req.breakGlass;
+  if (bg) {
+    return [
+      event(
+        'approval.break_glass',
+        req,
+        {
+          breakGlass: true,
+          reason: bg.reason,
+          approverGroup: bg.approverGroup,
+          externalRef: bg.externalRef,
+          expiresAt: req.expiresAt,
+          policyOutcome: req.decision.outcome,
+        },
+        req.requestedBy,
+        req.createdAt,
+      ),
+    ];
+  }
+  const review = req.reviews[0] as ApprovalRequest['reviews'][number];
+  return [
+    event(
+      'approval.requested',
+      req,
+      {
+        kind: req.action.kind,
+        mode: req.action.mode,
+        target: req.action.target ?? null,
+        matchedRule: req.decision.matchedRule,
+        approverGroups: req.approverGroups,
+        quorum: req.quorum,
+        expiresAt: req.expiresAt,
+        riskTags: req.decision.riskTags,
+      },
+      req.requestedBy,
+      req.createdAt,
+    ),
+    event('decision.evaluated', null),
+    event(
+      'approval.approved',
+      req,
+      {
+        verdict: review.verdict,
+        reason: review.reason,
+        externalRef: review.externalRef,
+        countedGroups: review.groups,
+        approvals: 1,
+        quorum: req.quorum,
+      },
+      review.reviewer,
+      review.at,
+    ),
+  ];
+}
+
+/** An approved request's bundle; with `breakGlass`, one declared by break-glass. */
+export async function buildFixture(opts: { breakGlass?: boolean } = {}): Promise<Fixture> {
   const credentialKey = testKey('cred-2026-01');
   const checkpointKey = testKey('audit-2026-01', 'checkpoint');
-  const req = request();
+  const req = request(opts.breakGlass === true);
   const token = signCompact(
     credentialHeader(credentialKey.kid),
     claimsFor(req.action.specHash, { sub: req.id }),
@@ -169,16 +269,14 @@ export async function buildFixture(): Promise<Fixture> {
   // other approvals' events around ours make the proofs non-trivial
   const log: AuditEvent[] = [
     event('policy.loaded', null),
-    event('approval.requested', req),
-    event('decision.evaluated', null),
-    event('approval.approved', req, { verdict: 'approve' }),
+    ...requestEvents(req),
     event('credential.issued', req, { jti: 'crd_0001', kid: credentialKey.kid }),
     event('apikey.created', null),
     event('gate.allowed', req),
   ];
   const tree = new MemoryTree();
   for (const e of log) tree.append(eventLeafHash(e));
-  const ours = [1, 3, 4, 6];
+  const ours = log.flatMap((e, i) => (e.approvalId === req.id ? [i] : []));
   const events = [];
   for (const index of ours) {
     const e = log[index] as AuditEvent;

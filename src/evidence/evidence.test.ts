@@ -195,6 +195,156 @@ describe('verifyEvidence: the record must agree with itself', () => {
   });
 });
 
+describe('verifyEvidence: the request document agrees with its signed events, field by field', () => {
+  type Approval = EvidenceBundle['approval'];
+  type Review = Approval['reviews'][number];
+  const review = (a: Approval, i = 0) => a.reviews[i] as Review;
+  const entry = (a: Approval, i: number) => a.history[i] as Approval['history'][number];
+
+  /** The problems of a bundle with one edit to its approval. */
+  async function forged(edit: (a: Approval) => void, from: EvidenceBundle = f.bundle) {
+    const b = JSON.parse(JSON.stringify(from)) as EvidenceBundle;
+    edit(b.approval);
+    const r = await verifyEvidence(b, { jwks: f.jwks, now: AFTER_EXPIRY });
+    return r.ok ? [] : r.problems;
+  }
+
+  const cases: [string, string, (a: Approval) => void][] = [
+    ['a review reason', '/approval/reviews/0/reason', (a) => (review(a).reason = 'lgtm')],
+    [
+      'a reviewer',
+      '/approval/reviews/0/reviewer/id',
+      (a) => (review(a).reviewer.id = 'oidc:https://idp.example#mallory'),
+    ],
+    [
+      'a reviewer name',
+      '/approval/reviews/0/reviewer/name',
+      (a) => (review(a).reviewer.name = 'x'),
+    ],
+    ['a verdict', '/approval/reviews/0/verdict', (a) => (review(a).verdict = 'deny')],
+    ['counted groups', '/approval/reviews/0/groups', (a) => (review(a).groups = ['sre', 'dba'])],
+    [
+      'a review time',
+      '/approval/reviews/0/at',
+      (a) => (review(a).at = new Date((ISSUED_AT - 3600) * 1000).toISOString()),
+    ],
+    [
+      'a review time after its event',
+      '/approval/reviews/0/at',
+      (a) => (review(a).at = new Date((ISSUED_AT + 1) * 1000).toISOString()),
+    ],
+    [
+      'an external ref',
+      '/approval/reviews/0/externalRef',
+      (a) => (review(a).externalRef = 'CHG-9'),
+    ],
+    [
+      'a dropped external ref',
+      '/approval/reviews/0/externalRef',
+      (a) => (review(a).externalRef = null),
+    ],
+    [
+      'the requester',
+      '/approval/requestedBy/id',
+      (a) => (a.requestedBy = { ...a.requestedBy, id: 'oidc:https://idp.example#carol' }),
+    ],
+    ['approver groups', '/approval/approverGroups', (a) => (a.approverGroups = ['dba'])],
+    ['the quorum', '/approval/quorum', (a) => (a.quorum = { ...a.quorum, min: 2 })],
+    [
+      'the expiry',
+      '/approval/expiresAt',
+      (a) => (a.expiresAt = new Date((ISSUED_AT + 86400) * 1000).toISOString()),
+    ],
+    ['a history reason', '/approval/history/1/reason', (a) => (entry(a, 1).reason = 'other')],
+    ['a history actor', '/approval/history/2/actor', (a) => (entry(a, 2).actor = 'oidc:x#eve')],
+    ['a history event', '/approval/history/2/event', (a) => (entry(a, 2).event = 'denied')],
+    [
+      'a history entry no event wrote',
+      '/approval/history/3',
+      (a) => a.history.push({ event: 'revoked', actor: 'admin', at: entry(a, 2).at }),
+    ],
+  ];
+  for (const [what, path, edit] of cases) {
+    it(`a forged ${what}: state_mismatch naming ${path}`, async () => {
+      const problems = await forged(edit);
+      assert.deepEqual([...new Set(problems.map((p) => p.code))], ['state_mismatch']);
+      assert.ok(
+        problems.some((p) => p.message.startsWith(path)),
+        problems.map((p) => p.message).join('; '),
+      );
+    });
+  }
+
+  it('a dropped history entry: state_mismatch', async () => {
+    const problems = await forged((a) => a.history.pop());
+    assert.deepEqual([...new Set(problems.map((p) => p.code))], ['state_mismatch']);
+    assert.match(problems[0]?.message ?? '', /lacks the approved entry/);
+  });
+
+  it('a history that is not a list: state_mismatch, not an exception', async () => {
+    const problems = await forged((a) => ((a as { history: unknown }).history = 'none'));
+    assert.deepEqual([...new Set(problems.map((p) => p.code))], ['state_mismatch']);
+  });
+
+  it('a request time a little before its event (two clock reads) still verifies', async () => {
+    const b = copy();
+    b.approval.history[0] = { ...entry(b.approval, 0), at: '2025-12-31T23:58:59.995Z' };
+    b.approval.createdAt = '2025-12-31T23:58:59.995Z';
+    assert.deepEqual(await codes(b), []);
+  });
+
+  describe('a break-glass bundle', () => {
+    let g: Fixture;
+    before(async () => {
+      g = await buildFixture({ breakGlass: true });
+    });
+
+    it('verifies: its declaration is its one review', async () => {
+      const r = await verifyEvidence(g.bundle, { jwks: g.jwks, now: AFTER_EXPIRY });
+      assert.equal(r.ok, true, JSON.stringify(r));
+      assert.equal(r.ok && r.summary.breakGlass, true);
+    });
+
+    const bgCases: [string, string, (a: Approval) => void][] = [
+      ['reason', '/approval/breakGlass/reason', (a) => (a.breakGlass!.reason = 'routine')],
+      ['group', '/approval/breakGlass/approverGroup', (a) => (a.breakGlass!.approverGroup = 'sre')],
+      ['ref', '/approval/breakGlass/externalRef', (a) => (a.breakGlass!.externalRef = 'INC-8')],
+      ['review reason', '/approval/reviews/0/reason', (a) => (review(a).reason = 'routine')],
+      [
+        'reviewer',
+        '/approval/reviews/0/reviewer/id',
+        (a) => (review(a).reviewer.id = 'oidc:https://idp.example#bob'),
+      ],
+      ['requester', '/approval/requestedBy/name', (a) => (a.requestedBy.name = 'bob')],
+      ['history reason', '/approval/history/0/reason', (a) => (entry(a, 0).reason = 'routine')],
+      ['history ref', '/approval/history/0/externalRef', (a) => delete entry(a, 0).externalRef],
+      ['approver groups', '/approval/approverGroups', (a) => (a.approverGroups = ['sre'])],
+    ];
+    for (const [what, path, edit] of bgCases) {
+      it(`a forged ${what}: state_mismatch naming ${path}`, async () => {
+        const b = JSON.parse(JSON.stringify(g.bundle)) as EvidenceBundle;
+        edit(b.approval);
+        const r = await verifyEvidence(b, { jwks: g.jwks, now: AFTER_EXPIRY });
+        assert.equal(r.ok, false);
+        if (r.ok) return;
+        assert.deepEqual([...new Set(r.problems.map((p) => p.code))], ['state_mismatch']);
+        assert.ok(
+          r.problems.some((p) => p.message.startsWith(path)),
+          r.problems.map((p) => p.message).join('; '),
+        );
+      });
+    }
+
+    it('a second review with no event: state_mismatch', async () => {
+      const b = JSON.parse(JSON.stringify(g.bundle)) as EvidenceBundle;
+      b.approval.reviews.push({ ...review(b.approval) });
+      const r = await verifyEvidence(b, { jwks: g.jwks, now: AFTER_EXPIRY });
+      assert.equal(r.ok, false);
+      assert.ok(!r.ok && r.problems.every((p) => p.code === 'state_mismatch'));
+    });
+  });
+});
+
 describe('verifyEvidence: hostile input never throws', () => {
   const hostile: [string, unknown][] = [
     ['null', null],

@@ -201,6 +201,73 @@ describe('evidence over HTTP: request → approvals → gate → bundle → offl
     if (!bad.ok) assert.ok(bad.problems.some((p) => p.code === 'decision_mismatch'));
   });
 
+  test('bundles of break-glass, denied and cancelled requests verify, and forged reviews, requester or history do not', async () => {
+    const bg = await inject('POST', '/v1/approvals/break-glass', 'ic', {
+      action: deployAction('shop:evidence-bg'),
+      reason: 'checkout is down',
+      approverGroup: 'release-managers',
+      expiresIn: '1h',
+      externalRef: 'INC-7',
+    });
+    assert.equal(bg.statusCode, 201, bg.body);
+    const bgId = bg.json().id as string;
+    h.clock.advance(1000);
+    const revoked = await inject('POST', `/v1/approvals/${bgId}/revoke`, 'admin', {
+      reason: 'resolved',
+    });
+    assert.equal(revoked.statusCode, 200, revoked.body);
+
+    const denied = await inject('POST', '/v1/approvals', 'requester', {
+      action: deployAction('shop:evidence-deny'),
+    });
+    const deniedId = denied.json().id as string;
+    h.clock.advance(1000);
+    const deny = await inject('POST', `/v1/approvals/${deniedId}/deny`, 'bob', { reason: 'no' });
+    assert.equal(deny.statusCode, 200, deny.body);
+
+    const cancelled = await inject('POST', '/v1/approvals', 'requester', {
+      action: deployAction('shop:evidence-cancel'),
+    });
+    const cancelledId = cancelled.json().id as string;
+    const cancel = await inject('POST', `/v1/approvals/${cancelledId}/cancel`, 'requester', {});
+    assert.equal(cancel.statusCode, 200, cancel.body);
+
+    for (const [approvalId, state] of [
+      [bgId, 'revoked'],
+      [deniedId, 'denied'],
+      [cancelledId, 'cancelled'],
+    ]) {
+      const r = await inject('GET', `/v1/evidence/${approvalId}`, 'admin');
+      assert.equal(r.statusCode, 200, r.body);
+      const honest = r.json() as EvidenceBundle;
+      const result = await verifyEvidence(honest, { jwks });
+      assert.equal(result.ok, true, JSON.stringify(result));
+      assert.equal(result.ok && result.summary.state, state);
+
+      const forgedHistory = clone(honest);
+      const last = forgedHistory.approval.history.at(-1) as { reason?: string };
+      last.reason = 'edited';
+      const bad = await verifyEvidence(forgedHistory, { jwks });
+      assert.equal(bad.ok, false, `${state}: an edited history reason`);
+      if (!bad.ok) assert.ok(bad.problems.every((p) => p.code === 'state_mismatch'));
+    }
+
+    const r = await inject('GET', `/v1/evidence/${id}`, 'admin');
+    const approved = r.json() as EvidenceBundle;
+    const forgeries: ((a: EvidenceBundle['approval']) => void)[] = [
+      (a) => ((a.reviews[0] as { reason: string }).reason = 'edited'),
+      (a) => ((a.reviews[1] as { groups: string[] }).groups = ['release-managers', 'sre']),
+      (a) => (a.requestedBy = { ...a.requestedBy, id: 'apikey:someone-else' }),
+    ];
+    for (const forge of forgeries) {
+      const b = clone(approved);
+      forge(b.approval);
+      const v = await verifyEvidence(b, { jwks });
+      assert.equal(v.ok, false, forge.toString());
+      if (!v.ok) assert.deepEqual([...new Set(v.problems.map((p) => p.code))], ['state_mismatch']);
+    }
+  });
+
   test('evidence needs audit:read (403), an unknown approval is 404, unknown body fields are 400', async () => {
     assert.equal((await inject('GET', `/v1/evidence/${id}`, 'requester')).statusCode, 403);
     assert.equal((await inject('GET', `/v1/evidence/${id}/attestation`, 'alice')).statusCode, 403);
