@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { cliEnvironment, configEnvWith } from '../config/cli-env.js';
 import { loadConfig, type CountersignConfig } from '../config/index.js';
+import { InputError } from '../errors/index.js';
 import { openRuntime } from '../main.js';
 import { localBackend, localPrincipal, remoteBackend, type Backend } from './backend.js';
 
@@ -53,4 +54,26 @@ export async function openBackend(opts: GlobalOptions): Promise<Backend> {
     return localBackend(rt, localPrincipal(groups));
   }
   return remoteBackend(opts.url ?? env.url ?? DEFAULT_URL, opts.token ?? env.token);
+}
+
+/**
+ * Commands that work on the deployment's own files (keys, audit verification) need to know which
+ * deployment: --config, COUNTERSIGN_CONFIG or a countersign.yaml found here. Without one they refuse
+ * rather than create an empty store or key directory on the side.
+ */
+export function requireDeploymentConfig(opts: GlobalOptions, what: string): GlobalOptions {
+  const file = findConfigFile(opts);
+  if (!file && !opts.db) {
+    throw new InputError(
+      'validation_failed',
+      `${what} works on a deployment's own files: pass --config FILE`,
+      [
+        {
+          path: '--config',
+          message: 'no countersign.yaml here or in .countersign/, and none named',
+        },
+      ],
+    );
+  }
+  return file ? { ...opts, config: file } : opts;
 }

@@ -1,5 +1,17 @@
-/** CLI exit codes (API.md): 0 ok, 1 rejected/denied, 2 usage or input, 3 not found/conflict, 4 auth. */
-export const EXIT = { ok: 0, rejected: 1, usage: 2, conflict: 3, auth: 4 } as const;
+/**
+ * CLI exit codes: 0 ok, 1 rejected/denied, 2 usage or input, 3 not found/conflict, 4 auth,
+ * 5 unavailable (server unreachable, 5xx, audit log unavailable: try again), 6 still pending when
+ * `approval wait` timed out.
+ */
+export const EXIT = {
+  ok: 0,
+  rejected: 1,
+  usage: 2,
+  conflict: 3,
+  auth: 4,
+  unavailable: 5,
+  pending: 6,
+} as const;
 
 /** Codes that mean "the check said no" rather than "you may not ask". */
 const REJECTION_CODES = new Set([
@@ -33,5 +45,6 @@ export function exitCodeFor(status: number, code: string): number {
   if (status === 401 || status === 403) return EXIT.auth;
   if (status === 404 || status === 409) return EXIT.conflict;
   if (status === 400 || status === 413 || status === 415) return EXIT.usage;
+  if (status === 429 || status >= 500) return EXIT.unavailable;
   return EXIT.rejected;
 }

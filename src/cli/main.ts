@@ -35,6 +35,11 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `countersign … | head` closes the pipe early: that is not an error worth a stack trace
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   // `--version` only as the first argument: subcommands have their own --version (versions register)
   if (argv[2] === '--version' || argv[2] === '-V') {
     process.stdout.write(`${packageVersion()}\n`);

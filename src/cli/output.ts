@@ -19,6 +19,7 @@ export function printJson(o: Output, value: unknown): void {
 
 export function describeDecision(d: Decision): string {
   const lines = [
+    `decision:     ${d.decisionId}`,
     `outcome:      ${d.outcome} (${d.reasonCode})`,
     `reason:       ${d.reason}`,
     `matched rule: ${d.matchedRule ?? '-'}`,
@@ -43,9 +44,11 @@ export function describeApproval(a: Approval): string {
     `action:       ${act.kind} ${act.mode} ${act.environment}/${act.project}${act.target ? ` → ${act.target}` : ''}`,
     `spec hash:    ${act.specHash}`,
     `requested by: ${a.requestedBy.name} (${a.requestedBy.id}) at ${a.createdAt}`,
-    `expires:      ${a.expiresAt}`,
+    a.state === 'pending' || a.breakGlass
+      ? `expires:      ${a.expiresAt}`
+      : `decided:      ${a.decidedAt ?? '-'}`,
     `approvers:    ${a.approverGroups.join(', ')} — ${a.progress.approvals}/${a.progress.min} (${a.quorum.mode})` +
-      (a.progress.missingGroups.length > 0
+      (a.state === 'pending' && a.progress.missingGroups.length > 0
         ? `, still needed: ${a.progress.missingGroups.join(', ')}`
         : ''),
     `rule:         ${a.decision.matchedRule ?? '-'} — ${a.decision.reason}`,
@@ -60,8 +63,14 @@ export function describeApproval(a: Approval): string {
   }
   for (const r of a.reviews) {
     lines.push(
-      `  ${r.verdict === 'approve' ? '✓' : '✗'} ${r.reviewer.name} [${r.groups.join(', ')}] ${r.at}: ${r.reason}`,
+      `  ${r.verdict === 'approve' ? '✓' : '✗'} ${r.reviewer.name} [${r.groups.join(', ')}] ${r.at}: ${r.reason}` +
+        (r.externalRef ? ` (ref ${r.externalRef})` : ''),
     );
+  }
+  // who ended it, and why, is in the history (expired, cancelled, revoked)
+  const ending = a.history.filter((h) => ['expired', 'cancelled', 'revoked'].includes(h.event));
+  for (const h of ending) {
+    lines.push(`  ${h.event} by ${h.actor} ${h.at}${h.reason ? `: ${h.reason}` : ''}`);
   }
   return lines.join('\n');
 }

@@ -3,8 +3,15 @@ import { ApiError } from '../client/api-error.js';
 import { isCountersignError, statusForCode, InputError } from '../errors/index.js';
 import type { Backend } from './backend.js';
 import { openBackend, type GlobalOptions } from './context.js';
-import { EXIT, exitCodeFor } from './exit-codes.js';
+import { exitCodeFor } from './exit-codes.js';
 import { printJson, stdio, type Output } from './output.js';
+
+function isFileError(err: unknown): err is NodeJS.ErrnoException {
+  return (
+    err instanceof Error &&
+    ['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR'].includes((err as NodeJS.ErrnoException).code ?? '')
+  );
+}
 
 export function reportError(out: Output, err: unknown): number {
   let status: number;
@@ -21,14 +28,24 @@ export function reportError(out: Output, err: unknown): number {
     code = err.code;
     detail = err.message;
     if (err instanceof InputError) errors = err.errors;
-  } else if (err instanceof TypeError && /fetch failed/.test(err.message)) {
-    out.err(
-      'error: cannot reach the server (is `countersign serve` running? set --url or COUNTERSIGN_URL)',
-    );
-    return EXIT.rejected;
+  } else if (
+    (err instanceof TypeError && /fetch failed|Invalid URL|url must be/.test(err.message)) ||
+    (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError'))
+  ) {
+    const bad = err instanceof TypeError && /Invalid URL|url must be/.test(err.message);
+    status = bad ? 400 : 503;
+    code = bad ? 'validation_failed' : 'unavailable';
+    detail = bad
+      ? 'the server URL is not an http(s) URL (--url or COUNTERSIGN_URL)'
+      : 'cannot reach the server (is `countersign serve` running? set --url or COUNTERSIGN_URL)';
+  } else if (isFileError(err)) {
+    status = 400;
+    code = 'validation_failed';
+    detail = `cannot read ${err.path ?? 'a file'}: ${err.code === 'ENOENT' ? 'no such file' : 'not readable'}`;
   } else {
-    out.err(`error: ${err instanceof Error ? err.message : String(err)}`);
-    return EXIT.rejected;
+    status = 500;
+    code = 'internal';
+    detail = err instanceof Error ? err.message : String(err);
   }
   if (out.json) {
     printJson(out, { error: { status, code, detail, ...(errors.length ? { errors } : {}) } });

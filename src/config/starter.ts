@@ -19,7 +19,7 @@ export function renderStarterConfig(opts: { dir: string }): string {
 # Secrets never go in this file: name the environment variables that hold them.
 server:
   listen: 127.0.0.1:8080
-  publicUrl: http://127.0.0.1:8080
+  # publicUrl: https://countersign.example.com   # links in notifications; default http://<listen>
   devMode: false          # true = no authentication (local demos only, loopback only)
   bodyLimit: 1MiB
 store:

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -75,11 +75,33 @@ describe('configuration errors stop the server; routing files route', () => {
     );
     assert.equal(plain.code, 0, plain.stderr);
     assert.deepEqual(JSON.parse(plain.stdout).approverGroups, ['IAM']);
-    const routed = await runCli(
+    // a repository's routing file applies only to actions from a repository
+    const unrouted = await runCli(
       [
         'approval',
         'route',
         'examples/agent-iam-write.json',
+        '--routing-file',
+        'routing.yaml',
+        '--json',
+        '--config',
+        '.countersign/countersign.yaml',
+      ],
+      { cwd: dir },
+    );
+    assert.equal(unrouted.code, 0, unrouted.stderr);
+    assert.deepEqual(JSON.parse(unrouted.stdout).approverGroups, ['IAM']);
+    assert.match(unrouted.stderr, /names no repository/);
+    const action = JSON.parse(readFileSync(join(dir, 'examples/agent-iam-write.json'), 'utf8'));
+    writeFileSync(
+      join(dir, 'repo-action.json'),
+      JSON.stringify({ ...action, repository: 'payments/api' }),
+    );
+    const routed = await runCli(
+      [
+        'approval',
+        'route',
+        'repo-action.json',
         '--routing-file',
         'routing.yaml',
         '--json',

@@ -107,10 +107,10 @@ describe('notification and resume commands of the CLI', () => {
     assert.deepEqual(readdirSync(local).sort(), readdirSync(out).sort());
   });
 
-  test('approval wait exits 0 when approved, 1 when denied and 3 when still pending at the timeout', async () => {
+  test('approval wait exits 0 when approved, 1 when denied and 6 when still pending at the timeout', async () => {
     const pending = await create('img:2');
     const timedOut = await cli('ci', ['approval', 'wait', pending, '--timeout', '1s']);
-    assert.equal(timedOut.code, 3, timedOut.stderr);
+    assert.equal(timedOut.code, 6, timedOut.stderr);
     assert.match(timedOut.stdout, /pending/);
 
     const waiting = cli('ci', ['approval', 'wait', pending, '--timeout', '30s', '--json'], 40_000);

@@ -47,6 +47,7 @@ describe("the README's five-minute walk-through runs as written", () => {
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /outcome:\s+require_approval/);
     assert.match(r.stdout, /refused, as it should be/);
+    assert.match(r.stderr, /self_approval/, 'separation of duties, not a missing scope');
     assert.match(r.stdout, /APPROVED/);
     assert.match(r.stdout, /^allowed/m);
     assert.match(r.stdout, /valid: approval apr_/);

@@ -76,7 +76,12 @@ export function registerApprovalCommands(program: Command): void {
         const { action, decision } = await backend.evaluate(src.action as ActionInput);
         let groups = decision.approverGroups;
         let routedBy = decision.routedBy;
-        if (o.routingFile) {
+        if (o.routingFile && !action.repository) {
+          // a repository's routing file routes only actions that name that repository
+          out.err(
+            'note: the action names no repository, so a repository routing file does not apply',
+          );
+        } else if (o.routingFile) {
           const rules: RoutingRule[] = parseRoutingFile(
             readFileSync(o.routingFile, 'utf8'),
             o.routingFile,

@@ -10,12 +10,19 @@ import { actionOrDecision, readDocument } from '../io.js';
 import { describeDecision, printJson } from '../output.js';
 import { runCommand, runPlain } from '../run.js';
 
-function readToken(path: string): string {
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
+/** A credential given as a file, `-` for stdin, or the compact JWS itself (never echoed back). */
+function readToken(arg: string): string {
+  if (COMPACT_JWS.test(arg)) return arg;
   try {
-    return readFileSync(path === '-' ? 0 : path, 'utf8').trim();
+    return readFileSync(arg === '-' ? 0 : arg, 'utf8').trim();
   } catch {
-    throw new InputError('validation_failed', `cannot read ${path}`, [
-      { path, message: 'file not found or unreadable' },
+    throw new InputError('validation_failed', 'cannot read the credential file', [
+      {
+        path: 'credential',
+        message: 'no such file (pass a file, - for stdin, or the token itself)',
+      },
     ]);
   }
 }

@@ -10,7 +10,7 @@ import { randomIds } from '../../lib/ids.js';
 import { auditEvent } from '../../services/audit-events.js';
 import { openStore } from '../../store/open-store.js';
 import { localPrincipal } from '../backend.js';
-import { loadCliConfig, type GlobalOptions } from '../context.js';
+import { loadCliConfig, requireDeploymentConfig, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
 import { runPlain } from '../run.js';
 
@@ -19,7 +19,7 @@ async function recordKeyChange(
   type: 'key.rotated' | 'key.revoked',
   details: Record<string, unknown>,
 ) {
-  const config = loadCliConfig(opts);
+  const config = loadCliConfig(requireDeploymentConfig(opts, 'keys'));
   const store = await openStore(config.store);
   try {
     await store.transaction(async (tx) => {
@@ -40,7 +40,8 @@ export function registerKeyCommands(program: Command): void {
   const keys = program
     .command('keys')
     .description('the Ed25519 signing keys (credential and checkpoint)');
-  const ring = async (opts: GlobalOptions) => openKeyRing(loadCliConfig(opts).signing.keysDir);
+  const ring = async (opts: GlobalOptions) =>
+    openKeyRing(loadCliConfig(requireDeploymentConfig(opts, 'keys')).signing.keysDir);
 
   keys
     .command('list')

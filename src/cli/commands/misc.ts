@@ -59,7 +59,8 @@ export function registerMiscCommands(program: Command): void {
         if (out.json) return printJson(out, keys);
         for (const k of keys) {
           out.out(
-            `${k.id}  ${k.revokedAt ? 'REVOKED' : 'active '}  ${k.name}  [${k.scopes.join(',')}]  last used ${k.lastUsedAt ?? 'never'}`,
+            `${k.id}  ${k.revokedAt ? 'REVOKED' : 'active '}  ${k.name}  [${k.scopes.join(',')}]` +
+              `${k.groups.length ? `  groups: ${k.groups.join(', ')}` : ''}  last used ${k.lastUsedAt ?? 'never'}`,
           );
         }
       }),

@@ -178,7 +178,7 @@ export function registerNotifyCommands(approval: Command): void {
   approval
     .command('wait <id>')
     .description(
-      'wait until the request is decided: exit 0 approved, 1 denied/expired/cancelled/revoked, 3 still pending at the timeout',
+      'wait until the request is decided: exit 0 approved, 1 denied/expired/cancelled/revoked, 6 still pending at the timeout',
     )
     .option('--timeout <duration>', 'how long to wait (e.g. 30s, 10m)', '10m')
     .action((id: string, o: { timeout: string }, cmd: Command) =>
@@ -196,7 +196,7 @@ export function registerNotifyCommands(approval: Command): void {
         if (out.json) printJson(out, a);
         else out.out(`${a.id} ${a.state}`);
         process.exitCode =
-          a.state === 'approved' ? EXIT.ok : a.state === 'pending' ? EXIT.conflict : EXIT.rejected;
+          a.state === 'approved' ? EXIT.ok : a.state === 'pending' ? EXIT.pending : EXIT.rejected;
       }),
     );
 }
