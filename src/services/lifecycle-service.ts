@@ -1,9 +1,9 @@
 /** Cancel, expire (by an admin or the sweeper) and revoke. */
 import type { ApprovalRequest, ApprovalState, HistoryEntry } from '../domain/approval.js';
-import { effectiveState } from '../domain/approval.js';
+import { effectiveState, eligibleGroups } from '../domain/approval.js';
 import type { AuditEventType } from '../domain/audit-event.js';
 import type { Principal } from '../domain/principal.js';
-import { SYSTEM_PRINCIPAL } from '../domain/principal.js';
+import { hasScope, SYSTEM_PRINCIPAL } from '../domain/principal.js';
 import { ConflictError, PolicyError } from '../errors/index.js';
 import { isoAt } from '../lib/clock.js';
 import { startPeriodic } from '../lib/periodic.js';
@@ -100,10 +100,15 @@ export function createLifecycleService(deps: LifecycleDeps) {
 
   const revoke = (p: Principal, id: string, reason: string) =>
     change(p, id, REVOKE, reason, (req) => {
-      if (!isAdmin(p) && !isApprover(p, req)) {
+      // a break-glass approval had no review: reviewers of its approver group may revoke it
+      const reviewerOfBreakGlass =
+        req.breakGlass !== null &&
+        hasScope(p, 'approvals:review') &&
+        eligibleGroups(req.approverGroups, p.groups).length > 0;
+      if (!isAdmin(p) && !isApprover(p, req) && !reviewerOfBreakGlass) {
         throw new PolicyError(
           'forbidden',
-          'only an admin or an approver of this request can revoke it',
+          'only an admin, an approver of this request or, for break-glass, a reviewer of its approver group can revoke it',
         );
       }
     });

@@ -219,6 +219,37 @@ describe('approval lifecycle over HTTP with real API keys and a real SQLite file
     );
   });
 
+  test('a reviewer of its approver group may revoke a break-glass approval; another group may not', async () => {
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/v1/approvals/break-glass',
+      headers: h.auth('ic'),
+      payload: {
+        action: deployAction('shop:bg-revoke'),
+        reason: 'checkout is down',
+        approverGroup: 'release-managers',
+        expiresIn: '1h',
+        externalRef: 'INC-11',
+      },
+    });
+    const id = res.json().id as string;
+    const revoke = (who: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: `/v1/approvals/${id}/revoke`,
+        headers: h.auth(who),
+        payload: { reason: 'not needed after all' },
+      });
+    assert.equal(
+      (await revoke('bob')).statusCode,
+      403,
+      'bob reviews for sre, not release-managers',
+    );
+    const byAlice = await revoke('alice');
+    assert.equal(byAlice.statusCode, 200, byAlice.body);
+    assert.equal(byAlice.json().state, 'revoked');
+  });
+
   test('break-glass by someone outside the break-glass groups is 403', async () => {
     const res = await h.app.inject({
       method: 'POST',

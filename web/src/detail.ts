@@ -18,6 +18,16 @@ function section(title: string, ...content: (Node | null)[]): HTMLElement {
   return h('section', { class: 'card', 'aria-labelledby': id }, h('h2', { id }, title), ...content);
 }
 
+/**
+ * When the credential stops verifying: its lifetime runs from approval (policy credentialTtl; the
+ * server may cap it lower), and a break-glass credential never outlives the break-glass window.
+ */
+function credentialEnds(a: Approval): string {
+  const from = Date.parse(a.decidedAt ?? a.createdAt);
+  const ends = from + a.decision.credentialTtlSec * 1000;
+  return new Date(a.breakGlass ? Math.min(ends, Date.parse(a.expiresAt)) : ends).toISOString();
+}
+
 function summary(a: Approval): HTMLElement {
   const now = Date.now();
   const exp = expiresIn(a.expiresAt, now);
@@ -35,7 +45,9 @@ function summary(a: Approval): HTMLElement {
     a.state === 'pending'
       ? h('span', { class: exp.soon ? 'soon' : null }, `expires ${exp.text}`)
       : null,
-    a.state === 'approved' ? h('span', null, `credential window ends ${exp.text}`) : null,
+    a.state === 'approved'
+      ? h('span', null, `credential valid until about ${localTime(credentialEnds(a))}`)
+      : null,
   );
 }
 
@@ -45,7 +57,11 @@ function breakGlassPanel(a: Approval): HTMLElement | null {
     'section',
     { class: 'break-glass-banner', 'aria-label': 'Break-glass' },
     h('h2', null, '⚠ Break-glass request'),
-    h('p', null, 'Approved immediately by its declarer, without review. Reviewers may revoke it.'),
+    h(
+      'p',
+      null,
+      'Approved immediately by its declarer, without review. Members of its approver group (or an admin) may revoke it.',
+    ),
     dl([
       ['Reason', a.breakGlass.reason],
       ['Approver group', a.breakGlass.approverGroup],

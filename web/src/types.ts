@@ -45,6 +45,7 @@ export interface Decision {
   constraints: Record<string, unknown>;
   policySnapshot: string;
   actionHash: string;
+  credentialTtlSec: number;
   environment: string;
   posture: string | null;
   severity: string | null;
