@@ -363,7 +363,11 @@ describe('evaluate: routing', () => {
     assert.deepEqual(d.approverGroups, ['Platform Security']);
     assert.deepEqual(d.quorum, { min: 1, groups: ['Platform Security'], mode: 'any' });
     assert.equal(d.routedBy, 'routing[0]');
-    assert.match(d.reason, /routed by routing\[0\]$/);
+    assert.equal(
+      d.reason,
+      'rules.filesystem.write.iam requires 1 approval, routed by routing[0] to Platform Security',
+    );
+    assert.doesNotMatch(d.reason, /\bIAM\b/, 'the reason names only the groups that review');
   });
 
   it('leaves unmatched decisions alone', () => {
@@ -384,6 +388,10 @@ describe('evaluate: routing', () => {
     const d = evaluate(policy, action, { repositoryRouting: repoRouting });
     assert.deepEqual(d.approverGroups, ['Payments Owners']);
     assert.equal(d.routedBy, 'repository:payments-iam');
+    assert.equal(
+      d.reason,
+      'rules.filesystem.write.iam requires 1 approval, routed by repository:payments-iam to Payments Owners',
+    );
   });
 
   it('does not fall back to the policy routing when the repository routing has no match', () => {
@@ -419,6 +427,27 @@ describe('evaluate: routing', () => {
     );
     const d = evaluate(p, makeAction({ kind: 'replay' }));
     assert.deepEqual(d.quorum, { min: 3, groups: ['a', 'b', 'c'], mode: 'each' });
+    assert.equal(
+      d.reason,
+      'environments.prod.actions.replay requires 3 approvals with at least one from each group, routed by routing[0] to a, b, c',
+    );
+  });
+
+  it("routes the environment default: the reason names the routed group, not the environment's", () => {
+    const p = policyWith(
+      { approvers: { groups: ['release-managers'] } },
+      {
+        routing: [
+          { id: 'to-security', match: { kind: 'deploy' }, approverGroup: 'Platform Security' },
+        ],
+      },
+    );
+    const d = evaluate(p, makeAction({ kind: 'deploy', target: 'svc/api' }));
+    assert.deepEqual(d.approverGroups, ['Platform Security']);
+    assert.equal(d.routedBy, 'to-security');
+    assert.match(d.reason, /routed by to-security to Platform Security$/);
+    assert.doesNotMatch(d.reason, /release-managers/);
+    for (const g of d.approverGroups) assert.ok(d.reason.includes(g));
   });
 
   it('routes by rule id, severity and risk tags, and never routes allow or deny', () => {

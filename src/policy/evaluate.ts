@@ -23,7 +23,7 @@ import type {
   RoutingRule,
   RuleMatch,
 } from './policy-types.js';
-import { findRoute, ruleIdOf } from './routing.js';
+import { approvalReason, findRoute, routeQuorum, ruleIdOf } from './routing.js';
 
 export interface EvaluateOptions {
   /**
@@ -87,13 +87,6 @@ function verdict(
   return { outcome, reasonCode, reason, matchedRule, quorum: null, routedBy: null };
 }
 
-function describeQuorum(q: Quorum): string {
-  const groups = q.groups.join(', ');
-  return q.mode === 'each'
-    ? `${q.min} approvals with at least one from each of ${groups}`
-    : `${q.min} approval${q.min === 1 ? '' : 's'} from ${groups}`;
-}
-
 /** The approval path: entry outcome → allow / deny / quorum (with routing). */
 function decideByEntry(
   policy: Policy,
@@ -136,7 +129,11 @@ function decideByEntry(
       matchedRule,
     );
   }
-  let quorum: Quorum = { min: approvers.min, groups: [...approvers.groups], mode: approvers.mode };
+  const unrouted: Quorum = {
+    min: approvers.min,
+    groups: [...approvers.groups],
+    mode: approvers.mode,
+  };
   const routes =
     opts.repositoryRouting && action.repository !== undefined
       ? opts.repositoryRouting
@@ -149,19 +146,16 @@ function decideByEntry(
     severity: entry?.severity ?? null,
     repository: action.repository,
   });
-  if (route) {
-    const groups = [...route.approverGroups];
-    const min = quorum.mode === 'each' ? Math.max(quorum.min, groups.length) : quorum.min;
-    quorum = { min, groups, mode: quorum.mode };
-  }
-  const routed = route ? `, routed by ${route.id}` : '';
+  // the reason is written from the routed quorum, so it names the groups that actually review
+  const quorum = route ? routeQuorum(unrouted, route) : unrouted;
+  const routedBy = route ? route.id : null;
   return {
     outcome: 'require_approval',
     reasonCode: 'approval_required',
-    reason: `${matchedRule} requires ${describeQuorum(quorum)}${routed}`,
+    reason: approvalReason(matchedRule, quorum, routedBy),
     matchedRule,
     quorum,
-    routedBy: route ? route.id : null,
+    routedBy,
   };
 }
 

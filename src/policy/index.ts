@@ -3,7 +3,7 @@ export { parsePolicy, policySnapshot } from './policy-schema.js';
 export { normalizeAction, actionHash } from './action.js';
 export { evaluate, decisionDiffers } from './evaluate.js';
 export type { EvaluateOptions } from './evaluate.js';
-export { parseRoutingFile } from './routing.js';
+export { parseRoutingFile, applyRoute, approvalReason } from './routing.js';
 export {
   environmentOf,
   breakGlassRules,

@@ -1,7 +1,14 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InputError } from '../errors/index.js';
-import { findRoute, parseRoutingFile, routingMatches, ruleIdOf } from './routing.js';
+import {
+  applyRoute,
+  approvalReason,
+  findRoute,
+  parseRoutingFile,
+  routingMatches,
+  ruleIdOf,
+} from './routing.js';
 import type { RoutingMatch } from './policy-types.js';
 import type { RoutingSubject } from './routing.js';
 
@@ -130,5 +137,48 @@ describe('ruleIdOf', () => {
     assert.equal(ruleIdOf('rules.filesystem.write.iam'), 'filesystem.write.iam');
     assert.equal(ruleIdOf('environments.prod.actions.deploy'), 'environments.prod.actions.deploy');
     assert.equal(ruleIdOf(null), null);
+  });
+});
+
+describe('applyRoute: routing an evaluated decision', () => {
+  const decision = {
+    outcome: 'require_approval' as const,
+    matchedRule: 'environments.prod.sideEffects',
+    reason: 'environments.prod.sideEffects requires 1 approval from release-managers',
+    approverGroups: ['release-managers'],
+    quorum: { min: 1, groups: ['release-managers'], mode: 'any' as const },
+    routedBy: null,
+  };
+  const [route] = parseRoutingFile(
+    'routing:\n  - id: sec\n    match: { kind: deploy }\n    approverGroup: Platform Security\n',
+  );
+
+  it('changes groups, quorum, routedBy and reason together', () => {
+    const d = applyRoute(decision, route ?? null);
+    assert.deepEqual(d.approverGroups, ['Platform Security']);
+    assert.deepEqual(d.quorum, { min: 1, groups: ['Platform Security'], mode: 'any' });
+    assert.equal(d.routedBy, 'repository:sec');
+    assert.equal(
+      d.reason,
+      'environments.prod.sideEffects requires 1 approval, routed by repository:sec to Platform Security',
+    );
+  });
+
+  it('leaves an unrouted, allowed or denied decision alone', () => {
+    assert.equal(applyRoute(decision, null), decision);
+    const allowed = { ...decision, outcome: 'allow' as const, quorum: null, approverGroups: [] };
+    assert.equal(applyRoute(allowed, route ?? null), allowed);
+  });
+
+  it('approvalReason names the groups of the quorum it is given', () => {
+    const q = { min: 2, groups: ['a', 'b'], mode: 'each' as const };
+    assert.equal(
+      approvalReason('rules.x', q, null),
+      'rules.x requires 2 approvals with at least one from each of a, b',
+    );
+    assert.equal(
+      approvalReason('rules.x', q, 'r1'),
+      'rules.x requires 2 approvals with at least one from each group, routed by r1 to a, b',
+    );
   });
 });

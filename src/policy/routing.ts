@@ -3,6 +3,7 @@
  * policy's `routing` section is the default; a repository's `.countersign/routing.yaml` replaces
  * it for actions from that repository.
  */
+import type { DecisionDraft, Quorum } from '../domain/decision.js';
 import { InputError } from '../errors/index.js';
 import { parseYamlText } from './document.js';
 import { Issues, joinPath, own, readObject, readString, readStringList } from './fields.js';
@@ -147,4 +148,58 @@ export function routingMatches(match: RoutingMatch, s: RoutingSubject): boolean 
 /** The first routing rule that matches, or null. */
 export function findRoute(rules: readonly RoutingRule[], s: RoutingSubject): RoutingRule | null {
   return rules.find((r) => routingMatches(r.match, s)) ?? null;
+}
+
+/** A quorum routed to `route`: its groups replaced; `min` kept, raised for `each` to cover them. */
+export function routeQuorum(quorum: Quorum, route: RoutingRule): Quorum {
+  const groups = [...route.approverGroups];
+  const min = quorum.mode === 'each' ? Math.max(quorum.min, groups.length) : quorum.min;
+  return { min, groups, mode: quorum.mode };
+}
+
+/**
+ * The reason of a `require_approval` decision, from the quorum it ends with: unrouted
+ * "<rule> requires 1 approval from release-managers"; routed
+ * "<rule> requires 1 approval, routed by <route id> to Platform Security". Only the groups that
+ * review are named, so the reason never disagrees with the decision's `approverGroups`.
+ */
+export function approvalReason(
+  matchedRule: string,
+  quorum: Quorum,
+  routedBy: string | null,
+): string {
+  const groups = quorum.groups.join(', ');
+  const count = `${quorum.min} approval${quorum.min === 1 ? '' : 's'}`;
+  if (routedBy === null) {
+    return quorum.mode === 'each'
+      ? `${matchedRule} requires ${count} with at least one from each of ${groups}`
+      : `${matchedRule} requires ${count} from ${groups}`;
+  }
+  return quorum.mode === 'each'
+    ? `${matchedRule} requires ${count} with at least one from each group, routed by ${routedBy} to ${groups}`
+    : `${matchedRule} requires ${count}, routed by ${routedBy} to ${groups}`;
+}
+
+type Routable = Pick<
+  DecisionDraft,
+  'outcome' | 'matchedRule' | 'reason' | 'approverGroups' | 'quorum' | 'routedBy'
+>;
+
+/**
+ * A decision routed to `route`: approver groups, quorum, `routedBy` and `reason` change together.
+ * For callers that route a decision after evaluation (a repository routing file applied to an
+ * already evaluated action); anything but a `require_approval` decision is returned unchanged.
+ */
+export function applyRoute<D extends Routable>(decision: D, route: RoutingRule | null): D {
+  if (route === null || decision.outcome !== 'require_approval' || decision.quorum === null) {
+    return decision;
+  }
+  const quorum = routeQuorum(decision.quorum, route);
+  return {
+    ...decision,
+    approverGroups: [...quorum.groups],
+    quorum,
+    routedBy: route.id,
+    reason: approvalReason(decision.matchedRule ?? 'the policy', quorum, route.id),
+  };
 }
