@@ -21,8 +21,17 @@ export class EventBus {
   }
   onApproval(listener: (c: ApprovalChanged) => void, id?: string): () => void {
     const name = id === undefined ? 'approval' : `approval:${id}`;
-    this.emitter.on(name, listener);
-    return () => this.emitter.off(name, listener);
+    // listeners run inside the request that committed the change: one that throws (a closed
+    // stream, a bad render) must never turn that committed change into an error answer
+    const safe = (c: ApprovalChanged) => {
+      try {
+        listener(c);
+      } catch (err) {
+        this.emitter.emit('listenerError', err);
+      }
+    };
+    this.emitter.on(name, safe);
+    return () => this.emitter.off(name, safe);
   }
   /** Requests someone on this process is waiting on (has a per-request listener for). */
   watchedIds(): string[] {

@@ -232,6 +232,17 @@ describe('bad input gets a clear problem+json and changes nothing', () => {
     }
   });
 
+  test('control characters in a name are refused (log lines and text columns stay clean)', async () => {
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/v1/apikeys',
+      headers: h.auth('admin'),
+      payload: { name: 'a\u0000\n[fake log]', scopes: ['gate:check'] },
+    });
+    assert.equal(res.statusCode, 400, res.body);
+    assert.equal(res.json().errors[0].path, '/name');
+  });
+
   test('routes whose fields are all optional accept no body at all', async () => {
     const created = await h.app.inject({
       method: 'POST',

@@ -4,6 +4,7 @@ import type { ActionInput } from '../../client/types.js';
 import { InputError } from '../../errors/index.js';
 import type { RoutingRule } from '../../policy/index.js';
 import {
+  applyRoute,
   findRoute,
   parseRoutingFile,
   ruleIdOf,
@@ -74,8 +75,7 @@ export function registerApprovalCommands(program: Command): void {
           );
         }
         const { action, decision } = await backend.evaluate(src.action as ActionInput);
-        let groups = decision.approverGroups;
-        let routedBy = decision.routedBy;
+        let routed = decision;
         if (o.routingFile && !action.repository) {
           // a repository's routing file routes only actions that name that repository
           out.err(
@@ -94,13 +94,17 @@ export function registerApprovalCommands(program: Command): void {
             severity: decision.severity as RoutingSubject['severity'],
             repository: action.repository,
           });
-          if (route) {
-            groups = [...route.approverGroups];
-            routedBy = route.id;
-          }
+          // groups, quorum, routedBy and reason change together, as policy routing does
+          routed = applyRoute(decision as never, route) as typeof decision;
         }
-        if (out.json) return printJson(out, { approverGroups: groups, routedBy, decision });
-        out.out(describeDecision({ ...decision, approverGroups: groups, routedBy }));
+        if (out.json) {
+          return printJson(out, {
+            approverGroups: routed.approverGroups,
+            routedBy: routed.routedBy,
+            decision: routed,
+          });
+        }
+        out.out(describeDecision(routed));
       }),
     );
 

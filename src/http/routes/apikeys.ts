@@ -91,7 +91,8 @@ export function registerApiKeyRoutes(app: FastifyInstance, s: Services): void {
       config: { scopes: ['admin'], optionalBody: true },
       schema: {
         tags: ['apikeys'],
-        summary: 'Rotate an API key (admin): a new key, same name, scopes and groups; old revoked',
+        summary:
+          'Rotate an API key (admin): a new secret for the same key id; the old secret stops working at once',
         params: IdParams,
         response: {
           201: Type.Object({ key: Type.String(), apiKey: KeyView, revoked: KeyView }),

@@ -19,7 +19,7 @@ import type { EventBus } from '../../services/event-bus.js';
 import type { Services } from '../../services/index.js';
 import { principalOf } from '../app.js';
 import { openSse } from '../sse.js';
-import { Duration, IdParams, problemResponses } from '../schemas/common.js';
+import { IdParams, problemResponses, Str } from '../schemas/common.js';
 
 export interface NotifyRouteDeps {
   bus: EventBus;
@@ -37,8 +37,9 @@ const MAX_WAIT_MS = 60_000;
 const DEFAULT_WAIT_MS = 30_000;
 const DELIVERY_TARGETS = [...PROVIDER_NAMES, 'callback'] as const;
 
+// a query string is text: seconds as digits, or a duration with a unit
 const WaitQuery = Type.Object(
-  { timeout: Type.Optional(Duration) },
+  { timeout: Type.Optional(Str(16, { pattern: '^[0-9]{1,9}(ms|s|m|h|d)?$' })) },
   { additionalProperties: false },
 );
 const DeliverBody = Type.Object(

@@ -4,7 +4,8 @@ import { Type, type TSchema } from '@sinclair/typebox';
 export const Str = (max: number, opts: Record<string, unknown> = {}) =>
   Type.String({ maxLength: max, ...opts });
 export const Id = Str(64, { pattern: '^[A-Za-z0-9_:.-]+$' });
-export const Name = Str(128, { minLength: 1 });
+// names and identifiers never carry control characters (log lines, PostgreSQL text)
+export const Name = Str(128, { minLength: 1, pattern: '^[^\\u0000-\\u001f\\u007f]+$' });
 export const Sha256Ref = Str(71, { pattern: '^sha256:[0-9a-f]{64}$' });
 export const Duration = Type.Union([
   Str(16, { pattern: '^[0-9]{1,9}(ms|s|m|h|d)$' }),
