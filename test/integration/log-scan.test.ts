@@ -15,6 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import type { JWTPayload } from 'jose';
 import { parseConfigText } from '../../src/config/index.js';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/principal.js';
+import { parseApiKey } from '../../src/identity/api-keys.js';
 import { SESSION_SECRET_FILE } from '../../src/identity/console-session.js';
 import { startServer, type Server } from '../../src/main.js';
 import { deployAction, TEST_POLICY } from '../helpers/harness.js';
@@ -165,7 +166,10 @@ notifications:
       { bootstrap: true },
     );
     secrets.set(`API key ${name}`, k);
-    secrets.set(`API key ${name} secret`, k.split('_')[2] ?? k);
+    // the secret is base64url and may itself contain '_': split with the product's own parser
+    const parsed = parseApiKey(k);
+    assert.ok(parsed, `${name} is a well-formed API key`);
+    secrets.set(`API key ${name} secret`, parsed.secret);
     return k;
   }
   async function oidcToken(sub: string, groups: string[], over: Record<string, unknown> = {}) {
@@ -242,7 +246,7 @@ notifications:
 
     const rotated = await call(
       'POST',
-      `/v1/apikeys/${requester.split('_')[1]}/rotate`,
+      `/v1/apikeys/${parseApiKey(requester)!.id}/rotate`,
       bearer(admin),
       {},
     );
