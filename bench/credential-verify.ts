@@ -23,7 +23,7 @@ async function fixture(): Promise<{
   const kid = 'bench-key';
   const iat = Math.floor(Date.parse('2026-01-01T00:00:00Z') / 1000);
   const claims: CredentialClaims = {
-    v: 1,
+    v: 2,
     iss: 'countersign:bench',
     sub: 'apr_0001',
     jti: 'crd_0001',
@@ -36,6 +36,11 @@ async function fixture(): Promise<{
     action: { kind: 'deploy', mode: 'execute', target: 'service/payments-api' },
     spec_hash: HASH,
     cap: ['deploy:prod', 'network:egress'],
+    risk_tags: ['prod'],
+    constraints: { max_runtime_sec: 900 },
+    rule: 'environments.prod-eu.actions.deploy',
+    quorum: { min: 1, mode: 'any', groups: ['sre'] },
+    action_hash: HASH,
     policy: HASH,
     requested_by: 'oidc:https://idp.example#alice',
     approvers: [{ sub: 'oidc:https://idp.example#bob', groups: ['sre'] }],

@@ -41,6 +41,8 @@ const REJECTION_CODES = new Set([
 ]);
 
 export function exitCodeFor(status: number, code: string): number {
+  // the gate's decision_mismatch (403) is a rejection; attach-decision's (409) a conflict
+  if (code === 'decision_mismatch') return status === 409 ? EXIT.conflict : EXIT.rejected;
   if (REJECTION_CODES.has(code)) return EXIT.rejected;
   if (status === 401 || status === 403) return EXIT.auth;
   if (status === 404 || status === 409) return EXIT.conflict;

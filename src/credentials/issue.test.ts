@@ -8,6 +8,7 @@ import { CredentialError } from '../errors/index.js';
 import { FakeClock } from '../lib/clock.js';
 import { sequentialIds } from '../lib/ids.js';
 import { issueCredential, type CredentialInput, type IssueDeps } from './issue.js';
+import { actionHashOfClaims } from './verify/action-hash.js';
 import { openKeyRing, type KeyRing } from './keyring.js';
 import { actionFor, CONFIG_HASH, NOW_MS, POLICY_HASH, SPEC } from './testing.js';
 import { computeSpecHash } from './verify/spec-hash.js';
@@ -36,6 +37,10 @@ function input(overrides: Partial<CredentialInput> = {}): CredentialInput {
     specHash: computeSpecHash(SPEC),
     configHash: CONFIG_HASH,
     capabilities: ['network:egress', 'deploy:prod', 'deploy:prod'],
+    riskTags: ['write', 'prod'],
+    constraints: { max_runtime_sec: 900 },
+    rule: 'environments.prod-eu.actions.deploy',
+    quorum: { min: 2, mode: 'each', groups: ['sre', 'db'] },
     policySnapshot: POLICY_HASH,
     requestedBy: 'oidc:https://idp.example#alice',
     approvers: [{ sub: 'oidc:https://idp.example#bob', groups: ['sre', 'db'] }],
@@ -58,11 +63,24 @@ function deps(overrides: Partial<IssueDeps> = {}): IssueDeps {
 }
 
 describe('issueCredential', () => {
-  it('signs exactly the claims of DOMAIN.md §4', async () => {
-    const { claims } = await issueCredential(input(), deps());
+  it('signs exactly the claims of docs/credential-format.md, action hash included', async () => {
+    const { claims } = await issueCredential(
+      input({
+        action: {
+          kind: 'deploy',
+          mode: 'execute',
+          target: 'service/payments-api',
+          repository: 'payments/api',
+          sourceEnvironment: null,
+          pipelineVersion: '2026.01.3',
+        },
+      }),
+      deps(),
+    );
     const iat = NOW_MS / 1000;
+    assert.equal(claims.action_hash, actionHashOfClaims(claims));
     assert.deepEqual(claims, {
-      v: 1,
+      v: 2,
       iss: 'countersign:acme',
       sub: 'apr_0007',
       jti: 'crd_0001',
@@ -72,10 +90,21 @@ describe('issueCredential', () => {
       project: 'payments',
       env: 'prod-eu',
       posture: 'prod',
-      action: { kind: 'deploy', mode: 'execute', target: 'service/payments-api' },
+      action: {
+        kind: 'deploy',
+        mode: 'execute',
+        target: 'service/payments-api',
+        repository: 'payments/api',
+        pipeline_version: '2026.01.3',
+      },
       spec_hash: computeSpecHash(SPEC),
       config_hash: CONFIG_HASH,
       cap: ['deploy:prod', 'network:egress'],
+      risk_tags: ['prod', 'write'],
+      constraints: { max_runtime_sec: 900 },
+      rule: 'environments.prod-eu.actions.deploy',
+      quorum: { min: 2, mode: 'each', groups: ['db', 'sre'] },
+      action_hash: claims.action_hash,
       policy: POLICY_HASH,
       requested_by: 'oidc:https://idp.example#alice',
       approvers: [{ sub: 'oidc:https://idp.example#bob', groups: ['db', 'sre'] }],

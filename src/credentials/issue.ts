@@ -5,8 +5,9 @@
  */
 import { CompactSign } from 'jose';
 import type { ActionMode } from '../domain/action.js';
-import { sortedUnique } from '../domain/action.js';
-import type { Posture } from '../domain/decision.js';
+import { boundQuorum, sortedUnique } from '../domain/action.js';
+import type { Posture, Quorum } from '../domain/decision.js';
+import { actionHashOfClaims } from './verify/action-hash.js';
 import type { Clock } from '../lib/clock.js';
 import { randomIds, type IdGenerator } from '../lib/ids.js';
 import { checkClaims } from './verify/claims.js';
@@ -19,10 +20,24 @@ export interface CredentialInput {
   project: string;
   environment: string;
   posture: Posture;
-  action: { kind: string; mode: ActionMode; target?: string | null };
+  action: {
+    kind: string;
+    mode: ActionMode;
+    target?: string | null;
+    repository?: string | null;
+    sourceEnvironment?: string | null;
+    pipelineVersion?: string | null;
+  };
   specHash: string;
   configHash?: string | null;
   capabilities: readonly string[];
+  /** Risk tags after the policy's overlays. */
+  riskTags: readonly string[];
+  /** Constraints after the policy's overlays: what the executor must honour. */
+  constraints: Record<string, unknown>;
+  /** The matched policy rule. */
+  rule: string | null;
+  quorum: Quorum | null;
   /** The policy snapshot the decision was made under. */
   policySnapshot: string;
   /** Principal id of the requester. */
@@ -58,15 +73,21 @@ function lifetimeSeconds(ttlMs: number, maxTtlMs: number): number {
   return seconds;
 }
 
-/** The claim set, in the order of DOMAIN.md §4. */
+/** The claim set, in the order of docs/credential-format.md. */
 function buildClaims(input: CredentialInput, deps: IssueDeps): CredentialClaims {
   const iat = Math.floor(deps.clock.now() / 1000);
-  const action: CredentialClaims['action'] = { kind: input.action.kind, mode: input.action.mode };
-  if (input.action.target !== undefined && input.action.target !== null) {
-    action.target = input.action.target;
+  const a = input.action;
+  const action: CredentialClaims['action'] = { kind: a.kind, mode: a.mode };
+  if (a.target !== undefined && a.target !== null) action.target = a.target;
+  if (a.repository !== undefined && a.repository !== null) action.repository = a.repository;
+  if (a.sourceEnvironment !== undefined && a.sourceEnvironment !== null) {
+    action.source_env = a.sourceEnvironment;
   }
-  return {
-    v: 1,
+  if (a.pipelineVersion !== undefined && a.pipelineVersion !== null) {
+    action.pipeline_version = a.pipelineVersion;
+  }
+  const claims: CredentialClaims = {
+    v: 2,
     iss: deps.issuer,
     sub: input.approvalId,
     jti: (deps.ids ?? randomIds).next('crd'),
@@ -82,12 +103,20 @@ function buildClaims(input: CredentialInput, deps: IssueDeps): CredentialClaims 
       ? {}
       : { config_hash: input.configHash }),
     cap: sortedUnique(input.capabilities),
+    risk_tags: sortedUnique(input.riskTags),
+    constraints: { ...input.constraints },
+    rule: input.rule,
+    quorum: boundQuorum(input.quorum),
+    action_hash: '',
     policy: input.policySnapshot,
     requested_by: input.requestedBy,
-    approvers: input.approvers.map((a) => ({ sub: a.sub, groups: sortedUnique(a.groups) })),
+    approvers: input.approvers.map((x) => ({ sub: x.sub, groups: sortedUnique(x.groups) })),
     break_glass: input.breakGlass,
     single_use: input.singleUse,
   };
+  // the hash of exactly the bound facts the claims carry (what the reviewers approved)
+  claims.action_hash = actionHashOfClaims(claims);
+  return claims;
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { generateKeyPairSync, sign as signBytes, type KeyObject } from 'node:crypto';
 import type { JWK } from 'jose';
+import { actionHashOfClaims } from './verify/action-hash.js';
 import type { ActionInput, CredentialClaims } from './verify/types.js';
 
 /** Frozen verification time: ten minutes after issue. */
@@ -33,8 +34,8 @@ export function claimsFor(
   specHash: string,
   overrides: Partial<CredentialClaims> = {},
 ): CredentialClaims {
-  return {
-    v: 1,
+  const claims: CredentialClaims = {
+    v: 2,
     iss: 'countersign:test',
     sub: 'apr_0001',
     jti: 'crd_0001',
@@ -48,6 +49,11 @@ export function claimsFor(
     spec_hash: specHash,
     config_hash: CONFIG_HASH,
     cap: ['deploy:prod', 'network:egress'],
+    risk_tags: ['prod'],
+    constraints: { max_runtime_sec: 900 },
+    rule: 'environments.prod-eu.actions.deploy',
+    quorum: { min: 1, mode: 'any', groups: ['sre'] },
+    action_hash: '',
     policy: POLICY_HASH,
     requested_by: 'oidc:https://idp.example#alice',
     approvers: [{ sub: 'oidc:https://idp.example#bob', groups: ['sre'] }],
@@ -55,6 +61,8 @@ export function claimsFor(
     single_use: true,
     ...overrides,
   };
+  if (overrides.action_hash === undefined) claims.action_hash = actionHashOfClaims(claims);
+  return claims;
 }
 
 export function actionFor(overrides: Partial<ActionInput> = {}): ActionInput {

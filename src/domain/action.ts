@@ -1,4 +1,5 @@
 /** What someone wants to do (DOMAIN.md §1). */
+import type { Quorum } from './decision.js';
 
 export type ActionMode = 'execute' | 'dry-run';
 
@@ -27,7 +28,24 @@ export interface Action {
   reason?: string;
 }
 
-/** The fields an approval is bound to; context fields are deliberately absent. */
+/**
+ * What the policy decided about an action that an approval is bound to: the facts that decided
+ * who may approve and what the executor must honour (risk tags and constraints after the policy's
+ * overlays, the capabilities it requires, the matched rule and the quorum).
+ */
+export interface DecisionBinding {
+  requiredCapabilities: readonly string[];
+  riskTags: readonly string[];
+  constraints: Record<string, unknown>;
+  matchedRule: string | null;
+  quorum: Quorum | null;
+}
+
+/**
+ * The fields an approval is bound to, in the shape `actionHash` hashes (RFC 8785 sorts the
+ * members; an absent optional field is `null`, never omitted). Context fields (reason, runId,
+ * workflow, stepId, notes) are deliberately absent: editing them never invalidates an approval.
+ */
 export interface BoundActionFields {
   kind: string;
   mode: ActionMode;
@@ -36,15 +54,34 @@ export interface BoundActionFields {
   specHash: string;
   configHash: string | null;
   target: string | null;
+  repository: string | null;
+  sourceEnvironment: string | null;
+  pipelineVersion: string | null;
+  /** Sorted union of the declared and the policy-required capabilities. */
   capabilities: string[];
+  /** Sorted risk tags after the policy's overlays. */
+  riskTags: string[];
+  /** Constraints after the policy's overlays. */
+  constraints: Record<string, unknown>;
+  /** The matched policy rule (`decision.matchedRule`). */
+  rule: string | null;
+  /** The quorum that decides who may approve, groups sorted; null when none is needed. */
+  quorum: Quorum | null;
 }
 
 export function sortedUnique(values: readonly string[]): string[] {
   return [...new Set(values)].sort();
 }
 
-/** The bound fields of an action, in the shape that `actionHash` hashes. */
-export function boundFields(action: Action): BoundActionFields {
+/** A quorum with its groups sorted and unique: the bound form. */
+export function boundQuorum(quorum: Quorum | null): Quorum | null {
+  return quorum === null
+    ? null
+    : { min: quorum.min, mode: quorum.mode, groups: sortedUnique(quorum.groups) };
+}
+
+/** The bound fields of an action under the decision made about it (what `actionHash` hashes). */
+export function boundFields(action: Action, decision: DecisionBinding): BoundActionFields {
   return {
     kind: action.kind,
     mode: action.mode,
@@ -53,6 +90,13 @@ export function boundFields(action: Action): BoundActionFields {
     specHash: action.specHash,
     configHash: action.configHash ?? null,
     target: action.target ?? null,
-    capabilities: sortedUnique(action.capabilities),
+    repository: action.repository ?? null,
+    sourceEnvironment: action.sourceEnvironment ?? null,
+    pipelineVersion: action.pipelineVersion ?? null,
+    capabilities: sortedUnique([...action.capabilities, ...decision.requiredCapabilities]),
+    riskTags: sortedUnique(decision.riskTags),
+    constraints: { ...decision.constraints },
+    rule: decision.matchedRule,
+    quorum: boundQuorum(decision.quorum),
   };
 }

@@ -17,7 +17,7 @@ import {
   type TestKey,
 } from '../credentials/testing.js';
 import { computeSpecHash } from '../credentials/verify/spec-hash.js';
-import { boundFields, sortedUnique, type Action } from '../domain/action.js';
+import { boundFields, type Action } from '../domain/action.js';
 import type { ApprovalRequest } from '../domain/approval.js';
 import type { PrincipalRef } from '../domain/principal.js';
 import type { AuditEvent, AuditEventType } from '../domain/audit-event.js';
@@ -102,12 +102,14 @@ function request(breakGlass: boolean): ApprovalRequest {
     constraints: {},
   };
   const requiredCapabilities = ['deploy:prod', 'network:egress'];
-  const actionHash = jcsHash(
-    boundFields({
-      ...action,
-      capabilities: sortedUnique([...action.capabilities, ...requiredCapabilities]),
-    }),
-  );
+  const binding = {
+    requiredCapabilities,
+    riskTags: ['prod'],
+    constraints: {},
+    matchedRule: 'environments.prod-eu.actions.deploy',
+    quorum: { min: 1, groups: ['sre'], mode: 'any' as const },
+  };
+  const actionHash = jcsHash(boundFields(action, binding));
   const decision: Decision = {
     decisionId: 'dec_0001',
     outcome: 'require_approval',
@@ -263,7 +265,14 @@ export async function buildFixture(opts: { breakGlass?: boolean } = {}): Promise
   const req = request(opts.breakGlass === true);
   const token = signCompact(
     credentialHeader(credentialKey.kid),
-    claimsFor(req.action.specHash, { sub: req.id }),
+    claimsFor(req.action.specHash, {
+      sub: req.id,
+      cap: req.decision.requiredCapabilities,
+      risk_tags: req.decision.riskTags,
+      constraints: req.decision.constraints,
+      rule: req.decision.matchedRule,
+      quorum: req.decision.quorum,
+    }),
     credentialKey.privateKey,
   );
   // other approvals' events around ours make the proofs non-trivial

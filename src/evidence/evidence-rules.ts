@@ -3,7 +3,7 @@
  * agrees with it, the request agrees with itself and its decisions, and its stored state is the
  * state its events lead to. Inputs have passed parseEvidenceBundle, but are still untrusted.
  */
-import { boundFields, sortedUnique } from '../domain/action.js';
+import { boundFields } from '../domain/action.js';
 import { canTransition, type ApprovalState } from '../domain/approval.js';
 import type { AuditEventType } from '../domain/audit-event.js';
 import { computeSpecHash } from '../credentials/verify/spec-hash.js';
@@ -85,10 +85,7 @@ export function checkApproval(b: EvidenceBundle): EvidenceProblem[] {
         message: 'the spec does not hash to the spec hash',
       });
     }
-    const bound = boundFields({
-      ...action,
-      capabilities: sortedUnique([...action.capabilities, ...a.decision.requiredCapabilities]),
-    });
+    const bound = boundFields(action, a.decision);
     if (jcsHash(bound) !== a.actionHash) {
       problems.push({
         code: 'approval_mismatch',

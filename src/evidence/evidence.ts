@@ -11,6 +11,7 @@ import { Buffer } from 'node:buffer';
 import type { JSONWebKeySet } from 'jose';
 import { PURPOSE_MEMBER, STATUS_MEMBER } from '../credentials/verify/key-set.js';
 import { verifyCredential } from '../credentials/verify/verifier.js';
+import { actionHashOfClaims } from '../credentials/verify/action-hash.js';
 import { verifyCheckpoint, type Checkpoint, type CheckpointKey } from '../audit/checkpoint.js';
 import { parseEvidenceBundle } from './evidence-parse.js';
 import { approvalEvents, checkApproval, checkMembership, checkState } from './evidence-rules.js';
@@ -191,6 +192,13 @@ async function verifyBundleCredential(
         specHash: act.specHash,
         ...(typeof act.configHash === 'string' ? { configHash: act.configHash } : {}),
         ...(typeof act.target === 'string' ? { target: act.target } : {}),
+        ...(typeof act.repository === 'string' ? { repository: act.repository } : {}),
+        ...(typeof act.sourceEnvironment === 'string'
+          ? { sourceEnvironment: act.sourceEnvironment }
+          : {}),
+        ...(typeof act.pipelineVersion === 'string'
+          ? { pipelineVersion: act.pipelineVersion }
+          : {}),
         capabilities: [],
       },
       {
@@ -214,6 +222,13 @@ async function verifyBundleCredential(
     problems.push({
       code: 'credential_mismatch',
       message: 'the credential is for another approval',
+    });
+  }
+  // the claims bind exactly the approval's action hash (and rebuild it)
+  if (claims.action_hash !== a.actionHash || actionHashOfClaims(claims) !== claims.action_hash) {
+    problems.push({
+      code: 'credential_mismatch',
+      message: "the credential's bound fields do not hash to the approval's action hash",
     });
   }
   if (

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import type { DecisionBinding } from '../domain/action.js';
 import { InputError } from '../errors/index.js';
 import { jcsHash } from '../lib/hash.js';
 import { actionHash, normalizeAction } from './action.js';
@@ -137,8 +138,17 @@ describe('normalizeAction', () => {
 });
 
 describe('actionHash', () => {
-  it('hashes the bound fields with the union of declared and derived capabilities', () => {
-    const action = makeAction({ capabilities: ['b'] });
+  const binding = (over: Partial<DecisionBinding> = {}): DecisionBinding => ({
+    requiredCapabilities: [],
+    riskTags: [],
+    constraints: {},
+    matchedRule: null,
+    quorum: null,
+    ...over,
+  });
+
+  it('hashes every bound field, absent ones as null (docs/credential-format.md)', () => {
+    const action = makeAction({ capabilities: ['b'], repository: 'payments/api' });
     const expected = jcsHash({
       kind: 'deploy',
       mode: 'execute',
@@ -147,25 +157,34 @@ describe('actionHash', () => {
       specHash: SPEC_HASH,
       configHash: null,
       target: null,
+      repository: 'payments/api',
+      sourceEnvironment: null,
+      pipelineVersion: null,
       capabilities: ['a', 'b'],
+      riskTags: ['prod', 'write'],
+      constraints: { max_runtime_sec: 900 },
+      rule: 'rules.r1',
+      quorum: { min: 1, mode: 'any', groups: ['a', 'b'] },
     });
-    assert.equal(actionHash(action, ['a', 'b']), expected);
+    const d = binding({
+      requiredCapabilities: ['a', 'b'],
+      riskTags: ['write', 'prod'],
+      constraints: { max_runtime_sec: 900 },
+      matchedRule: 'rules.r1',
+      quorum: { min: 1, mode: 'any', groups: ['b', 'a'] },
+    });
+    assert.equal(actionHash(action, d), expected);
   });
 
   it('never changes with context fields', () => {
-    const a = makeAction({
-      reason: 'one',
-      runId: '1',
-      workflow: 'w',
-      stepId: 's',
-      repository: 'r',
-    });
+    const a = makeAction({ reason: 'one', runId: '1', workflow: 'w', stepId: 's' });
     const b = makeAction({ reason: 'two', runId: '2' });
-    assert.equal(actionHash(a, ['deploy']), actionHash(b, ['deploy']));
+    const d = binding({ requiredCapabilities: ['deploy'] });
+    assert.equal(actionHash(a, d), actionHash(b, d));
   });
 
-  it('changes with every bound field', () => {
-    const base = actionHash(makeAction(), []);
+  it('changes with every bound action field', () => {
+    const base = actionHash(makeAction(), binding());
     const variants: Record<string, unknown>[] = [
       { kind: 'replay' },
       { mode: 'dry-run' },
@@ -174,10 +193,27 @@ describe('actionHash', () => {
       { specHash: `sha256:${'b'.repeat(64)}` },
       { configHash: SPEC_HASH },
       { target: 'x' },
+      { repository: 'payments/api' },
+      { sourceEnvironment: 'staging' },
+      { pipelineVersion: '1.4.2' },
       { capabilities: ['deploy'] },
     ];
     for (const v of variants) {
-      assert.notEqual(actionHash(makeAction(v), []), base, JSON.stringify(v));
+      assert.notEqual(actionHash(makeAction(v), binding()), base, JSON.stringify(v));
+    }
+  });
+
+  it('changes with every bound part of the decision', () => {
+    const base = actionHash(makeAction(), binding());
+    const variants: Partial<DecisionBinding>[] = [
+      { requiredCapabilities: ['deploy'] },
+      { riskTags: ['write'] },
+      { constraints: { max_lines_changed: 500 } },
+      { matchedRule: 'rules.r1' },
+      { quorum: { min: 1, mode: 'any', groups: ['sre'] } },
+    ];
+    for (const v of variants) {
+      assert.notEqual(actionHash(makeAction(), binding(v)), base, JSON.stringify(v));
     }
   });
 });

@@ -3,7 +3,7 @@
  * shape with JSON Schema first; this must still be safe on arbitrary input (CLI files, tests).
  */
 import { boundFields, sortedUnique } from '../domain/action.js';
-import type { Action, ActionMode } from '../domain/action.js';
+import type { Action, ActionMode, DecisionBinding } from '../domain/action.js';
 import { InputError } from '../errors/index.js';
 import { isSha256Ref, jcsHash } from '../lib/hash.js';
 import {
@@ -136,15 +136,12 @@ export function normalizeAction(input: unknown): Action {
 }
 
 /**
- * `sha256:` of JCS of the bound fields (kind, mode, environment, project, specHash, configHash,
- * target, capabilities), with capabilities = sorted union of the declared and the policy-derived
- * ones. Context fields (reason, runId, workflow, …) never change it.
+ * `sha256:` of JCS of the bound fields (docs/credential-format.md, "The action hash"): the action's
+ * kind, mode, environment, project, specHash, configHash, target, repository, sourceEnvironment
+ * and pipelineVersion, with what the policy decided about it (capabilities = the sorted union of
+ * the declared and the required ones, risk tags and constraints after overlays, the matched rule
+ * and the quorum). Context fields (reason, runId, workflow, …) never change it.
  */
-export function actionHash(action: Action, requiredCapabilities: readonly string[]): string {
-  return jcsHash(
-    boundFields({
-      ...action,
-      capabilities: sortedUnique([...action.capabilities, ...requiredCapabilities]),
-    }),
-  );
+export function actionHash(action: Action, decision: DecisionBinding): string {
+  return jcsHash(boundFields(action, decision));
 }

@@ -259,11 +259,9 @@ describe('evaluate: decision fields', () => {
   it('binds the action hash to the union of declared and derived capabilities', () => {
     const action = makeAction({ capabilities: ['logs.read'] });
     const d = evaluate(policy, action);
-    assert.equal(d.actionHash, actionHash(action, ['deploy']));
-    assert.equal(
-      d.actionHash,
-      actionHash(makeAction({ capabilities: ['deploy', 'logs.read'] }), []),
-    );
+    assert.equal(d.actionHash, actionHash(action, d));
+    const explicit = makeAction({ capabilities: ['deploy', 'logs.read'] });
+    assert.equal(d.actionHash, actionHash(explicit, evaluate(policy, explicit)));
   });
 
   it('does not change the action hash or outcome when context fields change', () => {
@@ -510,11 +508,14 @@ describe('decisionDiffers', () => {
     );
   });
 
-  it('is true when outcome, capabilities, approver groups or quorum differ', () => {
+  it('is true when outcome, rule, capabilities, groups, quorum, risk tags or constraints differ', () => {
     const q = base.quorum;
     assert.ok(q);
     const variants: Partial<DecisionDraft>[] = [
       { outcome: 'allow' },
+      { matchedRule: 'rules.other' },
+      { riskTags: [...base.riskTags, 'write'] },
+      { constraints: { ...base.constraints, max_runtime_sec: 1 } },
       { requiredCapabilities: ['deploy', 'more'] },
       { approverGroups: ['sre'] },
       { quorum: { ...q, min: 2 } },

@@ -13,6 +13,7 @@ import type {
   DecisionReasonCode,
   Quorum,
 } from '../domain/decision.js';
+import { jcs } from '../lib/hash.js';
 import { actionHash } from './action.js';
 import { environmentOf } from './environment.js';
 import { globMatches } from './glob.js';
@@ -234,6 +235,7 @@ export function evaluate(
         : byMode;
   }
 
+  const constraints = { ...action.constraints, ...(entry?.constraints ?? {}) };
   return {
     outcome: v.outcome,
     reasonCode: v.reasonCode,
@@ -243,9 +245,15 @@ export function evaluate(
     approverGroups: v.quorum ? [...v.quorum.groups] : [],
     quorum: v.quorum,
     riskTags,
-    constraints: { ...action.constraints, ...(entry?.constraints ?? {}) },
+    constraints,
     policySnapshot: policy.snapshot,
-    actionHash: actionHash(action, requiredCapabilities),
+    actionHash: actionHash(action, {
+      requiredCapabilities,
+      riskTags,
+      constraints,
+      matchedRule: v.matchedRule,
+      quorum: v.quorum,
+    }),
     environment: action.environment,
     posture: env?.posture ?? null,
     severity: entry?.severity ?? null,
@@ -262,18 +270,19 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /**
- * Whether two decisions for the same action differ in what an approval covers: outcome,
- * required capabilities, approver groups or quorum. Used at the gate when the policy snapshot
- * changed since the credential was issued: only a difference here invalidates it.
+ * Whether two decisions differ in anything an approval is bound to: outcome, matched rule,
+ * required capabilities, approver groups and quorum, risk tags or constraints. Two decisions that
+ * agree here have the same action hash for the same action.
  */
 export function decisionDiffers(a: DecisionDraft, b: DecisionDraft): boolean {
-  if (a.outcome !== b.outcome) return true;
+  if (a.outcome !== b.outcome || a.matchedRule !== b.matchedRule) return true;
   if (!sameSet(a.requiredCapabilities, b.requiredCapabilities)) return true;
   if (!sameSet(a.approverGroups, b.approverGroups)) return true;
+  if (!sameSet(a.riskTags, b.riskTags)) return true;
   if ((a.quorum === null) !== (b.quorum === null)) return true;
   if (a.quorum && b.quorum) {
     if (a.quorum.min !== b.quorum.min || a.quorum.mode !== b.quorum.mode) return true;
     if (!sameSet(a.quorum.groups, b.quorum.groups)) return true;
   }
-  return false;
+  return jcs(a.constraints) !== jcs(b.constraints);
 }

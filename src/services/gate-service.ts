@@ -10,6 +10,7 @@ import type { ApprovalRequest } from '../domain/approval.js';
 import type { Decision } from '../domain/decision.js';
 import type { Principal } from '../domain/principal.js';
 import type { CredentialClaims, VerifyCode } from '../credentials/verify/index.js';
+import { decisionDifferences } from '../credentials/verify/decision-binding.js';
 import type { ErrorCode } from '../errors/index.js';
 import type { PipelineVersion } from '../store/port.js';
 import { isoAt } from '../lib/clock.js';
@@ -103,7 +104,13 @@ export function createGateService(deps: GateDeps) {
     return null;
   }
 
-  /** Online checks 12–14 of DOMAIN.md §4, after the offline verifier accepted the token. */
+  /**
+   * Online checks 13–16 of docs/credential-format.md, after the offline verifier accepted the
+   * token. The gate re-decides every time: the presented action, evaluated now, must decide
+   * exactly as the approved one did (rule, quorum, risk tags, constraints). A difference under
+   * another policy is drift (`policy_snapshot_mismatch`); under the same policy the action is
+   * not the one approved (`decision_mismatch`).
+   */
   async function onlineRejection(
     claims: CredentialClaims,
     approval: ApprovalRequest | null,
@@ -115,14 +122,33 @@ export function createGateService(deps: GateDeps) {
     if (claims.single_use && (await deps.store.isCredentialConsumed(claims.jti))) {
       return reject('credential_consumed', 'this single-use credential was already used');
     }
-    if (
-      claims.policy !== current.policySnapshot &&
-      deps.policy.decisionsDiffer(approval.decision, current)
-    ) {
+    const differs = decisionDifferences(claims, current);
+    if (differs.length > 0 && claims.policy !== current.policySnapshot) {
       return reject(
         'policy_snapshot_mismatch',
         'the policy changed since this credential was issued and now decides this action differently',
-        { issuedUnder: claims.policy, current: current.policySnapshot },
+        { issuedUnder: claims.policy, current: current.policySnapshot, differs },
+      );
+    }
+    if (differs.length > 0) {
+      return reject(
+        'decision_mismatch',
+        `this action decides differently from the approved one (${differs.join(', ')})`,
+        {
+          differs,
+          approved: {
+            rule: claims.rule,
+            quorum: claims.quorum,
+            riskTags: claims.risk_tags,
+            constraints: claims.constraints,
+          },
+          current: {
+            rule: current.matchedRule,
+            quorum: current.quorum,
+            riskTags: current.riskTags,
+            constraints: current.constraints,
+          },
+        },
       );
     }
     if (!claims.break_glass && claims.approvers.some((a) => a.sub === claims.requested_by)) {

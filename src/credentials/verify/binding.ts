@@ -1,5 +1,5 @@
 /**
- * Rows 5–11 of DOMAIN.md §4: does a validly signed credential cover this action, now?
+ * Rows 5–12 of docs/credential-format.md: does a validly signed credential cover this action, now?
  * Runs on claims whose signature and shape already hold.
  */
 import type { ActionMode } from '../../domain/action.js';
@@ -16,7 +16,12 @@ export interface BoundAction {
   environment: string;
   specHash: string;
   configHash: string | null;
+  repository: string | null;
+  sourceEnvironment: string | null;
+  pipelineVersion: string | null;
   capabilities: readonly string[];
+  riskTags: readonly string[];
+  constraintKeys: readonly string[];
 }
 
 export interface BindingContext {
@@ -65,6 +70,14 @@ function actionSpecHash(action: ActionInput): string {
   return computed;
 }
 
+function constraintKeys(value: unknown): readonly string[] {
+  if (value === undefined || value === null) return [];
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new TypeError('action.constraints must be an object');
+  }
+  return Object.keys(value);
+}
+
 /** Caller misuse (an action that is not an action) is a TypeError, never a verification code. */
 export function prepareAction(action: ActionInput): BoundAction {
   if (typeof action !== 'object' || action === null)
@@ -82,7 +95,12 @@ export function prepareAction(action: ActionInput): BoundAction {
     environment: requireText(action.environment, 'action.environment'),
     specHash: actionSpecHash(action),
     configHash,
+    repository: optionalText(action.repository, 'action.repository'),
+    sourceEnvironment: optionalText(action.sourceEnvironment, 'action.sourceEnvironment'),
+    pipelineVersion: optionalText(action.pipelineVersion, 'action.pipelineVersion'),
     capabilities: requireTextList(action.capabilities, 'action.capabilities'),
+    riskTags: requireTextList(action.riskTags, 'action.riskTags'),
+    constraintKeys: constraintKeys(action.constraints),
   };
 }
 
@@ -107,6 +125,17 @@ function checkAction(claims: CredentialClaims, action: BoundAction): VerifyFailu
   const target = c.target ?? null;
   if (target !== action.target) {
     return mismatch('action_mismatch', MESSAGES.actionTarget, 'target', target, action.target);
+  }
+  // the repository decided who may approve; the source and version are what a replay runs
+  const facts = [
+    ['repository', c.repository, action.repository, MESSAGES.actionRepository],
+    ['sourceEnvironment', c.source_env, action.sourceEnvironment, MESSAGES.actionSourceEnvironment],
+    ['pipelineVersion', c.pipeline_version, action.pipelineVersion, MESSAGES.actionPipelineVersion],
+  ] as const;
+  for (const [field, bound, actual, message] of facts) {
+    if ((bound ?? null) !== actual) {
+      return mismatch('action_mismatch', message, field, bound ?? null, actual);
+    }
   }
   if (claims.project !== action.project) {
     return mismatch('scope_mismatch', MESSAGES.scope, 'project', claims.project, action.project);
@@ -167,6 +196,32 @@ export function checkBinding(
   if (missing.length > 0) {
     return fail('insufficient_capabilities', MESSAGES.capabilities, {
       missing: [...new Set(missing)].sort(),
+    });
+  }
+  return checkDeclared(claims, action);
+}
+
+/**
+ * What can be checked of the decision without the policy: the action may not declare a risk tag
+ * or a constraint the reviewers did not see. (The gate also re-evaluates the action under the
+ * current policy and compares the whole decision.) Constraint values are not compared: the
+ * runtime enforces the credential's, which the policy may have tightened.
+ */
+function checkDeclared(claims: CredentialClaims, action: BoundAction): VerifyFailure | undefined {
+  const tags = action.riskTags.filter((tag) => !claims.risk_tags.includes(tag));
+  if (tags.length > 0) {
+    return fail('decision_mismatch', MESSAGES.riskTagsUnbound, {
+      field: 'riskTags',
+      unbound: [...new Set(tags)].sort(),
+    });
+  }
+  const keys = action.constraintKeys.filter(
+    (key) => !Object.prototype.hasOwnProperty.call(claims.constraints, key),
+  );
+  if (keys.length > 0) {
+    return fail('decision_mismatch', MESSAGES.constraintsUnbound, {
+      field: 'constraints',
+      unbound: [...keys].sort(),
     });
   }
   return undefined;

@@ -23,13 +23,34 @@ function isHashRef(value: unknown): value is string {
   return typeof value === 'string' && HASH_REF.test(value);
 }
 
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function isOptionalText(value: unknown): boolean {
+  return value === undefined || isText(value);
+}
+
 function isAction(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  const action = value as Record<string, unknown>;
+  if (!isObject(value)) return false;
   return (
-    isText(action.kind) &&
-    MODES.has(action.mode) &&
-    (action.target === undefined || isText(action.target))
+    isText(value.kind) &&
+    MODES.has(value.mode) &&
+    isOptionalText(value.target) &&
+    isOptionalText(value.repository) &&
+    isOptionalText(value.source_env) &&
+    isOptionalText(value.pipeline_version)
+  );
+}
+
+function isQuorum(value: unknown): boolean {
+  if (value === null) return true;
+  if (!isObject(value)) return false;
+  return (
+    typeof value.min === 'number' &&
+    Number.isSafeInteger(value.min) &&
+    value.min >= 1 &&
+    (value.mode === 'any' || value.mode === 'each') &&
+    isTextList(value.groups)
   );
 }
 
@@ -59,6 +80,11 @@ const CLAIM_CHECKS: readonly (readonly [string, (value: unknown) => boolean, boo
   ['spec_hash', isHashRef, true],
   ['config_hash', isHashRef, false],
   ['cap', isTextList, true],
+  ['risk_tags', isTextList, true],
+  ['constraints', isObject, true],
+  ['rule', (v) => v === null || isText(v), true],
+  ['quorum', isQuorum, true],
+  ['action_hash', isHashRef, true],
   ['policy', isText, true],
   ['requested_by', isText, true],
   ['approvers', isApprovers, true],

@@ -15,6 +15,8 @@
  */
 export { createVerifier, verifyCredential, type CredentialVerifier } from './verifier.js';
 export { computeSpecHash } from './spec-hash.js';
+export { actionHashOfClaims, boundFieldsOfClaims } from './action-hash.js';
+export { decisionDifferences, type DecisionParts } from './decision-binding.js';
 export { fetchJwks, KeySetUnavailableError, type FetchJwksOptions } from './fetch-jwks.js';
 export { PURPOSE_MEMBER, STATUS_MEMBER } from './key-set.js';
 export {
@@ -23,6 +25,7 @@ export {
   SUPPORTED_VERSIONS,
   type ActionInput,
   type CredentialClaims,
+  type CredentialQuorum,
   type VerifyCallOptions,
   type VerifyCode,
   type VerifyFailure,

@@ -21,6 +21,9 @@ export const MESSAGES = {
   actionKind: 'credential action kind differs from the action',
   actionMode: 'credential action mode differs from the action',
   actionTarget: 'credential action target differs from the action',
+  actionRepository: 'credential repository differs from the action',
+  actionSourceEnvironment: 'credential source environment differs from the action',
+  actionPipelineVersion: 'credential pipeline version differs from the action',
   scope: 'credential project differs from the action',
   specHash: 'credential spec hash differs from the action spec hash',
   configHash: 'credential config hash differs from the action config hash',
@@ -29,6 +32,8 @@ export const MESSAGES = {
   notYetValid: 'credential is not yet valid',
   expired: 'credential has expired',
   capabilities: 'credential lacks required capabilities',
+  riskTagsUnbound: 'the action declares risk tags the approval did not cover',
+  constraintsUnbound: 'the action declares constraints the approval did not cover',
 } as const;
 
 /** `"<name>" claim missing or invalid`: names our claim, never echoes its value. */

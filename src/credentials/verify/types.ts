@@ -33,14 +33,16 @@ export const CREDENTIAL_ALG = 'EdDSA';
  * @example
  * ```ts
  * import { SUPPORTED_VERSIONS } from 'countersign/verify';
- * SUPPORTED_VERSIONS.includes(1); // true
+ * SUPPORTED_VERSIONS.includes(2); // true
  * ```
  */
-export const SUPPORTED_VERSIONS: readonly number[] = [1];
+export const SUPPORTED_VERSIONS: readonly number[] = [2];
 
 /**
- * Reason codes of offline verification, in the order of DOMAIN.md §4 (rows 1–11) plus
- * `keyset_unavailable`. Rows 12–14 need the service's state and are checked online only.
+ * Reason codes of offline verification, in the order of docs/credential-format.md (rows 1–12)
+ * plus `keyset_unavailable`. Offline, `decision_mismatch` means the action declares a risk tag or a
+ * constraint the approval did not cover; the gate also re-decides the action under the current
+ * policy. Rows 13–16 need the service's state and are checked online only.
  *
  * @example
  * ```ts
@@ -65,23 +67,41 @@ export type VerifyCode =
   | 'posture_mismatch'
   | 'not_yet_valid'
   | 'expired'
-  | 'insufficient_capabilities';
+  | 'insufficient_capabilities'
+  | 'decision_mismatch';
 
 /**
- * The verified claim set of an approval credential (version 1). Times are whole seconds since
- * the epoch; `cap` is sorted.
+ * The quorum an approval was decided under: `min` approvals from `groups` (`any`: from any listed
+ * group; `each`: at least one from every group). Groups are sorted.
+ *
+ * @example
+ * ```ts
+ * const quorum: CredentialQuorum = { min: 2, mode: 'each', groups: ['release-managers', 'sre'] };
+ * ```
+ */
+export interface CredentialQuorum {
+  min: number;
+  mode: 'any' | 'each';
+  groups: string[];
+}
+
+/**
+ * The verified claim set of an approval credential (version 2). Times are whole seconds since
+ * the epoch; `cap` and `risk_tags` are sorted. `risk_tags` and `constraints` are the ones the
+ * reviewers approved (after the policy's overlays): a runtime enforces `constraints` (for example
+ * it refuses to run past `constraints.max_runtime_sec`).
  *
  * @example
  * ```ts
  * const result = await verifyCredential(token, action, { jwks });
  * if (result.ok) {
  *   const claims: CredentialClaims = result.claims;
- *   console.log(claims.sub, claims.approvers.map((a) => a.sub));
+ *   console.log(claims.sub, claims.approvers.map((a) => a.sub), claims.constraints);
  * }
  * ```
  */
 export interface CredentialClaims {
-  v: 1;
+  v: 2;
   iss: string;
   /** The approval id. */
   sub: string;
@@ -92,10 +112,27 @@ export interface CredentialClaims {
   project: string;
   env: string;
   posture: Posture;
-  action: { kind: string; mode: ActionMode; target?: string };
+  action: {
+    kind: string;
+    mode: ActionMode;
+    target?: string;
+    repository?: string;
+    source_env?: string;
+    pipeline_version?: string;
+  };
   spec_hash: string;
   config_hash?: string;
   cap: string[];
+  /** Risk tags after the policy's overlays, sorted. */
+  risk_tags: string[];
+  /** Constraints after the policy's overlays: bounds the executor must honour. */
+  constraints: Record<string, unknown>;
+  /** The policy rule that decided the approval (`decision.matchedRule`). */
+  rule: string | null;
+  /** The quorum that decided who may approve. */
+  quorum: CredentialQuorum | null;
+  /** The action hash of the approval: `sha256:` of JCS of the bound fields (docs/credential-format.md). */
+  action_hash: string;
   /** The policy snapshot (`sha256:` of JCS of the policy document) at issue time. */
   policy: string;
   requested_by: string;

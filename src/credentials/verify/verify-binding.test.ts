@@ -269,3 +269,112 @@ describe('createVerifier', () => {
     assert.equal(r.ok, true);
   });
 });
+
+describe('row 5: the repository and the replay provenance are bound', () => {
+  const bound = {
+    action: {
+      kind: 'deploy',
+      mode: 'execute' as const,
+      target: 'service/payments-api',
+      repository: 'payments/api',
+      source_env: 'staging-eu',
+      pipeline_version: '2026.01.3',
+    },
+  };
+  const faithful = actionFor({
+    repository: 'payments/api',
+    sourceEnvironment: 'staging-eu',
+    pipelineVersion: '2026.01.3',
+  });
+
+  it('verifies the action it was approved for', async () => {
+    const r = await verify(token(bound), faithful);
+    assert.equal(r.ok, true, r.ok ? '' : r.code);
+  });
+
+  const cases: [string, Partial<ActionInput>, string, Record<string, unknown>][] = [
+    [
+      'another repository',
+      { repository: 'billing/api' },
+      MESSAGES.actionRepository,
+      { field: 'repository', credential: 'payments/api', action: 'billing/api' },
+    ],
+    [
+      'no repository',
+      { repository: undefined },
+      MESSAGES.actionRepository,
+      { field: 'repository', credential: 'payments/api', action: null },
+    ],
+    [
+      'another source environment',
+      { sourceEnvironment: 'dev' },
+      MESSAGES.actionSourceEnvironment,
+      { field: 'sourceEnvironment', credential: 'staging-eu', action: 'dev' },
+    ],
+    [
+      'another pipeline version',
+      { pipelineVersion: '2026.01.4' },
+      MESSAGES.actionPipelineVersion,
+      { field: 'pipelineVersion', credential: '2026.01.3', action: '2026.01.4' },
+    ],
+  ];
+  for (const [name, change, message, details] of cases) {
+    it(`${name} is action_mismatch naming the field`, async () => {
+      await expectFailure(
+        verify(token(bound), { ...faithful, ...change }),
+        'action_mismatch',
+        message,
+        details,
+      );
+    });
+  }
+
+  it('a credential without a repository does not cover an action from one', async () => {
+    await expectFailure(
+      verify(token(), actionFor({ repository: 'payments/api' })),
+      'action_mismatch',
+      MESSAGES.actionRepository,
+      { field: 'repository', credential: null, action: 'payments/api' },
+    );
+  });
+});
+
+describe('row 12: the action declares nothing the reviewers did not see', () => {
+  it('a declared risk tag the approval did not carry is decision_mismatch', async () => {
+    await expectFailure(
+      verify(token(), actionFor({ riskTags: ['prod', 'secrets', 'network'] })),
+      'decision_mismatch',
+      MESSAGES.riskTagsUnbound,
+      { field: 'riskTags', unbound: ['network', 'secrets'] },
+    );
+  });
+
+  it('a declared constraint the approval did not carry is decision_mismatch', async () => {
+    await expectFailure(
+      verify(token(), actionFor({ constraints: { max_runtime_sec: 900, max_cost_usd: 5 } })),
+      'decision_mismatch',
+      MESSAGES.constraintsUnbound,
+      { field: 'constraints', unbound: ['max_cost_usd'] },
+    );
+  });
+
+  it('declared tags and constraints within the approval verify, and the claims carry them', async () => {
+    const r = await verify(
+      token(),
+      actionFor({ riskTags: ['prod'], constraints: { max_runtime_sec: 3600 } }),
+    );
+    assert.equal(r.ok, true, r.ok ? '' : r.code);
+    // the runtime enforces the approved bound, not the one the action asks for
+    assert.deepEqual(r.ok && r.claims.constraints, { max_runtime_sec: 900 });
+    assert.deepEqual(r.ok && r.claims.risk_tags, ['prod']);
+  });
+
+  it('runs after the capability check (row 11 answers first)', async () => {
+    await expectFailure(
+      verify(token(), actionFor({ capabilities: ['root'], riskTags: ['network'] })),
+      'insufficient_capabilities',
+      MESSAGES.capabilities,
+      { missing: ['root'] },
+    );
+  });
+});

@@ -291,11 +291,23 @@ describe('row 3: invalid_signature', () => {
 });
 
 describe('row 4: unsupported_version', () => {
-  it('answers for v 2, whatever else the claims hold', async () => {
-    const t = signCompact(credentialHeader(key.kid), { v: 2, other: true }, key.privateKey);
+  it('answers for v 3, whatever else the claims hold', async () => {
+    const t = signCompact(credentialHeader(key.kid), { v: 3, other: true }, key.privateKey);
     await expectFailure(verify(t), 'unsupported_version', MESSAGES.unsupportedVersion, {
-      version: 2,
-      supported: [1],
+      version: 3,
+      supported: [2],
+    });
+  });
+
+  it('refuses a version 1 credential, which bound less than an approval decided', async () => {
+    const t = signCompact(
+      credentialHeader(key.kid),
+      { ...claimsFor(SPEC_HASH), v: 1 },
+      key.privateKey,
+    );
+    await expectFailure(verify(t), 'unsupported_version', MESSAGES.unsupportedVersion, {
+      version: 1,
+      supported: [2],
     });
   });
 });

@@ -55,10 +55,13 @@ export function registerGateRoutes(
       });
       metrics?.gateAnswered(r.allowed, r.allowed ? r.decision.reasonCode : r.code);
       if (r.allowed) return { allowed: true, decision: r.decision, approvalId: r.approvalId };
+      // the gate answers 403 for every rejection (decision_mismatch included, which is 409
+      // where attach-decision refuses a decision); only unavailability is 5xx
+      const status = statusForCode(r.code) >= 500 ? statusForCode(r.code) : 403;
       return sendProblem(reply, {
         type: `urn:countersign:problem:${r.code}`,
         title: r.code.replace(/_/g, ' '),
-        status: statusForCode(r.code),
+        status,
         code: r.code,
         detail: r.message,
         instance: req.id,
