@@ -77,6 +77,9 @@ describe('CLI: gate check, offline credential verify, keys and versions', () => 
     );
     assert.equal(byUrl.code, 0, byUrl.stderr);
     assert.match(byUrl.stdout, new RegExp(`valid: approval ${id}`));
+    // the approved rule, risk tags and constraints are printed for the executor to honour
+    assert.match(byUrl.stdout, /^rule: environments\.prod\.actions\.deploy; risk tags: .*prod/m);
+    assert.match(byUrl.stdout, /^constraints: \{.*\}$/m);
     const jwks = await (await fetch(`${server.url}/.well-known/jwks.json`)).text();
     writeFileSync(join(dir, 'jwks.json'), jwks);
     const other = JSON.parse(

@@ -43,7 +43,7 @@ describe("the README's five-minute walk-through runs as written", () => {
       .join('\n')
       .replaceAll('http://127.0.0.1:8080', server.url)
       .replaceAll('node bin/countersign.js', `node ${BIN}`);
-    const r = spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /outcome:\s+require_approval/);
     assert.match(r.stdout, /refused, as it should be/);

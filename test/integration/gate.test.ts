@@ -173,7 +173,7 @@ describe('the gate over HTTP: policy, then the verifier, then online checks', ()
     expectRejected(
       await gate(
         action,
-        resign(token, (c) => (c.v = 2)),
+        resign(token, (c) => (c.v = 3)),
       ),
       'unsupported_version',
     );

@@ -111,9 +111,13 @@ export function registerGateCommands(program: Command): void {
           );
           if (out.json) printJson(out, result);
           else if (result.ok) {
+            const c = result.claims;
             out.out(
-              `valid: approval ${result.claims.sub}, key ${result.kid}, expires ${new Date(result.claims.exp * 1000).toISOString()}`,
+              `valid: approval ${c.sub}, key ${result.kid}, expires ${new Date(c.exp * 1000).toISOString()}`,
             );
+            // what the reviewers approved and the executor must honour
+            out.out(`rule: ${c.rule ?? '-'}; risk tags: ${c.risk_tags.join(', ') || '-'}`);
+            out.out(`constraints: ${JSON.stringify(c.constraints)}`);
           } else {
             out.err(`rejected: ${result.code}: ${result.message}`);
           }
