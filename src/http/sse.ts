@@ -14,7 +14,14 @@ export interface SseStream {
 export function openSse(
   req: FastifyRequest,
   reply: FastifyReply,
-  opts: { heartbeatMs: number; maxStreamMs: number; onClose: () => void; first?: string },
+  opts: {
+    heartbeatMs: number;
+    maxStreamMs: number;
+    onClose: () => void;
+    first?: string;
+    /** Ends the stream when it fires (the server is shutting down). */
+    signal?: AbortSignal;
+  },
 ): SseStream {
   reply.hijack();
   reply.raw.writeHead(200, {
@@ -33,13 +40,19 @@ export function openSse(
     if (closed) return;
     closed = true;
     opts.onClose();
+    opts.signal?.removeEventListener('abort', close);
     clearInterval(heartbeat);
     clearTimeout(lifetime);
     if (!reply.raw.writableEnded) reply.raw.end();
+    // shutting down: let the connection go too, or close() waits for its keep-alive timeout
+    if (opts.signal?.aborted) req.raw.socket?.end();
   };
   const lifetime = setTimeout(close, opts.maxStreamMs);
   req.raw.once('close', close);
   reply.raw.once('close', close);
+  // deferred: callers wire their onClose after this returns
+  if (opts.signal?.aborted) queueMicrotask(close);
+  else opts.signal?.addEventListener('abort', close, { once: true });
   return {
     send(event, id, data) {
       if (reply.raw.writableEnded) return;

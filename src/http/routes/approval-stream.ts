@@ -9,6 +9,7 @@ import type { ApprovalChanged } from '../../services/event-bus.js';
 import type { Services } from '../../services/index.js';
 import { principalOf } from '../app.js';
 import { problemResponses } from '../schemas/common.js';
+import { closingSignal } from '../closing.js';
 import { openSse } from '../sse.js';
 import type { NotifyRouteDeps } from './notify.js';
 
@@ -17,6 +18,7 @@ export function registerApprovalStreamRoutes(
   s: Services,
   deps: Pick<NotifyRouteDeps, 'bus' | 'heartbeatMs' | 'maxStreamMs'>,
 ): void {
+  const closing = closingSignal(app);
   app.get(
     '/approvals/events',
     {
@@ -41,6 +43,7 @@ export function registerApprovalStreamRoutes(
         maxStreamMs: deps.maxStreamMs ?? 10 * 60_000,
         onClose: () => off(),
         first: 'event: ready\ndata: {}\n\n',
+        signal: closing,
       });
       const off = deps.bus.onApproval((c: ApprovalChanged) => {
         stream.send(

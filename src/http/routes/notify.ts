@@ -18,6 +18,7 @@ import { isAdmin, isRequester } from '../../services/access.js';
 import type { EventBus } from '../../services/event-bus.js';
 import type { Services } from '../../services/index.js';
 import { principalOf } from '../app.js';
+import { closingSignal } from '../closing.js';
 import { openSse } from '../sse.js';
 import { IdParams, problemResponses, Str } from '../schemas/common.js';
 
@@ -95,13 +96,17 @@ function waitMs(value: string | number | undefined): number {
   return ms;
 }
 
-/** Resolves when the request leaves pending, its expiry passes, `ms` runs out or the client leaves. */
+/**
+ * Resolves when the request leaves pending, its expiry passes, `ms` runs out, the client leaves
+ * or the server starts closing (the waiter then gets the request as it is).
+ */
 function waitForChange(
   deps: NotifyRouteDeps,
   current: ApprovalRequest,
   ms: number,
   req: FastifyRequest,
   reread: () => Promise<ApprovalRequest['state']>,
+  closing: AbortSignal,
 ): Promise<void> {
   return new Promise((resolve) => {
     const untilExpiry = Date.parse(current.expiresAt) - deps.clock.now();
@@ -112,6 +117,7 @@ function waitForChange(
       clearTimeout(timer);
       off();
       req.raw.off('close', finish);
+      closing.removeEventListener('abort', finish);
       resolve();
     };
     const off = deps.bus.onApproval((c) => {
@@ -120,6 +126,8 @@ function waitForChange(
     // a pending request past its expiry reads as expired: wake then, even before the sweeper
     const timer = setTimeout(finish, Math.max(0, Math.min(ms, untilExpiry + 1)));
     req.raw.once('close', finish);
+    if (closing.aborted) finish();
+    else closing.addEventListener('abort', finish, { once: true });
     // a change committed between the first read and the subscription is caught here
     void reread().then(
       (state) => state !== 'pending' && finish(),
@@ -134,6 +142,7 @@ export function registerNotifyRoutes(
   deps: NotifyRouteDeps,
 ): void {
   const ApprovalRef = Type.Ref('Approval');
+  const closing = closingSignal(app);
 
   app.get<IdP & { Querystring: Static<typeof WaitQuery> }>(
     '/approvals/:id/wait',
@@ -148,13 +157,22 @@ export function registerNotifyRoutes(
         response: { 200: ApprovalRef, ...problemResponses },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const p = principalOf(req);
       const ms = waitMs(req.query.timeout);
       const first = await s.reads.get(p, req.params.id);
       assertRequesterOrAdmin(p, first);
       if (first.state !== 'pending') return first;
-      await waitForChange(deps, first, ms, req, async () => (await s.reads.get(p, first.id)).state);
+      await waitForChange(
+        deps,
+        first,
+        ms,
+        req,
+        async () => (await s.reads.get(p, first.id)).state,
+        closing,
+      );
+      // answered because the server is closing: do not keep the connection alive after it
+      if (closing.aborted) reply.header('connection', 'close');
       return s.reads.get(p, req.params.id);
     },
   );
@@ -190,6 +208,7 @@ export function registerNotifyRoutes(
         heartbeatMs: deps.heartbeatMs ?? 15_000,
         maxStreamMs: deps.maxStreamMs ?? 10 * 60_000,
         onClose: off,
+        signal: closing,
       });
       stream.send('snapshot', String(first.version), serialize(first));
       const now = await s.reads.get(p, first.id).catch(() => null);
