@@ -43,7 +43,7 @@ describe("the README's five-minute walk-through runs as written", () => {
       .join('\n')
       .replaceAll('http://127.0.0.1:8080', server.url)
       .replaceAll('node bin/countersign.js', `node ${BIN}`);
-    const r = spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8', timeout: 300_000 });
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /outcome:\s+require_approval/);
     assert.match(r.stdout, /refused, as it should be/);
@@ -55,5 +55,11 @@ describe("the README's five-minute walk-through runs as written", () => {
     assert.match(r.stderr, /credential_consumed/);
     assert.match(r.stdout, /"type":"gate\.rejected"/);
     assert.match(r.stdout, /BREAK-GLASS/);
+    // registered builds and selecting an eligible approval
+    assert.match(r.stdout, /^VERSION\s+SPEC HASH/m);
+    assert.match(r.stdout, /version:\s+1\.4\.2 \(registered by apikey:/);
+    assert.match(r.stdout, /usable approvals for sha256:/);
+    assert.match(r.stdout, /^allowed \(approval apr_/m);
+    assert.match(r.stdout, /none left: it was single-use/);
   });
 });
