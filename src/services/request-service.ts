@@ -161,12 +161,12 @@ export function createRequestService(deps: RequestDeps) {
     // another environment) is refused now, before reviewers spend time on it
     const own = await actionRejection(deps, action);
     if (own) throw new PolicyError(own.code, own.message, { details: own.details ?? {} });
-    // an approval of this requester that would pass the gate now is the answer: no second request
-    const usable = await eligibility.usableFor(decision.actionHash, principalRef(principal));
-    if (usable) return { approval: usable, created: false };
     const quorum = narrowQuorum(decision, input.approverGroup);
     const ttlMs = resolveTtl(input.ttlMs);
     checkCallback(input.callbackUrl);
+    // an approval of this requester that would pass the gate now is the answer: no second request
+    const usable = await eligibility.usableFor(decision.actionHash, principalRef(principal));
+    if (usable) return { approval: usable, created: false };
     const nowMs = deps.clock.now();
     const now = isoAt(nowMs);
     const me = principalRef(principal);
