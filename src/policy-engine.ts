@@ -14,6 +14,7 @@ import {
   parseRoutingFile,
   policySnapshot,
   requestTtlMs,
+  requiresRegisteredVersion,
   type Policy,
   type RoutingRule,
 } from './policy/index.js';
@@ -41,6 +42,7 @@ export function createPolicyEngine(
     maxRequestTtlMs: () => maxRequestTtlMs(policy),
     allowsCrossEnvironmentReplay: (env) => allowsCrossEnvironmentReplay(policy, env),
     decisionsDiffer: (a, b) => decisionDiffers(a, b),
+    requiresRegisteredVersion: (env, kind) => requiresRegisteredVersion(policy, env, kind),
   };
 }
 

@@ -33,6 +33,7 @@ export type Backend = Pick<
   | 'listApiKeys'
   | 'revokeApiKey'
   | 'rotateApiKey'
+  | 'listVersions'
 > & {
   readonly mode: 'remote' | 'local';
   close(): Promise<void>;
@@ -205,12 +206,14 @@ export function localBackend(rt: Runtime, principal: Principal): Backend {
       }),
     listApprovals: (q) =>
       asApi(async () => {
-        const { limit, cursor, ...filter } = q ?? {};
-        const page = await s.reads.list(principal, filter, {
-          limit: limit ?? 50,
-          ...(cursor ? { cursor } : {}),
-        });
-        return { items: page.items as unknown as Approval[], nextCursor: page.nextCursor };
+        const { limit, cursor, usable, ...filter } = q ?? {};
+        const page = { limit: limit ?? 50, ...(cursor ? { cursor } : {}) };
+        if (usable && filter.actionHash) {
+          const found = await s.eligibility.usable(principal, filter.actionHash, page);
+          return { items: found.items.map(view), nextCursor: found.nextCursor };
+        }
+        const found = await s.reads.list(principal, filter, page);
+        return { items: found.items as unknown as Approval[], nextCursor: found.nextCursor };
       }),
     getApproval: (id) => asApi(() => get(id)),
     approve: (id, b) => asApi(async () => view(await s.reviews.approve(principal, id, b))),
@@ -313,6 +316,13 @@ export function localBackend(rt: Runtime, principal: Principal): Backend {
       }),
     auditProve: (index, size) => asApi(() => s.audit.proveInclusion(principal, index, size)),
     auditVerify: () => asApi(() => s.audit.verify()),
+    listVersions: (project, q = {}) =>
+      asApi(() =>
+        s.gate.listVersions(principal, project, {
+          limit: q.limit ?? 50,
+          ...(q.cursor ? { cursor: q.cursor } : {}),
+        }),
+      ),
     registerVersion: (project, version, specHash) =>
       asApi(() => s.gate.registerVersion(principal, { project, version, specHash })),
     revokeApiKey: (id) => asApi(() => s.apiKeys.revoke(principal, id)),

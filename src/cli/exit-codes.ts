@@ -37,6 +37,8 @@ const REJECTION_CODES = new Set([
   'replay_disabled',
   'source_environment_mismatch',
   'pipeline_version_unresolved',
+  'pipeline_version_mismatch',
+  'spec_hash_not_registered',
   'keyset_unavailable',
 ]);
 

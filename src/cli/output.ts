@@ -1,5 +1,5 @@
 /** How the CLI prints: `--json` for machines, short readable text for people. */
-import type { Approval, Decision } from '../client/types.js';
+import type { Approval, Decision, PipelineVersion } from '../client/types.js';
 
 export interface Output {
   json: boolean;
@@ -56,6 +56,14 @@ export function describeApproval(a: Approval): string {
   if (a.decision.requiredCapabilities.length > 0) {
     lines.push(`capabilities: ${a.decision.requiredCapabilities.join(', ')}`);
   }
+  if (a.registeredVersion !== undefined) {
+    const v = a.registeredVersion;
+    lines.push(
+      v
+        ? `version:      ${v.version} (registered by ${v.registeredBy} at ${v.registeredAt})`
+        : `version:      not a registered pipeline version of ${act.project}`,
+    );
+  }
   if (a.breakGlass) {
     lines.push(
       `break-glass:  ${a.breakGlass.reason} (group ${a.breakGlass.approverGroup}, ref ${a.breakGlass.externalRef ?? '-'})`,
@@ -75,6 +83,18 @@ export function describeApproval(a: Approval): string {
   return lines.join('\n');
 }
 
+/** The column names of {@link approvalRow}. */
+export function approvalHeader(): string {
+  return [
+    'ID'.padEnd(28),
+    'STATE'.padEnd(9),
+    'KIND/MODE'.padEnd(22),
+    'ENV/PROJECT'.padEnd(26),
+    'VOTES'.padEnd(5),
+    'REQUESTED BY',
+  ].join(' ');
+}
+
 export function approvalRow(a: Approval): string {
   const act = a.action;
   return [
@@ -85,4 +105,15 @@ export function approvalRow(a: Approval): string {
     `${a.progress.approvals}/${a.progress.min}`.padEnd(5),
     a.breakGlass ? 'BREAK-GLASS' : a.requestedBy.name,
   ].join(' ');
+}
+
+/** Pipeline versions as a table with a header. */
+export function versionTable(items: readonly PipelineVersion[]): string {
+  const width = Math.max(7, ...items.map((v) => v.version.length));
+  const row = (version: string, specHash: string, at: string, by: string) =>
+    [version.padEnd(width), specHash.padEnd(71), at.padEnd(24), by].join('  ');
+  return [
+    row('VERSION', 'SPEC HASH', 'REGISTERED AT', 'REGISTERED BY'),
+    ...items.map((v) => row(v.version, v.specHash, v.registeredAt, v.registeredBy)),
+  ].join('\n');
 }

@@ -10,6 +10,7 @@ import type {
   Decision,
   DeliveryEvidence,
   ListApprovalsQuery,
+  PipelineVersion,
 } from './types.js';
 import {
   gate,
@@ -127,6 +128,31 @@ export class CountersignClient {
       await this.request<{ items: Approval[]; nextCursor: string | null }>(
         'GET',
         `/v1/approvals${suffix}`,
+      )
+    ).body;
+  }
+
+  /**
+   * The approvals of `actionHash` whose credential would pass the gate now (approved, not
+   * expired, revoked or consumed, and decided as the policy decides it today), newest first.
+   */
+  async usableApprovals(actionHash: string): Promise<Approval[]> {
+    return (await this.listApprovals({ actionHash, usable: true, limit: 200 })).items;
+  }
+
+  /** A project's registered pipeline versions, latest registration first. */
+  async listVersions(
+    project: string,
+    query: { limit?: number; cursor?: string } = {},
+  ): Promise<{ items: PipelineVersion[]; nextCursor: string | null }> {
+    const qs = new URLSearchParams();
+    if (query.limit !== undefined) qs.set('limit', String(query.limit));
+    if (query.cursor !== undefined) qs.set('cursor', query.cursor);
+    const suffix = qs.size > 0 ? `?${qs.toString()}` : '';
+    return (
+      await this.request<{ items: PipelineVersion[]; nextCursor: string | null }>(
+        'GET',
+        `/v1/projects/${encodeURIComponent(project)}/versions${suffix}`,
       )
     ).body;
   }

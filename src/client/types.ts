@@ -93,6 +93,24 @@ export interface Approval {
   cannotReviewReason: string | null;
   /** The verdicts the caller may cast now (empty when `canReview` is false). */
   reviewVerdicts: ('approve' | 'deny')[];
+  /**
+   * Single reads (`getApproval`) only: the registered pipeline version of the action's spec hash
+   * in its project, or null when it is not registered.
+   */
+  registeredVersion?: RegisteredVersion | null;
+}
+
+/** A pipeline version as reviewers see it on a request. */
+export interface RegisteredVersion {
+  version: string;
+  registeredAt: string;
+  registeredBy: string;
+}
+
+/** A registered pipeline version of a project. */
+export interface PipelineVersion extends RegisteredVersion {
+  project: string;
+  specHash: string;
 }
 
 export interface CreateApprovalInput {
@@ -118,6 +136,10 @@ export interface ListApprovalsQuery {
   environment?: string;
   project?: string;
   requestedBy?: string;
+  /** Only requests for this action hash (`sha256:…`). */
+  actionHash?: string;
+  /** With `actionHash`: only approvals whose credential would pass the gate for it now. */
+  usable?: boolean;
   q?: string;
   limit?: number;
   cursor?: string;

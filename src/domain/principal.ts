@@ -1,13 +1,20 @@
 /** Who is acting. Identity comes only from authentication (DOMAIN.md §7). */
 
 export type Scope =
-  'approvals:request' | 'approvals:review' | 'gate:check' | 'audit:read' | 'admin';
+  | 'approvals:request'
+  | 'approvals:review'
+  | 'gate:check'
+  | 'audit:read'
+  /** Registers pipeline versions (the builds replays and `requireRegisteredVersion` accept). */
+  | 'versions:write'
+  | 'admin';
 
 export const ALL_SCOPES: readonly Scope[] = [
   'approvals:request',
   'approvals:review',
   'gate:check',
   'audit:read',
+  'versions:write',
   'admin',
 ];
 

@@ -31,6 +31,8 @@ export type PolicyErrorCode =
   | 'replay_disabled'
   | 'source_environment_mismatch'
   | 'pipeline_version_unresolved'
+  | 'pipeline_version_mismatch'
+  | 'spec_hash_not_registered'
   | 'no_approver_group'
   | 'self_approval'
   | 'not_eligible'
@@ -146,6 +148,8 @@ const STATUS: Record<ErrorCode, number> = {
   replay_disabled: 403,
   source_environment_mismatch: 403,
   pipeline_version_unresolved: 403,
+  pipeline_version_mismatch: 403,
+  spec_hash_not_registered: 403,
   no_approver_group: 403,
   self_approval: 403,
   not_eligible: 403,

@@ -38,3 +38,17 @@ export function maxRequestTtlMs(policy: Policy): number {
 export function allowsCrossEnvironmentReplay(policy: Policy, environment: string): boolean {
   return environmentOf(policy, environment)?.crossEnvironmentReplay ?? false;
 }
+
+/**
+ * Whether an execute action of `kind` in `environment` may run only when its spec hash is a
+ * registered pipeline version of its project (`requireRegisteredVersion`).
+ */
+export function requiresRegisteredVersion(
+  policy: Policy,
+  environment: string,
+  kind: string,
+): boolean {
+  const rule = environmentOf(policy, environment)?.requireRegisteredVersion;
+  if (rule === undefined) return false;
+  return rule === 'all' || rule.includes(kind);
+}

@@ -10,6 +10,7 @@ export {
   requestTtlMs,
   maxRequestTtlMs,
   allowsCrossEnvironmentReplay,
+  requiresRegisteredVersion,
 } from './environment.js';
 export type {
   Policy,

@@ -61,6 +61,7 @@ const ENV_KEYS = [
   'replay',
   'crossEnvironmentReplay',
   'dryRunReplayRequiresApproval',
+  'requireRegisteredVersion',
   'breakGlass',
   'actions',
   'description',
@@ -148,6 +149,26 @@ function readBreakGlass(value: unknown, path: string, issues: Issues): BreakGlas
   };
 }
 
+/** `true` (every kind), `false` (none) or a non-empty list of action kinds. */
+function readRequireRegistered(obj: Obj, path: string, issues: Issues): 'all' | string[] {
+  const value = own(obj, 'requireRegisteredVersion');
+  if (value === undefined || value === false) return [];
+  if (value === true) return 'all';
+  if (!Array.isArray(value)) {
+    issues.add(
+      joinPath(path, 'requireRegisteredVersion'),
+      'must be true, false or a list of action kinds',
+    );
+    return [];
+  }
+  return (
+    readStringList(obj, 'requireRegisteredVersion', path, issues, {
+      ...KIND_RULES,
+      nonEmpty: true,
+    }) ?? []
+  );
+}
+
 function readEnvironment(
   id: string,
   value: unknown,
@@ -182,6 +203,7 @@ function readEnvironment(
     crossEnvironmentReplay: readBoolean(obj, 'crossEnvironmentReplay', path, issues) ?? false,
     dryRunReplayRequiresApproval:
       readBoolean(obj, 'dryRunReplayRequiresApproval', path, issues) ?? false,
+    requireRegisteredVersion: readRequireRegistered(obj, path, issues),
     breakGlass:
       breakGlass === undefined
         ? null

@@ -45,6 +45,11 @@ export interface EnvironmentPolicy {
   readonly replay: ReplayMode;
   readonly crossEnvironmentReplay: boolean;
   readonly dryRunReplayRequiresApproval: boolean;
+  /**
+   * Execute actions whose spec hash must be a registered pipeline version of the project:
+   * `'all'` (written `true`), a list of action kinds, or none (`false`, the default).
+   */
+  readonly requireRegisteredVersion: 'all' | readonly string[];
   /** null: break-glass is not allowed in this environment. */
   readonly breakGlass: BreakGlassPolicy | null;
   /** Null-prototype record keyed by action kind; look up with `Object.hasOwn`. */

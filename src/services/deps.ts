@@ -28,6 +28,8 @@ export interface PolicyEngine {
   allowsCrossEnvironmentReplay(environment: string): boolean;
   /** Whether two decisions differ in outcome, capabilities, approver groups or quorum. */
   decisionsDiffer(a: DecisionDraft, b: DecisionDraft): boolean;
+  /** Whether an execute `kind` in `environment` needs a registered spec hash (policy switch). */
+  requiresRegisteredVersion(environment: string, kind: string): boolean;
 }
 
 /** Issues the credential for an approved request (wired when signing keys are configured). */

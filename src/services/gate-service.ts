@@ -1,6 +1,7 @@
 /**
- * The gate (DOMAIN.md §5): policy first (deny postures win over any credential), then for replay
- * execute the pipeline-version and source-environment checks, then the credential through the
+ * The gate (DOMAIN.md §5): policy first (deny postures win over any credential), then the
+ * pipeline-version registry (execute replay, `requireRegisteredVersion`) and the replay
+ * source-environment checks, then the credential through the
  * same verifier runtimes use offline, then the online checks (revoked, consumed, policy drift,
  * self-approval). Exactly one audit event per call, in the transaction that consumes a
  * single-use credential; if it cannot be written the call fails closed.
@@ -12,12 +13,13 @@ import type { Principal } from '../domain/principal.js';
 import type { CredentialClaims, VerifyCode } from '../credentials/verify/index.js';
 import { decisionDifferences } from '../credentials/verify/decision-binding.js';
 import type { ErrorCode } from '../errors/index.js';
-import type { PipelineVersion } from '../store/port.js';
+import type { Page, PageRequest, PipelineVersion } from '../store/port.js';
 import { isoAt } from '../lib/clock.js';
 import { assertScope } from './access.js';
 import { auditEvent, decisionFields } from './audit-events.js';
 import type { ServiceDeps } from './deps.js';
 import type { EvaluateService } from './evaluate-service.js';
+import { actionRejection } from './action-checks.js';
 
 /** Verifies a credential for an action under an environment posture (cached per key-set generation). */
 export interface GateVerifier {
@@ -75,33 +77,6 @@ export function createGateService(deps: GateDeps) {
       default:
         return null;
     }
-  }
-
-  /** Replay execute: the incident's spec hash must be a known version; source env must match. */
-  async function replayRejection(action: Action): Promise<Rejection | null> {
-    if (action.kind !== 'replay' || action.mode !== 'execute') return null;
-    const version = await deps.store.findPipelineVersion(action.project, action.specHash);
-    if (!version) {
-      return reject(
-        'pipeline_version_unresolved',
-        `spec hash ${action.specHash} is not a known pipeline version of project ${action.project}`,
-        { specHash: action.specHash, project: action.project },
-      );
-    }
-    const source = action.sourceEnvironment;
-    if (
-      source !== action.environment &&
-      !deps.policy.allowsCrossEnvironmentReplay(action.environment)
-    ) {
-      return reject(
-        'source_environment_mismatch',
-        source === undefined
-          ? 'an execute replay must name its sourceEnvironment'
-          : `replay from ${source} into ${action.environment} is not allowed`,
-        { sourceEnvironment: source ?? null, environment: action.environment },
-      );
-    }
-    return null;
   }
 
   /**
@@ -162,7 +137,10 @@ export function createGateService(deps: GateDeps) {
     const action = deps.policy.normalizeAction(input.action);
     const decision = deps.evaluator.decide(action);
     const nowMs = deps.clock.now();
-    let rejection: Rejection | null = policyRejection(decision) ?? (await replayRejection(action));
+    let rejection: Rejection | null =
+      policyRejection(decision) ??
+      // the action's own checks (action-checks.ts): pipeline-version registry, replay source
+      (await actionRejection(deps, action));
     let claims: CredentialClaims | null = null;
     let approval: ApprovalRequest | null = null;
 
@@ -211,19 +189,6 @@ export function createGateService(deps: GateDeps) {
           final = reject('credential_consumed', 'this single-use credential was already used');
         }
       }
-      if (!final && action.kind === 'deploy' && action.mode === 'execute') {
-        // a spec hash allowed for deploy becomes a known pipeline version for replay resolution
-        const known = await tx.findPipelineVersion(action.project, action.specHash);
-        if (!known) {
-          await tx.registerPipelineVersion({
-            project: action.project,
-            specHash: action.specHash,
-            version: action.pipelineVersion ?? action.specHash.slice(7, 19),
-            registeredAt: isoAt(nowMs),
-            registeredBy: principal.id,
-          });
-        }
-      }
       await tx.appendAudit(
         auditEvent(deps, final ? 'gate.rejected' : 'gate.allowed', principal, {
           ...decisionFields(decision),
@@ -266,7 +231,8 @@ export function createGateService(deps: GateDeps) {
   }
 
   /**
-   * Registers a pipeline version of a project for replay resolution (admin). Registering the
+   * Registers a pipeline version of a project (admin or `versions:write`): the only way a spec
+   * hash becomes a version (the gate never registers one). Registering the
    * stored version again changes nothing and is not audited; another version for the same spec
    * hash replaces it (audited, with the previous version). Answers the record as stored.
    */
@@ -274,7 +240,7 @@ export function createGateService(deps: GateDeps) {
     principal: Principal,
     input: { project: string; version: string; specHash: string },
   ): Promise<PipelineVersion> {
-    assertScope(principal, 'admin');
+    assertScope(principal, 'versions:write');
     const v = { ...input, registeredAt: isoAt(deps.clock.now()), registeredBy: principal.id };
     return deps.store.transaction(async (tx) => {
       const previous = await tx.findPipelineVersion(v.project, v.specHash);
@@ -300,7 +266,24 @@ export function createGateService(deps: GateDeps) {
     });
   }
 
-  return { check, registerVersion };
+  /** A project's registered pipeline versions, latest first (any reader, or `versions:write`). */
+  async function listVersions(
+    principal: Principal,
+    project: string,
+    page: PageRequest,
+  ): Promise<Page<PipelineVersion>> {
+    assertScope(
+      principal,
+      'approvals:request',
+      'approvals:review',
+      'audit:read',
+      'gate:check',
+      'versions:write',
+    );
+    return deps.store.listPipelineVersions(project, page);
+  }
+
+  return { check, registerVersion, listVersions };
 }
 
 export type GateService = ReturnType<typeof createGateService>;

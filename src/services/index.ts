@@ -3,6 +3,7 @@ import { createApiKeyService } from './apikey-service.js';
 import { createBreakGlassService } from './break-glass-service.js';
 import { createAuditService } from './audit-service.js';
 import type { ServiceDeps } from './deps.js';
+import { createEligibility } from './eligibility-service.js';
 import { createEvidenceService } from './evidence-service.js';
 import { createEvaluateService } from './evaluate-service.js';
 import { createGateService } from './gate-service.js';
@@ -23,6 +24,7 @@ export function createServices(deps: ServiceDeps) {
     audit: createAuditService(deps),
     evidence: createEvidenceService({ ...deps, audit: createAuditService(deps) }),
     reads: createReadService(deps),
+    eligibility: createEligibility({ ...deps, evaluator }),
     apiKeys: createApiKeyService(deps),
     credentials: {
       /** The stored credential of an approval (callers check who may see it). */

@@ -23,6 +23,18 @@ export interface ApprovalView extends ApprovalRequest {
   cannotReviewReason: string | null;
   /** The verdicts the caller may cast now (a repository permission may allow deny only). */
   reviewVerdicts: ReviewVerdict[];
+  /**
+   * Whether the action's spec hash is a registered pipeline version of its project, and which:
+   * present on single reads (`get`), absent on lists and streams.
+   */
+  registeredVersion?: RegisteredVersion | null;
+}
+
+/** A registry entry as reviewers see it. */
+export interface RegisteredVersion {
+  version: string;
+  registeredAt: string;
+  registeredBy: string;
 }
 
 export function viewApproval(
@@ -66,7 +78,13 @@ export function createReadService(deps: ReadDeps) {
     assertReader(p);
     const req = await deps.store.getApproval(id);
     if (!req) throw new ConflictError('not_found', `approval ${id} not found`);
-    return viewApproval(req, p, deps.clock.now(), rbac);
+    const v = await deps.store.findPipelineVersion(req.action.project, req.action.specHash);
+    return {
+      ...viewApproval(req, p, deps.clock.now(), rbac),
+      registeredVersion: v
+        ? { version: v.version, registeredAt: v.registeredAt, registeredBy: v.registeredBy }
+        : null,
+    };
   }
 
   async function list(

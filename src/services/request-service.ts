@@ -1,8 +1,11 @@
 /**
  * Opening an approval request: from an action (evaluated now) or a stored decision. Creation is
  * idempotent per action hash and requester while a request is pending (another requester gets
- * 409 approval_already_pending); a pending one past its expiry is expired (actor `system`) in
- * the same transaction and a new one opened.
+ * 409 approval_already_pending) and while the requester holds an approval of that action whose
+ * credential would pass the gate now (that approval is the answer; another requester's is never
+ * handed out); a pending one past its expiry is expired (actor `system`) in the same
+ * transaction and a new one opened. An action the gate refuses whatever the approval (an
+ * unregistered pipeline version, a replay from another environment) opens no request.
  */
 import type { Action } from '../domain/action.js';
 import type { ApprovalRequest } from '../domain/approval.js';
@@ -18,11 +21,14 @@ import { assertScope } from './access.js';
 import { approvalFields, auditEvent } from './audit-events.js';
 import type { ServiceDeps } from './deps.js';
 import type { EvaluateService } from './evaluate-service.js';
+import { actionRejection } from './action-checks.js';
+import { createEligibility } from './eligibility-service.js';
 
 export type RequestDeps = Pick<
   ServiceDeps,
   'store' | 'clock' | 'ids' | 'policy' | 'bus' | 'callbackAllowlist' | 'changeHook'
-> & { evaluator: Pick<EvaluateService, 'decide'> };
+> &
+  Partial<Pick<ServiceDeps, 'verifier'>> & { evaluator: Pick<EvaluateService, 'decide'> };
 
 export interface CreateRequestInput {
   action?: unknown;
@@ -92,6 +98,7 @@ export function narrowQuorum(decision: Decision, approverGroup?: string): Quorum
 }
 
 export function createRequestService(deps: RequestDeps) {
+  const eligibility = createEligibility({ ...deps, verifier: deps.verifier ?? null });
   function resolveTtl(ttlMs?: number): number {
     const max = deps.policy.maxRequestTtlMs();
     if (ttlMs === undefined) return Math.min(deps.policy.requestTtlMs(), max);
@@ -150,9 +157,16 @@ export function createRequestService(deps: RequestDeps) {
     assertScope(principal, 'approvals:request');
     const { action, decision, stored } = await resolveDecision(input);
     assertNeedsApproval(decision);
+    // an action the gate would refuse whatever the approval (unregistered build, replay from
+    // another environment) is refused now, before reviewers spend time on it
+    const own = await actionRejection(deps, action);
+    if (own) throw new PolicyError(own.code, own.message, { details: own.details ?? {} });
     const quorum = narrowQuorum(decision, input.approverGroup);
     const ttlMs = resolveTtl(input.ttlMs);
     checkCallback(input.callbackUrl);
+    // an approval of this requester that would pass the gate now is the answer: no second request
+    const usable = await eligibility.usableFor(decision.actionHash, principalRef(principal));
+    if (usable) return { approval: usable, created: false };
     const nowMs = deps.clock.now();
     const now = isoAt(nowMs);
     const me = principalRef(principal);

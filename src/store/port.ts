@@ -18,6 +18,8 @@ export interface ApprovalFilter {
   environment?: string;
   project?: string;
   requestedBy?: string;
+  /** Exactly this action hash (`sha256:…`). */
+  actionHash?: string;
   /** Free text over id, kind, target, project, reason. */
   q?: string;
 }
@@ -120,6 +122,8 @@ export interface StoreReader {
   listCheckpoints(): Promise<StoredCheckpoint[]>;
   latestCheckpoint(): Promise<StoredCheckpoint | null>;
   findPipelineVersion(project: string, specHash: string): Promise<PipelineVersion | null>;
+  /** A project's pipeline versions, latest registration first (cursor: registeredAt, specHash). */
+  listPipelineVersions(project: string, page: PageRequest): Promise<Page<PipelineVersion>>;
   getCredential(approvalId: string): Promise<StoredCredential | null>;
   isCredentialConsumed(jti: string): Promise<boolean>;
 }

@@ -1,7 +1,14 @@
 /** Column values shared by both SQL adapters. */
 import type { ApprovalRequest } from '../domain/approval.js';
 import type { Scope } from '../domain/principal.js';
-import type { ApiKeyRecord, PipelineVersion, StoredCheckpoint, StoredCredential } from './port.js';
+import { encodeCursor } from '../lib/cursor.js';
+import type {
+  ApiKeyRecord,
+  Page,
+  PipelineVersion,
+  StoredCheckpoint,
+  StoredCredential,
+} from './port.js';
 
 /** Groups stored as `|a|b|` so a LIKE '%|a|%' finds exact members. */
 export function groupsText(groups: readonly string[]): string {
@@ -139,4 +146,18 @@ export function approvalInsertValues(req: ApprovalRequest): unknown[] {
     c.decidedAt,
     c.doc,
   ];
+}
+
+/** One page of versions from `limit + 1` rows, with the cursor of its last row when more follow. */
+export function versionPage(
+  rows: readonly PipelineVersionRow[],
+  limit: number,
+): Page<PipelineVersion> {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return {
+    items: items.map((r) => pipelineVersionFromRow(r) as PipelineVersion),
+    nextCursor:
+      rows.length > limit && last ? encodeCursor([last.registered_at, last.spec_hash]) : null,
+  };
 }

@@ -67,6 +67,9 @@ export abstract class StoreReads implements StoreReader {
   async findPipelineVersion(project: string, specHash: string): Promise<PipelineVersion | null> {
     return this.reads.findPipelineVersion(project, specHash);
   }
+  async listPipelineVersions(project: string, page: PageRequest): Promise<Page<PipelineVersion>> {
+    return this.reads.listPipelineVersions(project, page);
+  }
   async getCredential(approvalId: string): Promise<StoredCredential | null> {
     return this.reads.getCredential(approvalId);
   }

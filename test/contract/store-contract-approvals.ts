@@ -83,6 +83,18 @@ export function defineApprovalContract(ctx: ContractContext): void {
     ]);
   });
 
+  test('listApprovals filters by exact action hash, alone and with a state', async () => {
+    const hash = `sha256:${'e'.repeat(64)}`;
+    await insertAll(ctx.store, [
+      makeApproval('apr_h1', { actionHash: hash, state: 'approved' }),
+      makeApproval('apr_h2', { actionHash: hash, createdAt: isoPlus(MINUTE) }),
+      makeApproval('apr_other'),
+    ]);
+    assert.deepEqual(await ids(ctx.store, { actionHash: hash }), ['apr_h2', 'apr_h1']);
+    assert.deepEqual(await ids(ctx.store, { actionHash: hash, state: 'approved' }), ['apr_h1']);
+    assert.deepEqual(await ids(ctx.store, { actionHash: `sha256:${'f'.repeat(64)}` }), []);
+  });
+
   test('cursor pagination is newest first, stable, without overlap or gaps (ties broken by id)', async () => {
     const reqs = ['apr_01', 'apr_02', 'apr_03', 'apr_04', 'apr_05', 'apr_06', 'apr_07'].map(
       (id, i) => makeApproval(id, { createdAt: isoPlus(Math.floor(i / 3) * MINUTE) }),

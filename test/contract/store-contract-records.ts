@@ -135,4 +135,43 @@ export function defineRecordContract(ctx: ContractContext): void {
     assert.equal(await ctx.store.transaction((tx) => tx.registerPipelineVersion(v2)), true);
     assert.deepEqual(await ctx.store.findPipelineVersion('web', 'sha256:spec1'), v2);
   });
+
+  test('pipeline versions list per project, latest registration first, paged without overlap', async () => {
+    const at = [0, 1, 1, 2].map((m) => isoPlus(m * MINUTE));
+    await ctx.store.transaction(async (tx) => {
+      for (const [i, registeredAt] of at.entries()) {
+        await tx.registerPipelineVersion({
+          project: 'web',
+          specHash: `sha256:spec${i}`,
+          version: `1.0.${i}`,
+          registeredAt,
+          registeredBy: 'ci',
+        });
+      }
+      await tx.registerPipelineVersion({
+        project: 'db',
+        specHash: 'sha256:spec9',
+        version: '9',
+        registeredAt: T1,
+        registeredBy: 'ci',
+      });
+    });
+    const first = await ctx.store.listPipelineVersions('web', { limit: 3 });
+    // ties on registeredAt are broken by spec hash, descending
+    assert.deepEqual(
+      first.items.map((v) => v.version),
+      ['1.0.3', '1.0.2', '1.0.1'],
+    );
+    assert.ok(first.nextCursor);
+    const second = await ctx.store.listPipelineVersions('web', {
+      limit: 3,
+      cursor: first.nextCursor,
+    });
+    assert.deepEqual(
+      second.items.map((v) => v.version),
+      ['1.0.0'],
+    );
+    assert.equal(second.nextCursor, null);
+    assert.deepEqual((await ctx.store.listPipelineVersions('none', { limit: 3 })).items, []);
+  });
 }

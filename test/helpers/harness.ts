@@ -130,6 +130,7 @@ export async function createHarness(
     maxRequestTtlMs: () => engine.maxRequestTtlMs(),
     allowsCrossEnvironmentReplay: (e) => engine.allowsCrossEnvironmentReplay(e),
     decisionsDiffer: (a, b) => engine.decisionsDiffer(a, b),
+    requiresRegisteredVersion: (e, k) => engine.requiresRegisteredVersion(e, k),
   };
   const keyRing = await openKeyRing(join(dir, 'keys'), { clock });
   await keyRing.ensureKeys();

@@ -345,10 +345,21 @@ describe('the gate over HTTP: policy, then the verifier, then online checks', ()
     const unknown = replay('prod', { incident: 'unknown' }, { sourceEnvironment: 'prod' });
     expectRejected(await gate(unknown), 'pipeline_version_unresolved');
 
-    // a deploy allowed at the gate makes its spec hash a known version of the project
+    // a deploy allowed at the gate does not make its spec hash a version: only registration does
     const deploy = { ...deployAction('prod:replayable') };
     const { token } = await approved(deploy);
     assert.equal((await gate(deploy, token)).statusCode, 200);
+    expectRejected(
+      await gate(replay('prod', deploy.spec, { sourceEnvironment: 'prod' })),
+      'pipeline_version_unresolved',
+    );
+    const registered = await h.app.inject({
+      method: 'POST',
+      url: '/v1/projects/shop/versions',
+      headers: h.auth('admin'),
+      payload: { version: '1.0.0', specHash: jcsHash(deploy.spec) },
+    });
+    assert.equal(registered.statusCode, 201, registered.body);
     const known = replay('prod', deploy.spec, { sourceEnvironment: 'staging' });
     expectRejected(await gate(known), 'source_environment_mismatch');
     // same environment, known version: now it is down to approval coverage

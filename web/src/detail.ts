@@ -300,6 +300,7 @@ function facts(a: Approval): HTMLElement[] {
           ['Action hash', code(a.actionHash)],
           ['Policy snapshot', code(d.policySnapshot)],
           ['Pipeline version', act.pipelineVersion],
+          ['Registered version', registered(a)],
         ],
         'facts hashes',
       ),
@@ -314,13 +315,26 @@ function facts(a: Approval): HTMLElement[] {
   ];
 }
 
+/** Whether the spec hash is a registered pipeline version of the project, and which. */
+function registered(a: Approval): string | null {
+  const v = a.registeredVersion;
+  if (v === undefined) return null;
+  if (v === null) return 'not a registered pipeline version of this project';
+  return `${v.version} (registered by ${v.registeredBy}, ${v.registeredAt})`;
+}
+
 export function renderDetail(id: string): () => void {
   setTitle('Request');
   const keep: Keep = { reason: '', flash: null };
   let current: Approval | null = null;
   const liveDot = h('span', { class: 'live-dot', 'data-testid': 'live-status' }, 'connecting…');
 
-  const draw = (a: Approval) => {
+  const draw = (next: Approval) => {
+    // the registry entry comes with single reads only: keep it across live updates and reviews
+    const a =
+      next.registeredVersion === undefined && current
+        ? { ...next, registeredVersion: current.registeredVersion }
+        : next;
     const hadFocus = document.activeElement?.id;
     current = a;
     setTitle(`${a.action.kind} in ${a.action.environment}`);

@@ -89,6 +89,8 @@ export interface Approval {
   canReview: boolean;
   cannotReviewReason: string | null;
   reviewVerdicts: ('approve' | 'deny')[];
+  /** Single reads only: the registry entry of the spec hash, or null when not registered. */
+  registeredVersion?: { version: string; registeredAt: string; registeredBy: string } | null;
 }
 
 export interface ApprovalList {

@@ -13,7 +13,14 @@ import {
 import { readFileSync } from 'node:fs';
 import type { GlobalOptions } from '../context.js';
 import { actionOrDecision, readDocument } from '../io.js';
-import { approvalRow, describeApproval, describeDecision, printJson } from '../output.js';
+import { EXIT } from '../exit-codes.js';
+import {
+  approvalHeader,
+  approvalRow,
+  describeApproval,
+  describeDecision,
+  printJson,
+} from '../output.js';
 import { runCommand } from '../run.js';
 import { registerAttachDecisionCommand } from './evidence.js';
 import { registerNotifyCommands } from './notify.js';
@@ -50,7 +57,13 @@ export function registerApprovalCommands(program: Command): void {
             ...(o.note ? { note: o.note } : {}),
           });
           if (out.json) return printJson(out, { created, approval: a });
-          out.out(created ? `created ${a.id}` : `already pending: ${a.id}`);
+          out.out(
+            created
+              ? `created ${a.id}`
+              : a.state === 'approved'
+                ? `already approved, credential usable: ${a.id}`
+                : `already pending: ${a.id}`,
+          );
           out.out(describeApproval(a));
         }),
     );
@@ -225,6 +238,41 @@ export function registerApprovalCommands(program: Command): void {
           if (out.json) return printJson(out, a);
           out.out(describeApproval(a));
         }),
+    );
+
+  approval
+    .command('eligible <file>')
+    .description(
+      'list the approvals whose credential would pass the gate for this action now (exit 3 when none)',
+    )
+    .action((file: string, _o: unknown, cmd: Command) =>
+      runCommand(g(cmd), async (backend, out) => {
+        const src = actionOrDecision(readDocument(file));
+        if (src.action === undefined) {
+          throw new InputError('validation_failed', 'eligible needs an action', [
+            { path: file, message: 'pass the action JSON' },
+          ]);
+        }
+        const { decision } = await backend.evaluate(src.action as ActionInput);
+        const page = await backend.listApprovals({
+          actionHash: decision.actionHash,
+          usable: true,
+          limit: 200,
+        });
+        if (out.json) {
+          printJson(out, { actionHash: decision.actionHash, items: page.items });
+        } else if (page.items.length > 0) {
+          out.out(`usable approvals for ${decision.actionHash}:`);
+          out.out(approvalHeader());
+          for (const a of page.items) out.out(approvalRow(a));
+          out.out(`present one: countersign gate check ${file} --approval ${page.items[0]?.id}`);
+        } else {
+          out.err(
+            `no usable approval for ${decision.actionHash}: request one with \`countersign approval create ${file}\``,
+          );
+        }
+        if (page.items.length === 0) process.exitCode = EXIT.conflict;
+      }),
     );
 
   approval

@@ -7,7 +7,7 @@ import { parseDuration } from '../../lib/duration.js';
 import type { GlobalOptions } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { actionOrDecision, readDocument } from '../io.js';
-import { describeDecision, printJson } from '../output.js';
+import { describeDecision, printJson, versionTable } from '../output.js';
 import { runCommand, runPlain } from '../run.js';
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -56,9 +56,22 @@ export function registerGateCommands(program: Command): void {
     .command('check <action>')
     .description('exit 0 when allowed, 1 when rejected (the reason code is printed)')
     .option('--credential <file>', 'the approval credential (compact JWS), or - for stdin')
-    .action((file: string, o: { credential?: string }, cmd: Command) =>
+    .option(
+      '--approval <id>',
+      'present the credential of this approval (see `approval eligible`; requester or admin)',
+    )
+    .action((file: string, o: { credential?: string; approval?: string }, cmd: Command) =>
       runCommand(g(cmd), async (backend, out) => {
-        const token = o.credential ? readToken(o.credential) : undefined;
+        if (o.credential && o.approval) {
+          throw new InputError('validation_failed', 'pass --credential or --approval, not both', [
+            { path: '--approval', message: 'conflicts with --credential' },
+          ]);
+        }
+        const token = o.credential
+          ? readToken(o.credential)
+          : o.approval
+            ? (await backend.getCredential(o.approval)).token
+            : undefined;
         const r = await backend.gateCheck(actionFrom(file), token);
         if (out.json) printJson(out, r);
         else if (r.allowed)
@@ -125,11 +138,32 @@ export function registerGateCommands(program: Command): void {
         }),
     );
 
-  program
+  const versions = program
     .command('versions')
-    .description('pipeline versions for replay resolution')
+    .description(
+      'pipeline versions: the registered builds replays and requireRegisteredVersion accept',
+    );
+  versions
+    .command('list')
+    .description("a project's registered pipeline versions, latest registration first")
+    .requiredOption('--project <project>')
+    .option('--limit <n>', 'page size (1-200)', '50')
+    .option('--cursor <cursor>', 'from a previous page')
+    .action((o: { project: string; limit: string; cursor?: string }, cmd: Command) =>
+      runCommand(g(cmd), async (backend, out) => {
+        const page = await backend.listVersions(o.project, {
+          limit: Number(o.limit),
+          ...(o.cursor ? { cursor: o.cursor } : {}),
+        });
+        if (out.json) return printJson(out, page);
+        if (page.items.length === 0) out.out(`no registered versions of ${o.project}`);
+        else out.out(versionTable(page.items));
+        if (page.nextCursor) out.out(`more: --cursor ${page.nextCursor}`);
+      }),
+    );
+  versions
     .command('register')
-    .description('register a pipeline version of a project (admin)')
+    .description('register a pipeline version of a project (admin or versions:write)')
     .requiredOption('--project <project>')
     .requiredOption('--version <version>')
     .requiredOption('--spec-hash <hash>', 'sha256:… of the pipeline spec')

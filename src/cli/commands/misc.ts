@@ -28,7 +28,7 @@ export function registerMiscCommands(program: Command): void {
     .requiredOption('--name <name>', 'who or what uses it')
     .requiredOption(
       '--scopes <list>',
-      'comma-separated: approvals:request, approvals:review, gate:check, audit:read, admin',
+      'comma-separated: approvals:request, approvals:review, gate:check, audit:read, versions:write, admin',
     )
     .option('--groups <list>', 'comma-separated approver groups (for reviewer keys)')
     .action((o: { name: string; scopes: string; groups?: string }, cmd: Command) =>

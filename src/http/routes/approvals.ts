@@ -73,17 +73,25 @@ export function registerApprovalRoutes(app: FastifyInstance, s: Services): void 
       },
     },
     async (req) => {
-      const { limit, cursor, ...filter } = req.query;
+      const { limit, cursor, usable, ...filter } = req.query;
       const n = limit === undefined ? 50 : Number(limit);
       if (n < 1 || n > 200) {
         throw new InputError('validation_failed', 'limit is out of range', [
           { path: 'querystring:/limit', message: 'must be between 1 and 200' },
         ]);
       }
-      return s.reads.list(principalOf(req), filter as Record<string, string>, {
-        limit: n,
-        ...(cursor ? { cursor } : {}),
-      });
+      const page = { limit: n, ...(cursor ? { cursor } : {}) };
+      if (usable === 'true') {
+        if (!filter.actionHash) {
+          throw new InputError('validation_failed', 'usable=true needs the actionHash', [
+            { path: 'querystring:/actionHash', message: 'is required with usable=true' },
+          ]);
+        }
+        const p = principalOf(req);
+        const found = await s.eligibility.usable(p, filter.actionHash, page);
+        return { items: found.items.map((a) => s.reads.view(p, a)), nextCursor: found.nextCursor };
+      }
+      return s.reads.list(principalOf(req), filter as Record<string, string>, page);
     },
   );
 

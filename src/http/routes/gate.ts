@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
-import { statusForCode } from '../../errors/index.js';
+import { InputError, statusForCode } from '../../errors/index.js';
 import type { Services } from '../../services/index.js';
 import { principalOf } from '../app.js';
 import type { Metrics } from '../metrics.js';
@@ -26,6 +26,20 @@ const GateAllowed = Type.Object({
 });
 
 const ProjectParams = Type.Object({ project: Name }, { additionalProperties: false });
+const VersionsQuery = Type.Object(
+  {
+    limit: Type.Optional(Str(3, { pattern: '^[0-9]{1,3}$' })),
+    cursor: Type.Optional(Str(512)),
+  },
+  { additionalProperties: false },
+);
+const PipelineVersionView = Type.Object({
+  project: Type.String(),
+  version: Type.String(),
+  specHash: Type.String(),
+  registeredAt: Type.String(),
+  registeredBy: Type.String(),
+});
 const VersionBody = Type.Object(
   { version: Str(128, { minLength: 1 }), specHash: Sha256Ref },
   { additionalProperties: false },
@@ -78,22 +92,14 @@ export function registerGateRoutes(
   app.post<{ Params: Static<typeof ProjectParams>; Body: Static<typeof VersionBody> }>(
     '/projects/:project/versions',
     {
-      config: { scopes: ['admin'] },
+      config: { scopes: ['versions:write'] },
       schema: {
         tags: ['gate'],
-        summary: 'Register a pipeline version of a project for replay resolution (admin)',
+        summary:
+          'Register a pipeline version of a project (admin or versions:write): the only way a spec hash becomes a version',
         params: ProjectParams,
         body: VersionBody,
-        response: {
-          201: Type.Object({
-            project: Type.String(),
-            version: Type.String(),
-            specHash: Type.String(),
-            registeredAt: Type.String(),
-            registeredBy: Type.String(),
-          }),
-          ...problemResponses,
-        },
+        response: { 201: PipelineVersionView, ...problemResponses },
       },
     },
     async (req, reply) => {
@@ -103,6 +109,37 @@ export function registerGateRoutes(
       });
       reply.code(201);
       return v;
+    },
+  );
+
+  app.get<{ Params: Static<typeof ProjectParams>; Querystring: Static<typeof VersionsQuery> }>(
+    '/projects/:project/versions',
+    {
+      schema: {
+        tags: ['gate'],
+        summary: 'A project’s registered pipeline versions, latest registration first (readers)',
+        params: ProjectParams,
+        querystring: VersionsQuery,
+        response: {
+          200: Type.Object({
+            items: Type.Array(PipelineVersionView),
+            nextCursor: Nullable(Type.String()),
+          }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (req) => {
+      const n = req.query.limit === undefined ? 50 : Number(req.query.limit);
+      if (n < 1 || n > 200) {
+        throw new InputError('validation_failed', 'limit is out of range', [
+          { path: 'querystring:/limit', message: 'must be between 1 and 200' },
+        ]);
+      }
+      return s.gate.listVersions(principalOf(req), req.params.project, {
+        limit: n,
+        ...(req.query.cursor ? { cursor: req.query.cursor } : {}),
+      });
     },
   );
 }

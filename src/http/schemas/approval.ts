@@ -144,6 +144,16 @@ export const Approval = Type.Object(
     canReview: Type.Boolean(),
     cannotReviewReason: Nullable(Type.String()),
     reviewVerdicts: Type.Array(Type.Union([Type.Literal('approve'), Type.Literal('deny')])),
+    // single reads only: is the spec hash a registered pipeline version, and which
+    registeredVersion: Type.Optional(
+      Nullable(
+        Type.Object({
+          version: Type.String(),
+          registeredAt: Type.String(),
+          registeredBy: Type.String(),
+        }),
+      ),
+    ),
   },
   { $id: 'Approval' },
 );
@@ -197,6 +207,9 @@ export const ListApprovalsQuery = Type.Object(
     environment: Type.Optional(Name),
     project: Type.Optional(Name),
     requestedBy: Type.Optional(Str(256)),
+    actionHash: Type.Optional(Sha256Ref),
+    // with actionHash: only approvals whose credential would pass the gate for it now
+    usable: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
     q: Type.Optional(Str(256)),
     limit: Type.Optional(Str(3, { pattern: '^[0-9]{1,3}$' })),
     cursor: Type.Optional(Str(512)),

@@ -32,6 +32,7 @@ import {
   credentialFromRow,
   groupsText,
   pipelineVersionFromRow,
+  versionPage,
   type ApiKeyRow,
   type CredentialRow,
   type PipelineVersionRow,
@@ -83,6 +84,7 @@ export class PostgresQueries implements StoreTx {
     if (filter.environment) where.push(`environment = ${p.add(filter.environment)}`);
     if (filter.project) where.push(`project = ${p.add(filter.project)}`);
     if (filter.requestedBy) where.push(`requested_by = ${p.add(filter.requestedBy)}`);
+    if (filter.actionHash) where.push(`action_hash = ${p.add(filter.actionHash)}`);
     if (filter.group) {
       where.push(
         `groups_text LIKE ${p.add(`%${likeEscape(groupsText([filter.group]))}%`)} ESCAPE '\\'`,
@@ -183,6 +185,25 @@ export class PostgresQueries implements StoreTx {
         [project, specHash],
       ),
     );
+  }
+
+  async listPipelineVersions(project: string, page: PageRequest): Promise<Page<PipelineVersion>> {
+    const p = new SqlParams();
+    const where = [`project = ${p.add(project)}`];
+    if (page.cursor) {
+      const [registeredAt, specHash] = decodeApprovalCursor(page.cursor);
+      const at = p.add(registeredAt);
+      // byte order ("C"), as in SQLite, so both adapters page identically
+      where.push(
+        `(registered_at COLLATE "C" < ${at} OR (registered_at COLLATE "C" = ${at} AND spec_hash COLLATE "C" < ${p.add(specHash)}))`,
+      );
+    }
+    const { rows } = await this.db.query<PipelineVersionRow>(
+      `SELECT * FROM pipeline_versions ${whereClause(where)}
+       ORDER BY registered_at COLLATE "C" DESC, spec_hash COLLATE "C" DESC LIMIT ${p.add(page.limit + 1)}`,
+      p.values,
+    );
+    return versionPage(rows, page.limit);
   }
 
   async getCredential(approvalId: string): Promise<StoredCredential | null> {

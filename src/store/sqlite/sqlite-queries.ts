@@ -28,6 +28,7 @@ import {
   credentialFromRow,
   groupsText,
   pipelineVersionFromRow,
+  versionPage,
   type ApiKeyRow,
   type CredentialRow,
   type PipelineVersionRow,
@@ -82,6 +83,10 @@ export class SqlDialectQueries implements StoreTx {
     if (filter.requestedBy) {
       where.push('requested_by = ?');
       args.push(filter.requestedBy);
+    }
+    if (filter.actionHash) {
+      where.push('action_hash = ?');
+      args.push(filter.actionHash);
     }
     if (filter.group) {
       where.push("groups_text LIKE ? ESCAPE '\\'");
@@ -222,6 +227,22 @@ export class SqlDialectQueries implements StoreTx {
         specHash,
       ) as PipelineVersionRow | undefined,
     );
+  }
+
+  async listPipelineVersions(project: string, page: PageRequest): Promise<Page<PipelineVersion>> {
+    const args: (string | number)[] = [project];
+    let after = '';
+    if (page.cursor) {
+      // the same key shape as approvals: [registeredAt, specHash]
+      const [at, spec] = decodeApprovalCursor(page.cursor);
+      after = ' AND (registered_at < ? OR (registered_at = ? AND spec_hash < ?))';
+      args.push(at, at, spec);
+    }
+    const rows = this.prep(
+      `SELECT * FROM pipeline_versions WHERE project = ?${after}
+       ORDER BY registered_at DESC, spec_hash DESC LIMIT ?`,
+    ).all(...args, page.limit + 1) as PipelineVersionRow[];
+    return versionPage(rows, page.limit);
   }
 
   async getCredential(approvalId: string): Promise<StoredCredential | null> {
