@@ -98,6 +98,7 @@ const Review = Type.Object({
   externalRef: Nullable(Type.String()),
   groups: Type.Array(Type.String()),
   at: Type.String(),
+  via: Type.Optional(Type.String()),
 });
 
 const HistoryEntry = Type.Object({
