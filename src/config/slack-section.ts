@@ -38,7 +38,14 @@ function readIdentities(
     if (key === 'email' && !/^[^@\s]+@[^@\s]+$/.test(k)) issues.add(p, 'must be an e-mail address');
     const entry = readObject(v, p, issues, ['subject', 'groups']);
     if (!entry) continue;
-    const subject = readString(entry, 'subject', p, issues, { max: 512 }) ?? null;
+    // the same person as an OIDC sign-in (`oidc:<issuer>#<sub>`) or a Slack identity; never an
+    // API key, the system or a dev/local principal
+    const subject =
+      readString(entry, 'subject', p, issues, {
+        max: 512,
+        pattern: /^(oidc|slack):./,
+        patternMessage: 'must be an oidc:<issuer>#<sub> or slack:<name> principal id',
+      }) ?? null;
     const groups = readStringList(entry, 'groups', p, issues, { max: 256 }) ?? [];
     if (subject === null && groups.length === 0) {
       issues.add(p, 'must give a subject, groups or both');

@@ -23,6 +23,17 @@ export interface ApprovalView extends ApprovalRequest {
   cannotReviewReason: string | null;
   /** The verdicts the caller may cast now (a repository permission may allow deny only). */
   reviewVerdicts: ReviewVerdict[];
+  /** The Slack message, Jira issue or ServiceNow change kept for this request (`get` only). */
+  records?: RecordView[];
+}
+
+/** An external record of a request: Slack message ts (and channel), Jira key, ServiceNow sys_id. */
+export interface RecordView {
+  provider: string;
+  key: string;
+  channel: string | null;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export function viewApproval(
@@ -66,7 +77,16 @@ export function createReadService(deps: ReadDeps) {
     assertReader(p);
     const req = await deps.store.getApproval(id);
     if (!req) throw new ConflictError('not_found', `approval ${id} not found`);
-    return viewApproval(req, p, deps.clock.now(), rbac);
+    const records = (await deps.store.listNotificationRecords(id)).map(
+      ({ provider, key, channel, createdAt, updatedAt }) => ({
+        provider,
+        key,
+        channel,
+        createdAt,
+        updatedAt,
+      }),
+    );
+    return { ...viewApproval(req, p, deps.clock.now(), rbac), records };
   }
 
   async function list(

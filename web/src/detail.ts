@@ -109,6 +109,9 @@ function quorumPanel(a: Approval): HTMLElement {
               ` ${r.verdict === 'approve' ? 'approved' : 'denied'}`,
               r.groups.length ? ` as ${r.groups.join(', ')}` : '',
               ` · ${localTime(r.at)}`,
+              r.via === 'slack'
+                ? h('span', { class: 'badge', 'data-testid': 'review-via' }, 'via Slack')
+                : null,
               h(
                 'div',
                 { class: 'muted' },
@@ -219,6 +222,34 @@ function reviewPanel(a: Approval, onDone: (next: Approval) => void, keep: Keep):
   return section('Review', form);
 }
 
+const RECORD_NAMES: Readonly<Record<string, string>> = {
+  slack: 'Slack message',
+  jira: 'Jira issue',
+  servicenow: 'ServiceNow change',
+};
+
+/** The Slack message, Jira issue or ServiceNow change kept in step with this request. */
+function recordsPanel(a: Approval): HTMLElement | null {
+  if (!a.records || a.records.length === 0) return null;
+  return section(
+    'Tickets and messages',
+    h(
+      'ul',
+      { class: 'records', 'data-testid': 'records' },
+      a.records.map((r) =>
+        h(
+          'li',
+          null,
+          h('strong', null, RECORD_NAMES[r.provider] ?? r.provider),
+          ' ',
+          code(r.key),
+          r.channel ? ` in ${r.channel}` : '',
+        ),
+      ),
+    ),
+  );
+}
+
 function historyPanel(a: Approval): HTMLElement {
   return section(
     'History',
@@ -320,7 +351,9 @@ export function renderDetail(id: string): () => void {
   let current: Approval | null = null;
   const liveDot = h('span', { class: 'live-dot', 'data-testid': 'live-status' }, 'connecting…');
 
-  const draw = (a: Approval) => {
+  const draw = (next: Approval) => {
+    // live updates carry no records: keep the ones the last full read returned
+    const a = next.records || !current?.records ? next : { ...next, records: current.records };
     const hadFocus = document.activeElement?.id;
     current = a;
     setTitle(`${a.action.kind} in ${a.action.environment}`);
@@ -358,6 +391,7 @@ export function renderDetail(id: string): () => void {
           { class: 'col' },
           ...facts(a).slice(3),
           historyPanel(a),
+          recordsPanel(a) ?? h('span'),
           section(
             'Audit',
             h(

@@ -145,6 +145,17 @@ export const Approval = Type.Object(
     canReview: Type.Boolean(),
     cannotReviewReason: Nullable(Type.String()),
     reviewVerdicts: Type.Array(Type.Union([Type.Literal('approve'), Type.Literal('deny')])),
+    records: Type.Optional(
+      Type.Array(
+        Type.Object({
+          provider: Type.String(),
+          key: Type.String(),
+          channel: Nullable(Type.String()),
+          createdAt: Type.String(),
+          updatedAt: Type.String(),
+        }),
+      ),
+    ),
   },
   { $id: 'Approval' },
 );
