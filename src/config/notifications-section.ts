@@ -27,12 +27,12 @@ function provider(providers: Obj, name: string, keys: string[], issues: Issues):
 
 function recordOf(obj: Obj, path: string, key: 'transitions', issues: Issues) {
   const transitions = readRecordMode(own(obj, 'record'), joinPath(path, 'record'), issues, key);
-  return transitions === null ? null : { transitions };
+  return transitions === null ? {} : { record: { transitions } };
 }
 
 function statesOf(obj: Obj, path: string, issues: Issues) {
   const states = readRecordMode(own(obj, 'record'), joinPath(path, 'record'), issues, 'states');
-  return states === null ? null : { states };
+  return states === null ? {} : { record: { states } };
 }
 
 function readProviders(value: unknown, issues: Issues): NotificationProviders {
@@ -65,7 +65,7 @@ function readProviders(value: unknown, issues: Issues): NotificationProviders {
           project:
             readString(jira, 'project', p('jira'), issues, { required: true, max: 64 }) ?? '',
           issueType: readString(jira, 'issueType', p('jira'), issues, { max: 64 }) ?? 'Task',
-          record: recordOf(jira, p('jira'), 'transitions', issues),
+          ...recordOf(jira, p('jira'), 'transitions', issues),
         }
       : null,
     servicenow: sn
@@ -74,7 +74,7 @@ function readProviders(value: unknown, issues: Issues): NotificationProviders {
             readUrl(sn, 'instanceUrl', p('servicenow'), issues, { required: true }) ?? '',
           userEnv: readEnvName(sn, 'userEnv', p('servicenow'), issues, true) ?? '',
           passwordEnv: readEnvName(sn, 'passwordEnv', p('servicenow'), issues, true) ?? '',
-          record: statesOf(sn, p('servicenow'), issues),
+          ...statesOf(sn, p('servicenow'), issues),
         }
       : null,
     webhook: webhook

@@ -21,7 +21,10 @@ import type {
 } from './config-types.js';
 
 export const SLACK_API_URL = 'https://slack.com/api';
-const SLACK_ID = { pattern: /^[A-Z0-9]{2,32}$/, patternMessage: 'must be a Slack id like U0123ABCD' };
+const SLACK_ID = {
+  pattern: /^[A-Z0-9]{2,32}$/,
+  patternMessage: 'must be a Slack id like U0123ABCD',
+};
 const OUTCOMES = ['approved', 'denied', 'expired', 'cancelled', 'revoked', 'break_glass'] as const;
 
 function readIdentities(
@@ -84,12 +87,17 @@ function readRequireConsole(obj: Obj, path: string, issues: Issues) {
     if (!e) return [];
     const environment = readString(e, 'environment', ip, issues, { max: 128 }) ?? null;
     const kind = readString(e, 'kind', ip, issues, { max: 128 }) ?? null;
-    if (environment === null && kind === null) issues.add(ip, 'must give environment, kind or both');
+    if (environment === null && kind === null)
+      issues.add(ip, 'must give environment, kind or both');
     return [{ environment, kind }];
   });
 }
 
-function readInteractive(value: unknown, path: string, issues: Issues): SlackInteractiveConfig | null {
+function readInteractive(
+  value: unknown,
+  path: string,
+  issues: Issues,
+): SlackInteractiveConfig | null {
   const keys = [
     'signingSecretEnv',
     'teamId',
@@ -120,11 +128,18 @@ export function readSlackProvider(obj: Obj, path: string, issues: Issues): Slack
   const urlEnv = readEnvName(obj, 'urlEnv', path, issues) ?? null;
   const botTokenEnv = readEnvName(obj, 'botTokenEnv', path, issues) ?? null;
   const channel = readString(obj, 'channel', path, issues, { max: 80 }) ?? null;
-  if ((urlEnv === null) === (botTokenEnv === null)) {
+  if (urlEnv === null && botTokenEnv === null) {
+    issues.add(joinPath(path, 'urlEnv'), 'is required');
+  } else if (urlEnv !== null && botTokenEnv !== null) {
     issues.add(path, 'must give either urlEnv (incoming webhook) or botTokenEnv (Web API)');
   }
-  if (botTokenEnv !== null && channel === null) issues.add(joinPath(path, 'channel'), 'is required with botTokenEnv');
-  const interactive = readInteractive(own(obj, 'interactive'), joinPath(path, 'interactive'), issues);
+  if (botTokenEnv !== null && channel === null)
+    issues.add(joinPath(path, 'channel'), 'is required with botTokenEnv');
+  const interactive = readInteractive(
+    own(obj, 'interactive'),
+    joinPath(path, 'interactive'),
+    issues,
+  );
   if (interactive && botTokenEnv === null) {
     issues.add(joinPath(path, 'interactive'), 'needs botTokenEnv (buttons need the Web API)');
   }
