@@ -4,11 +4,7 @@ import type { ApprovalRequest, ApprovalState } from '../domain/approval.js';
 import type { NotificationsConfig } from '../config/config-types.js';
 
 export type NotificationEventKind =
-  | 'requested'
-  | 'decided'
-  | 'break_glass'
-  | 'expiring_soon'
-  | 'reviewed';
+  'requested' | 'decided' | 'break_glass' | 'expiring_soon' | 'reviewed';
 
 /** The kinds every provider can announce (`reviewed` updates only a record kept in place). */
 export const NOTIFICATION_EVENT_KINDS: readonly NotificationEventKind[] = [

@@ -73,9 +73,13 @@ const slack: RecordDriver = {
     const s = providerSettings('slack', ctx.notify.config);
     const api = createSlackApi(s.apiUrl, ctx.values[0] ?? '', ctx.http);
     const url = `${s.apiUrl.replace(/\/+$/, '')}/chat.postMessage`;
-    const r = await api.post('chat.postMessage', renderSlackApp(ctx.current, ctx.notify, s.channel ?? ''));
+    const r = await api.post(
+      'chat.postMessage',
+      renderSlackApp(ctx.current, ctx.notify, s.channel ?? ''),
+    );
     const ts = jsonString(r.json, 'ts');
-    if (r.ok && ts === undefined) return { url, status: r.status, error: 'slack_no_ts', permanent: true };
+    if (r.ok && ts === undefined)
+      return { url, status: r.status, error: 'slack_no_ts', permanent: true };
     return {
       url,
       status: r.status,
@@ -91,7 +95,12 @@ const slack: RecordDriver = {
     const url = `${s.apiUrl.replace(/\/+$/, '')}/chat.update`;
     const message = renderSlackApp(ctx.current, ctx.notify, channel ?? s.channel ?? '');
     const r = await api.post('chat.update', { ...message, ts });
-    return { url, status: r.status, error: r.error, permanent: r.error !== null && !isTransientSlackError(r) };
+    return {
+      url,
+      status: r.status,
+      error: r.error,
+      permanent: r.error !== null && !isTransientSlackError(r),
+    };
   },
 };
 
@@ -147,7 +156,8 @@ const jira: RecordDriver = {
     };
     const r = await httpCall(call, ctx.http);
     const key = jsonString(r.json, 'key') ?? null;
-    if (r.error === null && key === null) return { ...step(call, r.status, 'jira_no_key'), permanent: true };
+    if (r.error === null && key === null)
+      return { ...step(call, r.status, 'jira_no_key'), permanent: true };
     return { ...step(call, r.status, r.error), key };
   },
   async update(ctx, key) {
@@ -178,13 +188,19 @@ const jira: RecordDriver = {
     const list: HttpCall = { method: 'GET', url: `${issueUrl}/transitions`, headers };
     const l = await httpCall(list, ctx.http);
     if (l.error !== null) return step(comment, l.status, l.error);
-    const transitions = (l.json as { transitions?: { id?: unknown; name?: unknown }[] } | null)?.transitions ?? [];
+    const transitions =
+      (l.json as { transitions?: { id?: unknown; name?: unknown }[] } | null)?.transitions ?? [];
     const match = transitions.find(
       (t) => typeof t.name === 'string' && t.name.toLowerCase() === name.toLowerCase(),
     );
     if (typeof match?.id !== 'string') {
       // the workflow does not offer it from the issue's status: the comment stands, no retry
-      return { url: comment.url, status: l.status, error: 'jira_transition_unavailable', permanent: true };
+      return {
+        url: comment.url,
+        status: l.status,
+        error: 'jira_transition_unavailable',
+        permanent: true,
+      };
     }
     const move: HttpCall = {
       method: 'POST',
@@ -217,11 +233,15 @@ const servicenow: RecordDriver = {
     const call: HttpCall = {
       method: 'GET',
       url: `${snBase(ctx.notify.config)}?${query.toString()}`,
-      headers: { accept: 'application/json', authorization: basic(ctx.values[0] ?? '', ctx.values[1] ?? '') },
+      headers: {
+        accept: 'application/json',
+        authorization: basic(ctx.values[0] ?? '', ctx.values[1] ?? ''),
+      },
     };
     const r = await httpCall(call, ctx.http);
     const result = (r.json as { result?: { sys_id?: unknown }[] } | null)?.result;
-    const key = Array.isArray(result) && typeof result[0]?.sys_id === 'string' ? result[0].sys_id : null;
+    const key =
+      Array.isArray(result) && typeof result[0]?.sys_id === 'string' ? result[0].sys_id : null;
     return { ...step(call, r.status, r.error), key };
   },
   async create(ctx) {
@@ -234,7 +254,8 @@ const servicenow: RecordDriver = {
     };
     const r = await httpCall(call, ctx.http);
     const key = jsonString(r.json, 'result', 'sys_id') ?? null;
-    if (r.error === null && key === null) return { ...step(call, r.status, 'servicenow_no_sys_id'), permanent: true };
+    if (r.error === null && key === null)
+      return { ...step(call, r.status, 'servicenow_no_sys_id'), permanent: true };
     return { ...step(call, r.status, r.error), key };
   },
   async update(ctx, sysId) {

@@ -20,7 +20,10 @@ import { RECORD_DRIVERS, type DriverContext, type StepResult } from './drivers.j
 import type { HttpCallOptions } from './http-call.js';
 
 export interface RecordDeliveryDeps {
-  readonly store: Pick<Store, 'listNotificationRecords' | 'listDeliveries' | 'getApproval' | 'transaction'>;
+  readonly store: Pick<
+    Store,
+    'listNotificationRecords' | 'listDeliveries' | 'getApproval' | 'transaction'
+  >;
   readonly notify: NotifyContext;
   readonly secrets: SecretLookup;
   readonly clock: Clock;
@@ -63,7 +66,12 @@ export async function deliverRecord(
   const values = needs.map((n) => deps.secrets(n));
   const missing = needs.filter((_, i) => values[i] === undefined || values[i] === '');
   if (missing.length > 0) {
-    return { responseStatus: null, error: `missing_secret:${missing.join(',')}`, url: null, permanent: false };
+    return {
+      responseStatus: null,
+      error: `missing_secret:${missing.join(',')}`,
+      url: null,
+      permanent: false,
+    };
   }
   const current = (await deps.store.getApproval(approval.id)) ?? approval;
   const ctx: DriverContext = {

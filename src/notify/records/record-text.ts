@@ -11,12 +11,22 @@ export function eventNote(
   const lines = [headline(event, s)];
   if (event.kind === 'reviewed' || event.kind === 'decided') {
     const last = approval.reviews.at(-1);
-    if (last && (event.kind === 'reviewed' || approval.state === 'approved' || approval.state === 'denied')) {
+    if (
+      last &&
+      (event.kind === 'reviewed' || approval.state === 'approved' || approval.state === 'denied')
+    ) {
       const via = last.via === 'slack' ? ' (in Slack)' : '';
-      lines.push(`${last.verdict === 'approve' ? 'Approved' : 'Denied'} by ${last.reviewer.name}${via}: ${last.reason}`);
+      lines.push(
+        `${last.verdict === 'approve' ? 'Approved' : 'Denied'} by ${last.reviewer.name}${via}: ${last.reason}`,
+      );
     }
   }
-  if (event.kind === 'decided' && s.outcome && approval.state !== 'approved' && approval.state !== 'denied') {
+  if (
+    event.kind === 'decided' &&
+    s.outcome &&
+    approval.state !== 'approved' &&
+    approval.state !== 'denied'
+  ) {
     const by = s.outcome.actor ? ` by ${s.outcome.actor}` : '';
     lines.push(`${approval.state}${by}${s.outcome.reason ? `: ${s.outcome.reason}` : ''}`);
   }

@@ -9,7 +9,11 @@
  * per person hold across both), else `slack:<team>/<user>`, which never collides with an OIDC
  * subject. The fingerprint is always `slack:<team>/<user>`.
  */
-import type { RbacConfig, SlackIdentityEntry, SlackInteractiveConfig } from '../../config/config-types.js';
+import type {
+  RbacConfig,
+  SlackIdentityEntry,
+  SlackInteractiveConfig,
+} from '../../config/config-types.js';
 import type { Principal } from '../../domain/principal.js';
 import { mapGroups, scopesFor } from '../../identity/rbac.js';
 import type { SlackApi } from './web-api.js';

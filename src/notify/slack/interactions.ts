@@ -154,7 +154,8 @@ export function createSlackInteractions(deps: SlackInteractionDeps) {
     const verdict = actionId === APPROVE_ACTION ? 'approve' : 'deny';
     const user = userOf(payload);
     const approvalId = str(action.value);
-    if (!user || !approvalId) throw new InputError('validation_failed', 'the action names no user or request');
+    if (!user || !approvalId)
+      throw new InputError('validation_failed', 'the action names no user or request');
     const approval = await deps.store.getApproval(approvalId);
     if (!approval) {
       await ephemeral(payload, user, 'This request no longer exists.');
@@ -166,7 +167,11 @@ export function createSlackInteractions(deps: SlackInteractionDeps) {
     }
     const principal = await resolveSlackPrincipal(user, cfg, deps.rbac, api());
     if (principal === null) {
-      await ephemeral(payload, user, 'You are not eligible to review requests from Slack (your Slack account is not mapped to a Countersign identity).');
+      await ephemeral(
+        payload,
+        user,
+        'You are not eligible to review requests from Slack (your Slack account is not mapped to a Countersign identity).',
+      );
       return { body: null, outcome: 'unmapped' };
     }
     const refusal = refusalOf(approval, principal, verdict);
@@ -180,7 +185,10 @@ export function createSlackInteractions(deps: SlackInteractionDeps) {
       trigger_id: triggerId,
       view: reviewModal(approval, verdict),
     });
-    return { body: null, outcome: opened.ok ? 'modal_opened' : `modal_failed:${opened.error ?? ''}` };
+    return {
+      body: null,
+      outcome: opened.ok ? 'modal_opened' : `modal_failed:${opened.error ?? ''}`,
+    };
   }
 
   function metadataOf(view: Obj): ReviewModalMetadata | null {
@@ -212,15 +220,20 @@ export function createSlackInteractions(deps: SlackInteractionDeps) {
     if (!meta || !user) throw new InputError('validation_failed', 'the submission is not a review');
     const reason = inputValue(view, 'reason');
     const externalRef = inputValue(view, 'external_ref');
-    if (reason === '' || reason.length > 2000) return fieldError('Give a reason (at most 2000 characters).', 'invalid_reason');
+    if (reason === '' || reason.length > 2000)
+      return fieldError('Give a reason (at most 2000 characters).', 'invalid_reason');
     if (externalRef.length > 256) {
-      return { body: { response_action: 'errors', errors: { external_ref: 'At most 256 characters.' } }, outcome: 'invalid_ref' };
+      return {
+        body: { response_action: 'errors', errors: { external_ref: 'At most 256 characters.' } },
+        outcome: 'invalid_ref',
+      };
     }
     const approval = await deps.store.getApproval(meta.approvalId);
     if (!approval) return fieldError('This request no longer exists.', 'not_found');
     if (requiresConsole(approval, cfg)) return fieldError(stepUpText(approval), 'console_required');
     const principal = await resolveSlackPrincipal(user, cfg, deps.rbac, api());
-    if (principal === null) return fieldError('Your Slack account is not mapped to a Countersign identity.', 'unmapped');
+    if (principal === null)
+      return fieldError('Your Slack account is not mapped to a Countersign identity.', 'unmapped');
     const body = { reason, ...(externalRef ? { externalRef } : {}), via: 'slack' as const };
     try {
       if (meta.verdict === 'approve') await deps.reviews.approve(principal, approval.id, body);

@@ -38,11 +38,7 @@ export function isTransientSlackError(r: Pick<SlackApiResult, 'status' | 'error'
 
 const SLACK_ERROR_RE = /^[a-z0-9_]{1,64}$/;
 
-export function createSlackApi(
-  apiUrl: string,
-  token: string,
-  opts: HttpCallOptions,
-): SlackApi {
+export function createSlackApi(apiUrl: string, token: string, opts: HttpCallOptions): SlackApi {
   const base = apiUrl.replace(/\/+$/, '');
   async function call(method: string, contentType: string, body: string): Promise<SlackApiResult> {
     const r = await httpCall(
@@ -66,8 +62,7 @@ export function createSlackApi(
     };
   }
   return {
-    post: (method, body) =>
-      call(method, 'application/json; charset=utf-8', JSON.stringify(body)),
+    post: (method, body) => call(method, 'application/json; charset=utf-8', JSON.stringify(body)),
     read: (method, args) =>
       call(method, 'application/x-www-form-urlencoded', new URLSearchParams(args).toString()),
   };
