@@ -28,6 +28,7 @@ import { isoAt, systemClock, type Clock } from './lib/clock.js';
 import { randomIds, type IdGenerator } from './lib/ids.js';
 import { startPeriodic } from './lib/periodic.js';
 import { enqueueExpiryReminders } from './notify/reminders.js';
+import { createSlackInteractions } from './notify/slack/interactions.js';
 import {
   createPolicyEngine,
   loadPolicyFile,
@@ -248,6 +249,22 @@ async function startReplicaWakeups(rt: Runtime, logger: pino.Logger): Promise<()
   };
 }
 
+/** Slack button approvals, when `notifications.providers.slack.interactive` is configured. */
+function slackInteractionsFor(rt: Runtime, notify: NotifyOverrides | undefined) {
+  const slack = rt.config.notifications.providers.slack;
+  if (!slack?.interactive) return null;
+  return createSlackInteractions({
+    store: rt.store,
+    reviews: rt.services.reviews,
+    slack,
+    rbac: rt.config.identity.rbac,
+    secrets: notify?.secrets ?? ((name) => readSecretEnv(name)),
+    clock: rt.clock,
+    consoleUrl: rt.config.server.publicUrl,
+    ...(notify?.fetch ? { fetch: notify.fetch } : {}),
+  });
+}
+
 export interface Server {
   runtime: Runtime;
   app: FastifyInstance;
@@ -299,6 +316,7 @@ export async function startServer(
     trustProxy: config.server.trustProxy,
     console: identity.console,
     notifications: { bus: runtime.bus, delivery: runtime.delivery, clock: runtime.clock },
+    slackInteractions: slackInteractionsFor(runtime, opts.notify),
   });
   runtime.delivery.start(logger);
   const sweeper = startExpirySweeper(

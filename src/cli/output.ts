@@ -72,8 +72,13 @@ export function describeApproval(a: Approval): string {
   for (const r of a.reviews) {
     lines.push(
       `  ${r.verdict === 'approve' ? '✓' : '✗'} ${r.reviewer.name} [${r.groups.join(', ')}] ${r.at}: ${r.reason}` +
-        (r.externalRef ? ` (ref ${r.externalRef})` : ''),
+        (r.externalRef ? ` (ref ${r.externalRef})` : '') +
+        (r.via ? ` [via ${r.via}]` : ''),
     );
+  }
+  for (const rec of a.records ?? []) {
+    const where = rec.channel ? ` in ${rec.channel}` : '';
+    lines.push(`record:       ${rec.provider} ${rec.key}${where}`);
   }
   // who ended it, and why, is in the history (expired, cancelled, revoked)
   const ending = a.history.filter((h) => ['expired', 'cancelled', 'revoked'].includes(h.event));

@@ -83,6 +83,8 @@ export interface Approval {
     externalRef: string | null;
     groups: string[];
     at: string;
+    /** `slack` when cast with a Slack button. */
+    via?: string;
   }[];
   history: { event: string; actor: string; at: string; reason?: string; externalRef?: string }[];
   note: string | null;
@@ -93,6 +95,17 @@ export interface Approval {
   cannotReviewReason: string | null;
   /** The verdicts the caller may cast now (empty when `canReview` is false). */
   reviewVerdicts: ('approve' | 'deny')[];
+  /**
+   * External records kept for this request (Slack message ts and channel, Jira issue key,
+   * ServiceNow sys_id); only on a single request read.
+   */
+  records?: {
+    provider: string;
+    key: string;
+    channel: string | null;
+    createdAt: string;
+    updatedAt: string;
+  }[];
   /**
    * Single reads (`getApproval`) only: the registered pipeline version of the action's spec hash
    * in its project, or null when it is not registered.

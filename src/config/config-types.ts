@@ -99,8 +99,59 @@ export interface IdentityConfig {
 
 export type NotificationEvent = 'requested' | 'decided' | 'break_glass';
 
+/** A Slack user (by id or verified email) mapped by the operator to a subject and groups. */
+export interface SlackIdentityEntry {
+  /** The principal id reviews are recorded under; null = `slack:<team>/<user>`. */
+  readonly subject: string | null;
+  /** External groups; `identity.rbac.groupMappings` maps them like OIDC groups. */
+  readonly groups: readonly string[];
+}
+
+/** Chat approvals from Slack buttons (interactivity). */
+export interface SlackInteractiveConfig {
+  /** Names the environment variable holding the Slack app's signing secret. */
+  readonly signingSecretEnv: string;
+  /** Only interactions from this workspace (team id) are accepted; null = any the app is in. */
+  readonly teamId: string | null;
+  /** Slack user id → identity. */
+  readonly users: Readonly<Record<string, SlackIdentityEntry>>;
+  /** Verified e-mail (lower case) → identity; looked up with users.info. */
+  readonly emails: Readonly<Record<string, SlackIdentityEntry>>;
+  /** Slack user group id → external groups its members hold. */
+  readonly userGroups: Readonly<Record<string, readonly string[]>>;
+  /** false = buttons are not shown and chat reviews are refused with a console link. */
+  readonly chatApprovals: boolean;
+  /** Requests matching any entry (all given fields equal) must be reviewed in the console. */
+  readonly requireConsoleFor: readonly {
+    readonly environment: string | null;
+    readonly kind: string | null;
+  }[];
+  /** How old a signed request may be (and how long signatures are remembered). */
+  readonly toleranceMs: number;
+}
+
+/**
+ * Slack: an incoming webhook (`urlEnv`, one message per event), or the Web API with a bot token
+ * (`botTokenEnv` + `channel`: one message per request, updated in place, optional buttons).
+ */
+export interface SlackProviderConfig {
+  readonly urlEnv: string | null;
+  readonly botTokenEnv: string | null;
+  readonly channel: string | null;
+  /** Base URL of the Web API (`https://slack.com/api`). */
+  readonly apiUrl: string;
+  readonly interactive: SlackInteractiveConfig | null;
+}
+
+/** Record outcome → Jira transition name or ServiceNow state value. */
+export type RecordOutcomeMap = Readonly<
+  Partial<
+    Record<'approved' | 'denied' | 'expired' | 'cancelled' | 'revoked' | 'break_glass', string>
+  >
+>;
+
 export interface NotificationProviders {
-  readonly slack: { readonly urlEnv: string } | null;
+  readonly slack: SlackProviderConfig | null;
   readonly teams: { readonly urlEnv: string } | null;
   readonly jira: {
     readonly url: string;
@@ -108,11 +159,15 @@ export interface NotificationProviders {
     readonly userEnv: string | null;
     readonly project: string;
     readonly issueType: string;
+    /** One issue per request, commented and transitioned later; null = one issue per event. */
+    readonly record?: { readonly transitions: RecordOutcomeMap } | null;
   } | null;
   readonly servicenow: {
     readonly instanceUrl: string;
     readonly userEnv: string;
     readonly passwordEnv: string;
+    /** One change request per request, updated later; null = one per event. */
+    readonly record?: { readonly states: RecordOutcomeMap } | null;
   } | null;
   readonly webhook: { readonly urlEnv: string; readonly secretEnv: string } | null;
 }

@@ -10,6 +10,7 @@ import {
 } from '../policy/fields.js';
 import type { Issues, Obj } from '../policy/fields.js';
 import { checkUrl, readEnvName, readUrl } from './config-fields.js';
+import { readRecordMode, readSlackProvider, SLACK_KEYS } from './slack-section.js';
 import type {
   NotificationEvent,
   NotificationProviders,
@@ -24,22 +25,37 @@ function provider(providers: Obj, name: string, keys: string[], issues: Issues):
   return readObject(own(providers, name), joinPath(`${BASE}.providers`, name), issues, keys);
 }
 
+function recordOf(obj: Obj, path: string, key: 'transitions', issues: Issues) {
+  const transitions = readRecordMode(own(obj, 'record'), joinPath(path, 'record'), issues, key);
+  return transitions === null ? {} : { record: { transitions } };
+}
+
+function statesOf(obj: Obj, path: string, issues: Issues) {
+  const states = readRecordMode(own(obj, 'record'), joinPath(path, 'record'), issues, 'states');
+  return states === null ? {} : { record: { states } };
+}
+
 function readProviders(value: unknown, issues: Issues): NotificationProviders {
   const path = `${BASE}.providers`;
   const obj = readObject(value, path, issues, PROVIDERS) ?? {};
-  const slack = provider(obj, 'slack', ['urlEnv'], issues);
+  const slack = provider(obj, 'slack', SLACK_KEYS, issues);
   const teams = provider(obj, 'teams', ['urlEnv'], issues);
   const jira = provider(
     obj,
     'jira',
-    ['url', 'tokenEnv', 'userEnv', 'project', 'issueType'],
+    ['url', 'tokenEnv', 'userEnv', 'project', 'issueType', 'record'],
     issues,
   );
-  const sn = provider(obj, 'servicenow', ['instanceUrl', 'userEnv', 'passwordEnv'], issues);
+  const sn = provider(
+    obj,
+    'servicenow',
+    ['instanceUrl', 'userEnv', 'passwordEnv', 'record'],
+    issues,
+  );
   const webhook = provider(obj, 'webhook', ['urlEnv', 'secretEnv'], issues);
   const p = (name: string): string => joinPath(path, name);
   return {
-    slack: slack ? { urlEnv: readEnvName(slack, 'urlEnv', p('slack'), issues, true) ?? '' } : null,
+    slack: slack ? readSlackProvider(slack, p('slack'), issues) : null,
     teams: teams ? { urlEnv: readEnvName(teams, 'urlEnv', p('teams'), issues, true) ?? '' } : null,
     jira: jira
       ? {
@@ -49,6 +65,7 @@ function readProviders(value: unknown, issues: Issues): NotificationProviders {
           project:
             readString(jira, 'project', p('jira'), issues, { required: true, max: 64 }) ?? '',
           issueType: readString(jira, 'issueType', p('jira'), issues, { max: 64 }) ?? 'Task',
+          ...recordOf(jira, p('jira'), 'transitions', issues),
         }
       : null,
     servicenow: sn
@@ -57,6 +74,7 @@ function readProviders(value: unknown, issues: Issues): NotificationProviders {
             readUrl(sn, 'instanceUrl', p('servicenow'), issues, { required: true }) ?? '',
           userEnv: readEnvName(sn, 'userEnv', p('servicenow'), issues, true) ?? '',
           passwordEnv: readEnvName(sn, 'passwordEnv', p('servicenow'), issues, true) ?? '',
+          ...statesOf(sn, p('servicenow'), issues),
         }
       : null,
     webhook: webhook

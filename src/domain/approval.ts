@@ -31,6 +31,8 @@ export interface Review {
   /** The request's approver groups this reviewer counted for. */
   groups: string[];
   at: string;
+  /** Where the review was cast, when not over the API or console (`slack`: a chat button). */
+  via?: 'slack';
 }
 
 export type HistoryEventName =

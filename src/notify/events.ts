@@ -3,8 +3,10 @@ import { effectiveState } from '../domain/approval.js';
 import type { ApprovalRequest, ApprovalState } from '../domain/approval.js';
 import type { NotificationsConfig } from '../config/config-types.js';
 
-export type NotificationEventKind = 'requested' | 'decided' | 'break_glass' | 'expiring_soon';
+export type NotificationEventKind =
+  'requested' | 'decided' | 'break_glass' | 'expiring_soon' | 'reviewed';
 
+/** The kinds every provider can announce (`reviewed` updates only a record kept in place). */
 export const NOTIFICATION_EVENT_KINDS: readonly NotificationEventKind[] = [
   'requested',
   'decided',
@@ -23,14 +25,17 @@ export type NotificationEvent =
   | { readonly kind: 'requested'; readonly at: string }
   | { readonly kind: 'decided'; readonly outcome: DecidedOutcome; readonly at: string }
   | { readonly kind: 'break_glass'; readonly at: string }
-  | { readonly kind: 'expiring_soon'; readonly at: string };
+  | { readonly kind: 'expiring_soon'; readonly at: string }
+  /** A review that did not decide; `reviews` counts the reviews so far (this one included). */
+  | { readonly kind: 'reviewed'; readonly at: string; readonly reviews: number };
 
 /** The Standard Webhooks event type: `approval.requested`, `approval.denied`, … */
 export type WebhookEventType =
   | 'approval.requested'
   | `approval.${DecidedOutcome}`
   | 'approval.break_glass'
-  | 'approval.expiring_soon';
+  | 'approval.expiring_soon'
+  | 'approval.reviewed';
 
 export function webhookEventType(event: NotificationEvent): WebhookEventType {
   return event.kind === 'decided' ? `approval.${event.outcome}` : `approval.${event.kind}`;
@@ -44,7 +49,12 @@ export function messageIdFor(
   approval: Pick<ApprovalRequest, 'id'>,
   event: NotificationEvent,
 ): string {
-  const suffix = event.kind === 'decided' ? event.outcome : event.kind;
+  const suffix =
+    event.kind === 'decided'
+      ? event.outcome
+      : event.kind === 'reviewed'
+        ? `reviewed_${event.reviews}`
+        : event.kind;
   return `msg_${approval.id}_${suffix}`;
 }
 
@@ -81,12 +91,21 @@ export function eventsFor(approval: ApprovalRequest, nowMs?: number): Notificati
 }
 
 /**
- * Whether config asks for this event. `expiring_soon` is a reminder about a request, so it
- * follows `requested`.
+ * Whether config asks for this event. `expiring_soon` (a reminder) and `reviewed` (progress)
+ * are about an open request, so they follow `requested`.
  */
 export function isEventEnabled(
   kind: NotificationEventKind,
   config: Pick<NotificationsConfig, 'onEvents'>,
 ): boolean {
-  return config.onEvents.includes(kind === 'expiring_soon' ? 'requested' : kind);
+  // reminders and review progress are about a request still open, so they follow `requested`
+  return config.onEvents.includes(
+    kind === 'expiring_soon' || kind === 'reviewed' ? 'requested' : kind,
+  );
+}
+
+/** The latest review of a request as a `reviewed` notification (null before any review). */
+export function reviewedEvent(approval: ApprovalRequest): NotificationEvent | null {
+  const last = approval.reviews.at(-1);
+  return last ? { kind: 'reviewed', at: last.at, reviews: approval.reviews.length } : null;
 }

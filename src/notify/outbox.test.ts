@@ -7,9 +7,29 @@ import { breakGlassApproval, CONFIG, deniedApproval, pendingApproval } from './t
 
 const NOW = '2026-01-01T00:00:00.000Z';
 
-test('each change announces its notification; a review that does not decide announces none', () => {
+test('each change announces its notification; a review that does not decide reaches only record providers', () => {
   assert.deepEqual(notificationFor(pendingApproval(), 'requested')?.kind, 'requested');
-  assert.equal(notificationFor(pendingApproval(), 'reviewed'), null);
+  const reviewed = notificationFor(pendingApproval(), 'reviewed');
+  assert.deepEqual(reviewed, { kind: 'reviewed', at: '2026-01-01T00:05:00.000Z', reviews: 1 });
+  assert.ok(reviewed);
+  // providers that post one message per event hear nothing until the decision
+  const opts = { ids: sequentialIds(), nowIso: NOW };
+  assert.deepEqual(deliveryRows(pendingApproval(), reviewed, CONFIG, opts), []);
+  const jiraRecord = {
+    ...CONFIG,
+    providers: {
+      ...CONFIG.providers,
+      jira: CONFIG.providers.jira && { ...CONFIG.providers.jira, record: { transitions: {} } },
+    },
+  };
+  assert.deepEqual(
+    deliveryRows(pendingApproval(), reviewed, jiraRecord, opts).map((r) => [
+      r.provider,
+      r.event,
+      r.messageId,
+    ]),
+    [['jira', 'reviewed', 'msg_apr_0001_reviewed_1']],
+  );
   const denied = notificationFor(deniedApproval(), 'denied');
   assert.equal(denied?.kind, 'decided');
   assert.equal(denied?.kind === 'decided' ? denied.outcome : null, 'denied');

@@ -10,10 +10,10 @@ import { isoAt, type Clock } from '../lib/clock.js';
 import type { IdGenerator } from '../lib/ids.js';
 import type { ApprovalChangeEvent, ChangeHook } from '../services/deps.js';
 import type { NewDelivery } from '../store/port.js';
-import { eventsFor, isEventEnabled, messageIdFor } from './events.js';
+import { eventsFor, isEventEnabled, messageIdFor, reviewedEvent } from './events.js';
 import type { NotificationEvent, NotificationEventKind } from './events.js';
 import type { DeliveryTarget } from './evidence.js';
-import { configuredProviders } from './providers.js';
+import { configuredProviders, isRecordProvider } from './providers.js';
 
 /** What a delivery row renders: the notification and the request as it was when it happened. */
 export interface OutboxPayload {
@@ -31,7 +31,7 @@ export function parseOutboxPayload(text: string): OutboxPayload {
 
 const KIND_OF_CHANGE: Readonly<Record<ApprovalChangeEvent, NotificationEventKind | null>> = {
   requested: 'requested',
-  reviewed: null,
+  reviewed: 'reviewed',
   approved: 'decided',
   denied: 'decided',
   expired: 'decided',
@@ -40,13 +40,17 @@ const KIND_OF_CHANGE: Readonly<Record<ApprovalChangeEvent, NotificationEventKind
   break_glass: 'break_glass',
 };
 
-/** The notification a change announces, or null (a review that does not decide announces none). */
+/**
+ * The notification a change announces, or null. A review that does not decide announces
+ * `reviewed`, which only providers keeping one record per request receive (progress updates).
+ */
 export function notificationFor(
   approval: ApprovalRequest,
   change: ApprovalChangeEvent,
 ): NotificationEvent | null {
   const kind = KIND_OF_CHANGE[change];
   if (kind === null) return null;
+  if (kind === 'reviewed') return reviewedEvent(approval);
   return eventsFor(approval).find((e) => e.kind === kind) ?? null;
 }
 
@@ -65,7 +69,9 @@ export function deliveryRows(
   opts: DeliveryRowOptions,
 ): NewDelivery[] {
   const targets: DeliveryTarget[] = isEventEnabled(event.kind, config)
-    ? configuredProviders(config)
+    ? configuredProviders(config).filter(
+        (p) => event.kind !== 'reviewed' || isRecordProvider(p, config),
+      )
     : [];
   // The callback resumes a waiting run, so it follows every decision whatever onEvents says.
   if (event.kind === 'decided' && approval.callbackUrl !== null) targets.push('callback');

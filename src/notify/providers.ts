@@ -18,7 +18,13 @@ export const PROVIDER_NAMES: readonly ProviderName[] = [
 export const EXAMPLE_PROVIDERS: {
   readonly [P in ProviderName]: NonNullable<NotificationProviders[P]>;
 } = {
-  slack: { urlEnv: 'COUNTERSIGN_SLACK_WEBHOOK_URL' },
+  slack: {
+    urlEnv: 'COUNTERSIGN_SLACK_WEBHOOK_URL',
+    botTokenEnv: null,
+    channel: null,
+    apiUrl: 'https://slack.com/api',
+    interactive: null,
+  },
   teams: { urlEnv: 'COUNTERSIGN_TEAMS_WEBHOOK_URL' },
   jira: {
     url: 'https://jira.example/rest/api/3/issue',
@@ -48,4 +54,19 @@ export function configuredProviders(
   config: Pick<NotificationsConfig, 'providers'>,
 ): ProviderName[] {
   return PROVIDER_NAMES.filter((p) => config.providers[p] !== null);
+}
+
+/**
+ * Whether this provider keeps one record per request, updated in place by later events (Slack
+ * through the Web API; Jira and ServiceNow with `record:`), rather than one message per event.
+ */
+export function isRecordProvider(
+  provider: string,
+  config: Pick<NotificationsConfig, 'providers'>,
+): boolean {
+  const p = config.providers;
+  if (provider === 'slack') return (p.slack?.botTokenEnv ?? null) !== null;
+  if (provider === 'jira') return (p.jira?.record ?? null) !== null;
+  if (provider === 'servicenow') return (p.servicenow?.record ?? null) !== null;
+  return false;
 }

@@ -7,6 +7,7 @@ import { renderServiceNow } from './payloads/servicenow.js';
 import type { ServiceNowChangeRequest } from './payloads/servicenow.js';
 import { renderSlack } from './payloads/slack.js';
 import type { SlackMessage } from './payloads/slack.js';
+import { renderSlackApp } from './payloads/slack-app.js';
 import { renderTeams } from './payloads/teams.js';
 import type { TeamsMessage } from './payloads/teams.js';
 import { renderWebhook } from './payloads/webhook.js';
@@ -37,7 +38,13 @@ export function renderPayload<P extends ProviderName>(
 ): ProviderPayloads[P] {
   const s = summarize(approval, ctx);
   const payloads: { [K in ProviderName]: () => ProviderPayloads[K] } = {
-    slack: () => renderSlack(event, s),
+    slack: () => {
+      const settings = providerSettings('slack', ctx.config);
+      // Web API: the request as it stands, posted to the configured channel
+      return settings.botTokenEnv !== null
+        ? renderSlackApp(approval, ctx, settings.channel ?? '')
+        : renderSlack(event, s);
+    },
     teams: () => renderTeams(event, s),
     jira: () => renderJira(event, s, providerSettings('jira', ctx.config)),
     servicenow: () => renderServiceNow(event, s),

@@ -76,19 +76,39 @@ interface Shape {
   live(values: string[]): { url: string; headers: Record<string, string>; secret?: string };
 }
 
+/** An incoming webhook: the URL itself is the secret. */
+function urlShape(urlEnv: string): Shape {
+  return {
+    specUrl: placeholder(urlEnv),
+    specHeaders: { 'content-type': 'application/json' },
+    needs: [urlEnv],
+    urlIndex: 0,
+    live: ([url = '']) => ({ url, headers: { 'content-type': 'application/json' } }),
+  };
+}
+
+/** Slack Web API chat.postMessage with the bot token (later events chat.update that message). */
+function slackApiShape(apiUrl: string, tokenEnv: string): Shape {
+  const url = `${apiUrl.replace(/\/+$/, '')}/chat.postMessage`;
+  const headers = { 'content-type': 'application/json; charset=utf-8' };
+  return {
+    specUrl: url,
+    specHeaders: { ...headers, authorization: `Bearer ${placeholder(tokenEnv)}` },
+    needs: [tokenEnv],
+    urlIndex: -1,
+    live: ([token = '']) => ({ url, headers: { ...headers, authorization: `Bearer ${token}` } }),
+  };
+}
+
 function shapeOf(provider: ProviderName, ctx: NotifyContext): Shape {
   switch (provider) {
-    case 'slack':
-    case 'teams': {
-      const { urlEnv } = providerSettings(provider, ctx.config);
-      return {
-        specUrl: placeholder(urlEnv),
-        specHeaders: { 'content-type': 'application/json' },
-        needs: [urlEnv],
-        urlIndex: 0,
-        live: ([url = '']) => ({ url, headers: { 'content-type': 'application/json' } }),
-      };
+    case 'slack': {
+      const s = providerSettings('slack', ctx.config);
+      if (s.botTokenEnv !== null) return slackApiShape(s.apiUrl, s.botTokenEnv);
+      return urlShape(s.urlEnv ?? '');
     }
+    case 'teams':
+      return urlShape(providerSettings('teams', ctx.config).urlEnv);
     case 'jira': {
       const s = providerSettings('jira', ctx.config);
       // Jira Cloud: Basic with account email and API token; without a user, a bearer token (PAT).

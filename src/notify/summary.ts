@@ -184,6 +184,8 @@ export function headline(event: NotificationEvent, s: ApprovalSummary): string {
       return `${OUTCOME_WORD[event.outcome]}: ${what}`;
     case 'break_glass':
       return `BREAK-GLASS: ${what}`;
+    case 'reviewed':
+      return `Review ${event.reviews} recorded (${s.quorum.approvals}/${s.quorum.min} approvals): ${what}`;
     case 'expiring_soon': {
       const left = Math.max(0, Date.parse(s.expiresAt) - Date.parse(event.at));
       return `Expires in ${formatDuration(left)}: ${what}`;

@@ -9,7 +9,13 @@ export const CONFIG_HASH = `sha256:${'c'.repeat(64)}`;
 export const CONFIG: NotificationsConfig = {
   onEvents: ['requested', 'decided', 'break_glass'],
   providers: {
-    slack: { urlEnv: 'COUNTERSIGN_SLACK_WEBHOOK_URL' },
+    slack: {
+      urlEnv: 'COUNTERSIGN_SLACK_WEBHOOK_URL',
+      botTokenEnv: null,
+      channel: null,
+      apiUrl: 'https://slack.com/api',
+      interactive: null,
+    },
     teams: { urlEnv: 'COUNTERSIGN_TEAMS_WEBHOOK_URL' },
     jira: {
       url: 'https://jira.example/rest/api/3/issue',

@@ -22,7 +22,8 @@ import { viewDelivery, type DeliveryView } from './delivery-view.js';
 import { eventsFor, type NotificationEvent } from './events.js';
 import { deliveryEvidence, type DeliveryTarget } from './evidence.js';
 import { deliveryRows, parseOutboxPayload } from './outbox.js';
-import { PROVIDER_NAMES, type ProviderName } from './providers.js';
+import { isRecordProvider, PROVIDER_NAMES, type ProviderName } from './providers.js';
+import { deliverRecord } from './records/record-delivery.js';
 import {
   buildCallbackRequest,
   buildLiveRequest,
@@ -145,6 +146,22 @@ export function createDeliveryWorker(o: DeliveryWorkerOptions): DeliveryWorker {
 
   async function attempt(row: ClaimedDelivery): Promise<Attempted> {
     const startedAtMs = o.clock.now();
+    if (isRecordProvider(row.provider, o.config)) {
+      const started = performance.now();
+      const r = await deliverRecord(row, {
+        store: o.store,
+        notify: { consoleUrl: o.consoleUrl, config: o.config },
+        secrets: o.secrets,
+        clock: o.clock,
+        http: { timeoutMs, signal: stopSignal.signal, ...(o.fetch ? { fetch: o.fetch } : {}) },
+      });
+      const durationMs = performance.now() - started;
+      return {
+        result: { responseStatus: r.responseStatus, error: r.error, durationMs, startedAtMs },
+        url: r.url,
+        permanent: r.permanent,
+      };
+    }
     const b = build(row);
     if ('refused' in b) {
       return {

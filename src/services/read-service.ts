@@ -23,6 +23,8 @@ export interface ApprovalView extends ApprovalRequest {
   cannotReviewReason: string | null;
   /** The verdicts the caller may cast now (a repository permission may allow deny only). */
   reviewVerdicts: ReviewVerdict[];
+  /** The Slack message, Jira issue or ServiceNow change kept for this request (`get` only). */
+  records?: RecordView[];
   /**
    * Whether the action's spec hash is a registered pipeline version of its project, and which:
    * present on single reads (`get`), absent on lists and streams.
@@ -35,6 +37,15 @@ export interface RegisteredVersion {
   version: string;
   registeredAt: string;
   registeredBy: string;
+}
+
+/** An external record of a request: Slack message ts (and channel), Jira key, ServiceNow sys_id. */
+export interface RecordView {
+  provider: string;
+  key: string;
+  channel: string | null;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export function viewApproval(
@@ -78,12 +89,22 @@ export function createReadService(deps: ReadDeps) {
     assertReader(p);
     const req = await deps.store.getApproval(id);
     if (!req) throw new ConflictError('not_found', `approval ${id} not found`);
-    const v = await deps.store.findPipelineVersion(req.action.project, req.action.specHash);
+    const [v, records] = await Promise.all([
+      deps.store.findPipelineVersion(req.action.project, req.action.specHash),
+      deps.store.listNotificationRecords(id),
+    ]);
     return {
       ...viewApproval(req, p, deps.clock.now(), rbac),
       registeredVersion: v
         ? { version: v.version, registeredAt: v.registeredAt, registeredBy: v.registeredBy }
         : null,
+      records: records.map(({ provider, key, channel, createdAt, updatedAt }) => ({
+        provider,
+        key,
+        channel,
+        createdAt,
+        updatedAt,
+      })),
     };
   }
 

@@ -22,6 +22,15 @@ export interface ReviewInput {
   verdict: ReviewVerdict;
   reason: string;
   externalRef?: string;
+  /** The review came through a chat integration (recorded on the review and its audit event). */
+  via?: 'slack';
+}
+
+/** What a reviewer sends; `via` is set by an integration, never by API input. */
+export interface ReviewBody {
+  reason: string;
+  externalRef?: string;
+  via?: 'slack';
 }
 
 function applyReview(
@@ -58,6 +67,7 @@ function applyReview(
     externalRef: input.externalRef ?? null,
     groups: eligibleGroups(current.approverGroups, groups),
     at,
+    ...(input.via ? { via: input.via } : {}),
   };
   const reviews = [...current.reviews, review];
   const state = stateAfterReview(current.quorum, reviews);
@@ -116,6 +126,7 @@ export function createReviewService(deps: ReviewDeps) {
               countedGroups: review.groups,
               approvals: next.reviews.filter((r) => r.verdict === 'approve').length,
               quorum: next.quorum,
+              ...(review.via ? { channel: review.via } : {}),
             },
           }),
         ];
@@ -147,9 +158,9 @@ export function createReviewService(deps: ReviewDeps) {
   }
 
   return {
-    approve: (p: Principal, id: string, body: { reason: string; externalRef?: string }) =>
+    approve: (p: Principal, id: string, body: ReviewBody) =>
       review(p, id, { verdict: 'approve', ...body }),
-    deny: (p: Principal, id: string, body: { reason: string }) =>
+    deny: (p: Principal, id: string, body: ReviewBody) =>
       review(p, id, { verdict: 'deny', ...body }),
   };
 }

@@ -9,8 +9,10 @@ import type { Action } from '../domain/action.js';
 import type { Decision } from '../domain/decision.js';
 import type { Scope } from '../domain/principal.js';
 import type { OutboxStore, OutboxTx } from './outbox-types.js';
+import type { RecordReader, RecordTx } from './record-types.js';
 
 export type * from './outbox-types.js';
+export type * from './record-types.js';
 
 export interface ApprovalFilter {
   state?: ApprovalState;
@@ -101,7 +103,7 @@ export interface PipelineVersion {
 }
 
 /** Reads, available both outside and inside a transaction. */
-export interface StoreReader {
+export interface StoreReader extends RecordReader {
   getApproval(id: string): Promise<ApprovalRequest | null>;
   listApprovals(filter: ApprovalFilter, page: PageRequest): Promise<Page<ApprovalRequest>>;
   /** Pending requests whose expiry is at or before `nowIso`, oldest first. */
@@ -129,7 +131,7 @@ export interface StoreReader {
 }
 
 /** Writes happen only inside a transaction. */
-export interface StoreTx extends StoreReader, OutboxTx {
+export interface StoreTx extends StoreReader, OutboxTx, RecordTx {
   insertDecision(decision: Decision, action: Action): Promise<void>;
   /** The pending request for this action hash, if any (regardless of its expiry). */
   findPendingByActionHash(actionHash: string): Promise<ApprovalRequest | null>;

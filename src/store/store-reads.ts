@@ -18,6 +18,7 @@ import type {
   StoredDecision,
   StoreReader,
 } from './port.js';
+import type { NotificationRecord } from './record-types.js';
 
 export abstract class StoreReads implements StoreReader {
   /** The reader used outside transactions. */
@@ -75,5 +76,8 @@ export abstract class StoreReads implements StoreReader {
   }
   async isCredentialConsumed(jti: string): Promise<boolean> {
     return this.reads.isCredentialConsumed(jti);
+  }
+  async listNotificationRecords(approvalId: string): Promise<NotificationRecord[]> {
+    return this.reads.listNotificationRecords(approvalId);
   }
 }

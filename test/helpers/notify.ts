@@ -22,8 +22,11 @@ export interface SinkRequest {
   at: number;
 }
 
-/** What a sink answers: a status code, or `hang` (never answers). */
-export type SinkBehaviour = (req: SinkRequest, n: number) => number | 'hang';
+/** What a sink answers: a status code, a status with a JSON body, or `hang` (never answers). */
+export type SinkBehaviour = (
+  req: SinkRequest,
+  n: number,
+) => number | 'hang' | { status: number; json: unknown };
 
 export interface Sink {
   url: string;
@@ -77,6 +80,11 @@ export async function startSink(behaviour: SinkBehaviour = () => 200): Promise<S
       for (const w of waiters.filter((w) => w.n === requests.length)) w.resolve(got);
       const answer = sink.behaviour(got, requests.length);
       if (answer === 'hang') return; // closed by closeAllConnections at the end
+      if (typeof answer === 'object') {
+        res.writeHead(answer.status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(answer.json));
+        return;
+      }
       res.writeHead(answer, { 'content-type': 'application/json' });
       res.end(answer < 300 ? '{"ok":true}' : '{"error":"sink says no"}');
     });
@@ -116,6 +124,8 @@ export interface NotifyServerOptions {
   notify?: NotifyOverrides;
   /** Reuse a directory (same SQLite file and keys): a restart. */
   dir?: string;
+  /** More top-level config (YAML), e.g. an `identity:` section. */
+  extraYaml?: string;
 }
 
 export async function startNotifyServer(opts: NotifyServerOptions): Promise<NotifyServer> {
@@ -129,6 +139,7 @@ export async function startNotifyServer(opts: NotifyServerOptions): Promise<Noti
     'policy: { file: ./policy.yaml }',
     'notifications:',
     opts.notificationsYaml,
+    opts.extraYaml ?? '',
   ].join('\n');
   const config = parseConfigText(configText, join(dir, 'countersign.yaml'));
   const logs: string[] = [];

@@ -109,6 +109,9 @@ function quorumPanel(a: Approval): HTMLElement {
               ` ${r.verdict === 'approve' ? 'approved' : 'denied'}`,
               r.groups.length ? ` as ${r.groups.join(', ')}` : '',
               ` · ${localTime(r.at)}`,
+              r.via === 'slack'
+                ? h('span', { class: 'badge', 'data-testid': 'review-via' }, 'via Slack')
+                : null,
               h(
                 'div',
                 { class: 'muted' },
@@ -217,6 +220,34 @@ function reviewPanel(a: Approval, onDone: (next: Approval) => void, keep: Keep):
       });
   });
   return section('Review', form);
+}
+
+const RECORD_NAMES: Readonly<Record<string, string>> = {
+  slack: 'Slack message',
+  jira: 'Jira issue',
+  servicenow: 'ServiceNow change',
+};
+
+/** The Slack message, Jira issue or ServiceNow change kept in step with this request. */
+function recordsPanel(a: Approval): HTMLElement | null {
+  if (!a.records || a.records.length === 0) return null;
+  return section(
+    'Tickets and messages',
+    h(
+      'ul',
+      { class: 'records', 'data-testid': 'records' },
+      a.records.map((r) =>
+        h(
+          'li',
+          null,
+          h('strong', null, RECORD_NAMES[r.provider] ?? r.provider),
+          ' ',
+          code(r.key),
+          r.channel ? ` in ${r.channel}` : '',
+        ),
+      ),
+    ),
+  );
 }
 
 function historyPanel(a: Approval): HTMLElement {
@@ -330,11 +361,14 @@ export function renderDetail(id: string): () => void {
   const liveDot = h('span', { class: 'live-dot', 'data-testid': 'live-status' }, 'connecting…');
 
   const draw = (next: Approval) => {
-    // the registry entry comes with single reads only: keep it across live updates and reviews
-    const a =
-      next.registeredVersion === undefined && current
-        ? { ...next, registeredVersion: current.registeredVersion }
-        : next;
+    // single reads carry the registry entry and the records; live updates do not: keep them
+    const a = {
+      ...next,
+      ...(next.registeredVersion === undefined && current
+        ? { registeredVersion: current.registeredVersion }
+        : {}),
+      ...(!next.records && current?.records ? { records: current.records } : {}),
+    };
     const hadFocus = document.activeElement?.id;
     current = a;
     setTitle(`${a.action.kind} in ${a.action.environment}`);
@@ -372,6 +406,7 @@ export function renderDetail(id: string): () => void {
           { class: 'col' },
           ...facts(a).slice(3),
           historyPanel(a),
+          recordsPanel(a) ?? h('span'),
           section(
             'Audit',
             h(

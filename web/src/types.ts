@@ -58,6 +58,19 @@ export interface Review {
   externalRef: string | null;
   groups: string[];
   at: string;
+  /** `slack` when cast with a Slack button. */
+  via?: string;
+}
+
+/** An external record kept for a request: Slack message, Jira issue, ServiceNow change. */
+export interface ApprovalRecord {
+  provider: string;
+  /** Slack message ts, Jira issue key, ServiceNow sys_id. */
+  key: string;
+  /** Slack: the channel id. */
+  channel: string | null;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface HistoryEntry {
@@ -91,6 +104,8 @@ export interface Approval {
   reviewVerdicts: ('approve' | 'deny')[];
   /** Single reads only: the registry entry of the spec hash, or null when not registered. */
   registeredVersion?: { version: string; registeredAt: string; registeredBy: string } | null;
+  /** Only on a single request read (GET /v1/approvals/{id}). */
+  records?: ApprovalRecord[];
 }
 
 export interface ApprovalList {

@@ -98,6 +98,7 @@ const Review = Type.Object({
   externalRef: Nullable(Type.String()),
   groups: Type.Array(Type.String()),
   at: Type.String(),
+  via: Type.Optional(Type.String()),
 });
 
 const HistoryEntry = Type.Object({
@@ -151,6 +152,17 @@ export const Approval = Type.Object(
           version: Type.String(),
           registeredAt: Type.String(),
           registeredBy: Type.String(),
+        }),
+      ),
+    ),
+    records: Type.Optional(
+      Type.Array(
+        Type.Object({
+          provider: Type.String(),
+          key: Type.String(),
+          channel: Nullable(Type.String()),
+          createdAt: Type.String(),
+          updatedAt: Type.String(),
         }),
       ),
     ),

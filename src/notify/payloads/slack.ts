@@ -19,10 +19,12 @@ export type SlackBlock =
   | { type: 'divider' }
   | {
       type: 'actions';
+      block_id?: string;
       elements: {
         type: 'button';
         text: PlainText;
-        url: string;
+        url?: string;
+        value?: string;
         action_id: string;
         style?: 'danger' | 'primary';
       }[];

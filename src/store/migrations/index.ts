@@ -4,6 +4,7 @@
  */
 import { migration001 } from './001-initial.js';
 import { migration002 } from './002-outbox.js';
+import { migration003 } from './003-notification-records.js';
 import { migration006 } from './006-lookups.js';
 
 export interface Migration {
@@ -13,4 +14,9 @@ export interface Migration {
   postgres: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration006];
+export const MIGRATIONS: readonly Migration[] = [
+  migration001,
+  migration002,
+  migration003,
+  migration006,
+];

@@ -42,6 +42,13 @@ import { postgresAuditReads } from './postgres-audit-reads.js';
 import { likeEscape, SqlParams, whereClause, type Queryable } from './postgres-sql.js';
 import type { DeliveryAttemptUpdate, NewDelivery } from '../outbox-types.js';
 import { enqueuePostgresDeliveries, recordPostgresDeliveryAttempt } from './postgres-outbox.js';
+import type { NotificationRecord } from '../record-types.js';
+import {
+  listPostgresRecords,
+  rememberPostgresSignature,
+  savePostgresRecord,
+  touchPostgresRecord,
+} from './postgres-records.js';
 import { APPROVALS_CHANNEL, encodeApprovalNotice } from './postgres-listener.js';
 
 /** Namespace (first key) of the per-action-hash advisory locks taken by idempotent creation. */
@@ -59,6 +66,22 @@ export class PostgresQueries implements StoreTx {
 
   recordDeliveryAttempt(update: DeliveryAttemptUpdate): Promise<boolean> {
     return recordPostgresDeliveryAttempt(this.db, update);
+  }
+
+  listNotificationRecords(approvalId: string): Promise<NotificationRecord[]> {
+    return listPostgresRecords(this.db, approvalId);
+  }
+
+  saveNotificationRecord(record: NotificationRecord): Promise<boolean> {
+    return savePostgresRecord(this.db, record);
+  }
+
+  touchNotificationRecord(approvalId: string, provider: string, at: string): Promise<void> {
+    return touchPostgresRecord(this.db, approvalId, provider, at);
+  }
+
+  rememberSignature(signature: string, at: string, forgetBefore: string): Promise<boolean> {
+    return rememberPostgresSignature(this.db, signature, at, forgetBefore);
   }
 
   private async one<R extends QueryResultRow>(

@@ -36,6 +36,13 @@ import {
 import { sqliteAuditReads } from './sqlite-audit-reads.js';
 import type { DeliveryAttemptUpdate, NewDelivery } from '../outbox-types.js';
 import { enqueueSqliteDeliveries, recordSqliteDeliveryAttempt } from './sqlite-outbox.js';
+import type { NotificationRecord } from '../record-types.js';
+import {
+  listSqliteRecords,
+  rememberSqliteSignature,
+  saveSqliteRecord,
+  touchSqliteRecord,
+} from './sqlite-records.js';
 
 export class SqlDialectQueries implements StoreTx {
   constructor(private readonly db: Database.Database) {}
@@ -57,6 +64,22 @@ export class SqlDialectQueries implements StoreTx {
 
   async recordDeliveryAttempt(update: DeliveryAttemptUpdate): Promise<boolean> {
     return recordSqliteDeliveryAttempt(this.db, update);
+  }
+
+  async listNotificationRecords(approvalId: string): Promise<NotificationRecord[]> {
+    return listSqliteRecords(this.db, approvalId);
+  }
+
+  async saveNotificationRecord(record: NotificationRecord): Promise<boolean> {
+    return saveSqliteRecord(this.db, record);
+  }
+
+  async touchNotificationRecord(approvalId: string, provider: string, at: string): Promise<void> {
+    touchSqliteRecord(this.db, approvalId, provider, at);
+  }
+
+  async rememberSignature(signature: string, at: string, forgetBefore: string): Promise<boolean> {
+    return rememberSqliteSignature(this.db, signature, at, forgetBefore);
   }
 
   async getApproval(id: string): Promise<ApprovalRequest | null> {
