@@ -32,6 +32,8 @@ import { registerConsoleAuthRoutes, type ConsoleAuthDeps } from './routes/consol
 import { registerNotifyRoutes, type NotifyRouteDeps } from './routes/notify.js';
 import { registerApprovalStreamRoutes } from './routes/approval-stream.js';
 import { registerConsoleRoutes } from './routes/console.js';
+import { registerGithubWebhookRoute } from './routes/github-webhook.js';
+import type { GithubWebhookDeps } from '../integrations/github/webhook-handler.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -61,6 +63,8 @@ export interface AppDeps {
   console?: ConsoleAuthDeps | null;
   /** Long-poll, SSE and notification delivery routes; absent = not served. */
   notifications?: NotifyRouteDeps;
+  /** GitHub deployment protection rules webhook; absent = not served. */
+  githubWebhook?: GithubWebhookDeps | null;
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -197,6 +201,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { prefix: '/v1' },
   );
   registerHealthRoutes(app, deps);
+  if (deps.githubWebhook) await registerGithubWebhookRoute(app, deps.githubWebhook);
   if (deps.console) registerConsoleAuthRoutes(app, deps.console);
   await registerConsoleRoutes(app);
   app.get(

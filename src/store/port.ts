@@ -9,8 +9,10 @@ import type { Action } from '../domain/action.js';
 import type { Decision } from '../domain/decision.js';
 import type { Scope } from '../domain/principal.js';
 import type { OutboxStore, OutboxTx } from './outbox-types.js';
+import type { GithubDeploymentTx } from './github-deployment-types.js';
 
 export type * from './outbox-types.js';
+export type * from './github-deployment-types.js';
 
 export interface ApprovalFilter {
   state?: ApprovalState;
@@ -125,7 +127,7 @@ export interface StoreReader {
 }
 
 /** Writes happen only inside a transaction. */
-export interface StoreTx extends StoreReader, OutboxTx {
+export interface StoreTx extends StoreReader, OutboxTx, GithubDeploymentTx {
   insertDecision(decision: Decision, action: Action): Promise<void>;
   /** The pending request for this action hash, if any (regardless of its expiry). */
   findPendingByActionHash(actionHash: string): Promise<ApprovalRequest | null>;
