@@ -49,6 +49,12 @@ import {
   createApprovalRelay,
 } from './services/approval-relay.js';
 import { startApprovalListener } from './store/postgres/postgres-listener.js';
+import { createGithubCallbackSender } from './integrations/github/callback-sender.js';
+import { createGithubDeploymentHook } from './integrations/github/deployment-hook.js';
+import { GITHUB_DEPLOYMENT_PROVIDER } from './integrations/github/protection-rule.js';
+import type { GithubWebhookDeps } from './integrations/github/webhook-handler.js';
+import { InputError } from './errors/index.js';
+import type { GithubIntegrationConfig } from './config/index.js';
 import { openStore } from './store/open-store.js';
 import type { Store } from './store/port.js';
 
@@ -166,6 +172,7 @@ export async function openRuntime(
     verifier: createGateVerifier(keyRing, config.signing),
     changeHook: composeChangeHooks(
       createOutboxHook({ config: config.notifications, clock, ids }),
+      config.integrations.github ? createGithubDeploymentHook({ ids, clock }) : null,
       announceChangeHook,
     ),
     auditKeys: createCheckpointKeys(keyRing, config.audit.origin),
@@ -181,6 +188,9 @@ export async function openRuntime(
     config: config.notifications,
     consoleUrl: config.server.publicUrl,
     secrets: (name) => readSecretEnv(name),
+    ...(config.integrations.github
+      ? { senders: { [GITHUB_DEPLOYMENT_PROVIDER]: githubSender(config.integrations.github) } }
+      : {}),
     ...opts.notify,
   });
   return {
@@ -198,6 +208,39 @@ export async function openRuntime(
       await store.close();
     },
   };
+}
+
+/** The GitHub App's callback sender; its private key is read when the first callback goes out. */
+function githubSender(gh: GithubIntegrationConfig) {
+  return createGithubCallbackSender({
+    appId: gh.appId,
+    apiUrl: gh.apiUrl,
+    privateKey: () => {
+      if (gh.privateKeyEnv !== null) return readSecretEnv(gh.privateKeyEnv);
+      try {
+        return readFileSync(gh.privateKeyFile as string, 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+  });
+}
+
+/** The webhook route's dependencies; the server refuses to start without the webhook secret. */
+function githubWebhookDeps(rt: Runtime): GithubWebhookDeps | null {
+  const gh = rt.config.integrations.github;
+  if (!gh) return null;
+  const webhookSecret = readSecretEnv(gh.webhookSecretEnv);
+  if (!webhookSecret) {
+    throw new InputError('validation_failed', 'the GitHub webhook secret is not set', [
+      {
+        path: 'integrations.github.webhookSecretEnv',
+        message: `environment variable ${gh.webhookSecretEnv} is empty or unset`,
+      },
+    ]);
+  }
+  const { services, store, clock, ids } = rt;
+  return { config: gh, webhookSecret, services, store, clock, ids };
 }
 
 /** Records which policy is in force (once per start, and only when it changed). */
@@ -317,6 +360,7 @@ export async function startServer(
     console: identity.console,
     notifications: { bus: runtime.bus, delivery: runtime.delivery, clock: runtime.clock },
     slackInteractions: slackInteractionsFor(runtime, opts.notify),
+    githubWebhook: githubWebhookDeps(runtime),
   });
   runtime.delivery.start(logger);
   const sweeper = startExpirySweeper(

@@ -24,3 +24,16 @@ export function cliEnvironment(env: EnvVars = process.env): CliEnvironment {
 export function configEnvWith(overrides: EnvVars, env: EnvVars = process.env): EnvVars {
   return { ...env, ...overrides };
 }
+
+/**
+ * The environment a downstream process started by the CLI (the MCP gateway's server) inherits:
+ * everything it would inherit from a shell, less Countersign's own token, which is the gateway's
+ * credential and not the tool's.
+ */
+export function downstreamEnvironment(env: EnvVars = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== undefined && k !== 'COUNTERSIGN_TOKEN') out[k] = v;
+  }
+  return out;
+}

@@ -207,4 +207,29 @@ export interface CountersignConfig {
     readonly repositoryRouting: Readonly<Record<string, string>>;
   };
   readonly notifications: NotificationsConfig;
+  readonly integrations: IntegrationsConfig;
+}
+
+/** GitHub deployment protection rules, answered by a GitHub App. */
+export interface GithubIntegrationConfig {
+  readonly appId: string;
+  /** Exactly one of the two: an absolute PEM file path, or the variable holding the PEM. */
+  readonly privateKeyFile: string | null;
+  readonly privateKeyEnv: string | null;
+  /** Names the environment variable holding the webhook secret. */
+  readonly webhookSecretEnv: string;
+  /** GitHub's REST API base (GitHub Enterprise Server: `https://HOST/api/v3`); no trailing slash. */
+  readonly apiUrl: string;
+  /** GitHub's web base for workflow run links; no trailing slash. */
+  readonly webUrl: string;
+  /** The action kind of a deployment (default `deploy`). */
+  readonly kind: string;
+  /** GitHub environment name → Countersign environment; others are not answered. */
+  readonly environments: Readonly<Record<string, string>>;
+  /** How long a deployment's request stays pending; null = the policy default. */
+  readonly requestTtlMs: number | null;
+}
+
+export interface IntegrationsConfig {
+  readonly github: GithubIntegrationConfig | null;
 }

@@ -20,4 +20,6 @@ export type {
   NotificationsConfig,
   NotificationProviders,
   NotificationEvent,
+  IntegrationsConfig,
+  GithubIntegrationConfig,
 } from './config-types.js';

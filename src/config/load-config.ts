@@ -18,6 +18,7 @@ import {
 } from './core-sections.js';
 import { readIdentity } from './identity-section.js';
 import { readNotifications } from './notifications-section.js';
+import { readIntegrations } from './integrations-section.js';
 
 export type EnvVars = Record<string, string | undefined>;
 
@@ -30,7 +31,16 @@ export interface LoadConfigOptions {
   cwd?: string;
 }
 
-const TOP_KEYS = ['server', 'store', 'signing', 'audit', 'identity', 'policy', 'notifications'];
+const TOP_KEYS = [
+  'server',
+  'store',
+  'signing',
+  'audit',
+  'identity',
+  'policy',
+  'notifications',
+  'integrations',
+];
 
 /** Environment variables that override one key each. */
 const OVERRIDES = [
@@ -74,6 +84,7 @@ function buildConfig(
     identity: readIdentity(own(doc, 'identity'), issues, baseDir),
     policy: readPolicySection(own(doc, 'policy'), issues, baseDir),
     notifications: readNotifications(own(doc, 'notifications'), issues),
+    integrations: readIntegrations(own(doc, 'integrations'), issues, baseDir),
   };
   if (!issues.ok) {
     const errors = issues.list.map((e) => {

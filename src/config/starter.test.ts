@@ -85,6 +85,12 @@ describe('renderStarterPolicy', () => {
       evaluate(policy, act(fields)).approverGroups;
     assert.deepEqual(groups({ kind: 'write_file', target: 'iam/admin.json' }), ['IAM']);
     assert.deepEqual(groups({ kind: 'mcp_tool_call', target: 'db.query' }), ['AI Governance']);
+    assert.deepEqual(groups({ kind: 'mcp_tool', target: 'db/query' }), ['AI Governance']);
+    assert.equal(
+      evaluate(policy, act({ kind: 'mcp_tool', target: 'db/list', riskTags: ['read-only'] }))
+        .outcome,
+      'allow',
+    );
     assert.deepEqual(groups({ kind: 'execute_command', target: 'rm -rf /tmp/x' }), [
       'platform-security',
     ]);

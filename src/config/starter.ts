@@ -96,8 +96,11 @@ rules:            # agent and tool actions; first match wins, after the environm
     riskTags: [write]
     capabilities: [iam.write]
     approvers: { groups: [IAM] }
-  - id: mcp.tools
-    match: { kind: mcp_tool_call }
+  - id: mcp.read-only          # tool calls the MCP gateway's tools file tags read-only
+    match: { kind: mcp_tool, riskTags: [read-only] }
+    outcome: allow
+  - id: mcp.tools               # every other call through \`countersign mcp proxy\`
+    match: { kind: [mcp_tool, mcp_tool_call] }
     outcome: require_approval
     severity: medium
     approvers: { groups: [AI Governance] }

@@ -34,6 +34,8 @@ import { registerApprovalStreamRoutes } from './routes/approval-stream.js';
 import { registerConsoleRoutes } from './routes/console.js';
 import { registerSlackInteractionRoutes } from './routes/slack-interactions.js';
 import type { SlackInteractions } from '../notify/slack/interactions.js';
+import { registerGithubWebhookRoute } from './routes/github-webhook.js';
+import type { GithubWebhookDeps } from '../integrations/github/webhook-handler.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -65,6 +67,8 @@ export interface AppDeps {
   notifications?: NotifyRouteDeps;
   /** Slack interactivity (signed by Slack, not by a bearer token); absent = not served. */
   slackInteractions?: SlackInteractions | null;
+  /** GitHub deployment protection rules webhook; absent = not served. */
+  githubWebhook?: GithubWebhookDeps | null;
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -204,6 +208,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.slackInteractions) {
     await registerSlackInteractionRoutes(app, deps.slackInteractions, limits);
   }
+  if (deps.githubWebhook) await registerGithubWebhookRoute(app, deps.githubWebhook);
   if (deps.console) registerConsoleAuthRoutes(app, deps.console);
   await registerConsoleRoutes(app);
   app.get(

@@ -60,6 +60,22 @@ export interface DeliveryWorkerOptions {
   /** Jitter source, [0, 1). */
   readonly random?: () => number;
   readonly logger?: DeliveryLogger;
+  /** Senders of outbox rows that are not notifications, by provider name (e.g. `github_deployment`). */
+  readonly senders?: Readonly<Record<string, DeliverySender>>;
+}
+
+/**
+ * Sends outbox rows of one provider that is not a notification provider. The worker leases,
+ * retries (with the same backoff), records and audits them like notifications.
+ */
+export interface DeliverySender {
+  /** One attempt; `target` is the redacted target to show as evidence (no secret). */
+  send(
+    payload: string,
+    opts: { readonly signal: AbortSignal; readonly timeoutMs: number },
+  ): Promise<SendResult & { readonly target: string | null }>;
+  /** The audit fields of the row (what it answers), from its payload. */
+  auditFields(payload: string): Partial<Parameters<typeof auditEvent>[3]>;
 }
 
 export interface DeliverNowOptions {
@@ -104,6 +120,8 @@ function isProvider(target: string): target is ProviderName {
 interface Attempted {
   readonly result: SendResult & { readonly startedAtMs: number };
   readonly url: string | null;
+  /** The redacted target of a row sent by a {@link DeliverySender}. */
+  readonly target?: string | null;
   /** The receiver or our own rules refuse this delivery for good. */
   readonly permanent: boolean;
 }
@@ -160,6 +178,16 @@ export function createDeliveryWorker(o: DeliveryWorkerOptions): DeliveryWorker {
         result: { responseStatus: r.responseStatus, error: r.error, durationMs, startedAtMs },
         url: r.url,
         permanent: r.permanent,
+      };
+    }
+    const sender = o.senders?.[row.provider];
+    if (sender) {
+      const r = await sender.send(row.payload, { signal: stopSignal.signal, timeoutMs });
+      return {
+        result: { ...r, startedAtMs },
+        url: null,
+        target: r.target,
+        permanent: r.error !== null && !isRetryable(r),
       };
     }
     const b = build(row);
@@ -240,11 +268,14 @@ export function createDeliveryWorker(o: DeliveryWorkerOptions): DeliveryWorker {
         nextAttemptAt: retryInMs === null ? null : isoAt(at + retryInMs),
         lastError: r.error,
         responseStatus: r.responseStatus,
-        target: evidence?.target ?? row.target,
+        target: evidence?.target ?? a.target ?? row.target,
         atIso: isoAt(at),
       });
       if (ok && status !== 'failed') {
-        const { approval } = parseOutboxPayload(row.payload);
+        const sender = o.senders?.[row.provider];
+        const fields = sender
+          ? sender.auditFields(row.payload)
+          : approvalFields(parseOutboxPayload(row.payload).approval);
         const first = timings[0] ?? log;
         await tx.appendAudit(
           auditEvent(
@@ -252,7 +283,7 @@ export function createDeliveryWorker(o: DeliveryWorkerOptions): DeliveryWorker {
             status === 'delivered' ? 'notification.delivered' : 'notification.failed',
             actor,
             {
-              ...approvalFields(approval),
+              ...fields,
               outcome: status,
               reasonCode: r.error === null ? null : (r.error.split(':')[0] ?? null),
               // no URL, token or signature: what was sent where is named by provider and message id

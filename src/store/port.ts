@@ -10,9 +10,11 @@ import type { Decision } from '../domain/decision.js';
 import type { Scope } from '../domain/principal.js';
 import type { OutboxStore, OutboxTx } from './outbox-types.js';
 import type { RecordReader, RecordTx } from './record-types.js';
+import type { GithubDeploymentTx } from './github-deployment-types.js';
 
 export type * from './outbox-types.js';
 export type * from './record-types.js';
+export type * from './github-deployment-types.js';
 
 export interface ApprovalFilter {
   state?: ApprovalState;
@@ -131,7 +133,7 @@ export interface StoreReader extends RecordReader {
 }
 
 /** Writes happen only inside a transaction. */
-export interface StoreTx extends StoreReader, OutboxTx, RecordTx {
+export interface StoreTx extends StoreReader, OutboxTx, RecordTx, GithubDeploymentTx {
   insertDecision(decision: Decision, action: Action): Promise<void>;
   /** The pending request for this action hash, if any (regardless of its expiry). */
   findPendingByActionHash(actionHash: string): Promise<ApprovalRequest | null>;

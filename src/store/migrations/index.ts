@@ -5,6 +5,7 @@
 import { migration001 } from './001-initial.js';
 import { migration002 } from './002-outbox.js';
 import { migration003 } from './003-notification-records.js';
+import { migration004 } from './004-github-deployments.js';
 import { migration006 } from './006-lookups.js';
 
 export interface Migration {
@@ -18,5 +19,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration001,
   migration002,
   migration003,
+  migration004,
   migration006,
 ];

@@ -3,6 +3,11 @@
  * one checked-out client inside BEGIN … COMMIT (`inTransaction`), where reads of an approval
  * lock its row so read-check-update sequences of concurrent reviewers run one after another.
  */
+import type { GithubDeploymentLink } from '../github-deployment-types.js';
+import {
+  insertPostgresGithubDeployment,
+  listPostgresGithubDeployments,
+} from './postgres-github.js';
 import type { QueryResultRow } from 'pg';
 import type { ApprovalRequest } from '../../domain/approval.js';
 import type { AuditEvent } from '../../domain/audit-event.js';
@@ -59,6 +64,14 @@ export class PostgresQueries implements StoreTx {
     private readonly db: Queryable,
     private readonly inTransaction: boolean,
   ) {}
+
+  insertGithubDeployment(link: GithubDeploymentLink): Promise<boolean> {
+    return insertPostgresGithubDeployment(this.db, link);
+  }
+
+  listGithubDeployments(approvalId: string): Promise<GithubDeploymentLink[]> {
+    return listPostgresGithubDeployments(this.db, approvalId);
+  }
 
   enqueueDeliveries(rows: readonly NewDelivery[]): Promise<number> {
     return enqueuePostgresDeliveries(this.db, rows);

@@ -1,5 +1,7 @@
 /** The SQL behind the SQLite adapter, bound to one connection (writer or reader). */
 import type Database from 'better-sqlite3';
+import type { GithubDeploymentLink } from '../github-deployment-types.js';
+import { insertSqliteGithubDeployment, listSqliteGithubDeployments } from './sqlite-github.js';
 import type { ApprovalRequest } from '../../domain/approval.js';
 import type { AuditEvent } from '../../domain/audit-event.js';
 import type { Decision } from '../../domain/decision.js';
@@ -56,6 +58,14 @@ export class SqlDialectQueries implements StoreTx {
       if (this.statements.size < 500) this.statements.set(sql, stmt);
     }
     return stmt;
+  }
+
+  async insertGithubDeployment(link: GithubDeploymentLink): Promise<boolean> {
+    return insertSqliteGithubDeployment(this.db, link);
+  }
+
+  async listGithubDeployments(approvalId: string): Promise<GithubDeploymentLink[]> {
+    return listSqliteGithubDeployments(this.db, approvalId);
   }
 
   async enqueueDeliveries(rows: readonly NewDelivery[]): Promise<number> {
