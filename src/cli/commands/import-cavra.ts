@@ -27,7 +27,12 @@ import {
   type CavraFiles,
   type StoreRecord,
 } from '../cavra-files.js';
-import { loadCliConfig, requireDeploymentConfig, type GlobalOptions } from '../context.js';
+import {
+  findConfigFile,
+  loadCliConfig,
+  requireDeploymentConfig,
+  type GlobalOptions,
+} from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson, type Output } from '../output.js';
 import { runPlain } from '../run.js';
@@ -195,7 +200,7 @@ async function importStores(
     result: 'rejected',
     errors: [r.problem as string],
   });
-  if (o.dryRun && !g.db && !g.config) {
+  if (o.dryRun && !g.db && findConfigFile(g) === undefined) {
     // no store named: validate only
     return {
       refused,
@@ -223,6 +228,17 @@ async function importStores(
         }),
       })),
     };
+  }
+  if (!g.db && findConfigFile(g) === undefined) {
+    // the configuration files convert without a deployment; requests need one to be written to
+    for (const s of loaded) {
+      refused.push({
+        file: s.file,
+        message:
+          'not imported: approval stores are written to a deployment (pass --config or --db)',
+      });
+    }
+    return { stores: [], refused };
   }
   const rt = await openRuntime(
     loadCliConfig(requireDeploymentConfig(g, 'import cavra (approval stores)')),

@@ -145,7 +145,7 @@ function checkState(
 ): void {
   const decided = r.state !== 'pending';
   if (decided && r.state !== 'expired' && (r.decidedBy === null || r.decidedAt === null)) {
-    errors.push(`a ${r.state} record needs decided_by and decided_at`);
+    errors.push(`a record in state ${r.state} needs decided_by and decided_at`);
   }
   if (!decided && (r.decidedBy !== null || r.decidedAt !== null))
     errors.push('a pending record has no decision');
