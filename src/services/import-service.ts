@@ -130,6 +130,11 @@ export function createImportService(deps: ImportDeps) {
     } catch (err) {
       return { at, cavraId: r.approvalId, id: null, result: 'rejected', errors: messages(err) };
     }
+    if (req.state === 'pending' && req.decision.outcome !== 'require_approval') {
+      // a pending request must be one this policy asks approval for, or approving it means nothing
+      const why = `this policy decides ${req.decision.outcome} for it (${req.decision.reason}); a pending request needs require_approval: check --environment`;
+      return { at, cavraId: r.approvalId, id: null, result: 'rejected', errors: [why] };
+    }
     if (opts.dryRun)
       return { at, cavraId: r.approvalId, id, result: 'would_import', state: req.state };
     try {

@@ -131,6 +131,34 @@ describe('import cavra: JSON and SQLite approval stores become requests', () => 
     assert.equal(list.items.length, 0);
   });
 
+  test('a pending record is refused when this policy asks no approval for its action', async () => {
+    const r = await cli([
+      'import',
+      'cavra',
+      '--store',
+      'project/.cavra/approvals.json',
+      '--environment',
+      'nowhere',
+      '--dry-run',
+      '--json',
+    ]);
+    assert.equal(r.code, 2);
+    const outcomes = JSON.parse(r.stdout).stores[0].outcomes as Rec[];
+    const pending = outcomes.filter((o) =>
+      ['apr_5f0c2a9e7d11', 'apr_6a1d3b8c9e22'].includes(o.cavraId as string),
+    );
+    assert.deepEqual(
+      pending.map((o) => o.result),
+      ['rejected', 'rejected'],
+    );
+    assert.match(
+      String((pending[0]?.errors as string[])[0]),
+      /decides deny .*environment nowhere is not defined/,
+    );
+    // decided records keep their outcome whatever the policy says now
+    assert.equal(outcomes.filter((o) => o.result === 'would_import').length, 4);
+  });
+
   test('every valid record is imported; the malformed ones are reported, not half-imported', async () => {
     const r = await cli(['import', 'cavra', ...imported, '--json']);
     assert.equal(r.code, 2, r.stderr);
