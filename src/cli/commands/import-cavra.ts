@@ -170,76 +170,52 @@ interface StoreResult {
   outcomes: ImportOutcome[];
 }
 
-async function importStores(
-  files: CavraFiles,
-  o: ImportCavraOptions,
-  g: GlobalOptions,
-): Promise<{ stores: StoreResult[]; refused: { file: string; message: string }[] }> {
+type Refusal = { file: string; message: string };
+type LoadedStore = { file: string; kind: 'json' | 'sqlite'; records: StoreRecord[] };
+
+function unreadable(r: StoreRecord): ImportOutcome {
+  return { at: r.at, cavraId: null, id: null, result: 'rejected', errors: [r.problem as string] };
+}
+
+/** Reads every store; a file that is not a CAVRA store is refused, the others go on. */
+function loadStores(files: CavraFiles, refused: Refusal[]): LoadedStore[] {
   const sources: { file: string; kind: 'json' | 'sqlite' }[] = [
     ...files.jsonStores.map((file) => ({ file, kind: 'json' as const })),
     ...files.sqliteStores.map((file) => ({ file, kind: 'sqlite' as const })),
   ];
-  const refused: { file: string; message: string }[] = [];
-  const loaded: { file: string; kind: 'json' | 'sqlite'; records: StoreRecord[] }[] = [];
+  const loaded: LoadedStore[] = [];
   for (const s of sources) {
     try {
-      loaded.push({
-        ...s,
-        records: s.kind === 'json' ? readJsonStore(s.file) : readSqliteStore(s.file),
-      });
+      const records = s.kind === 'json' ? readJsonStore(s.file) : readSqliteStore(s.file);
+      loaded.push({ ...s, records });
     } catch (err) {
       if (!(err instanceof CavraFileError)) throw err;
       refused.push({ file: err.file, message: err.message });
     }
   }
-  if (loaded.length === 0) return { stores: [], refused };
-  const unreadable = (r: StoreRecord): ImportOutcome => ({
-    at: r.at,
-    cavraId: null,
-    id: null,
-    result: 'rejected',
-    errors: [r.problem as string],
+  return loaded;
+}
+
+/** A dry run with no deployment named: validation only. */
+function validateOnly(s: LoadedStore): StoreResult {
+  const outcomes = s.records.map((r): ImportOutcome => {
+    if (r.problem) return unreadable(r);
+    const p = parseCavraApproval(r.raw);
+    return p.ok
+      ? {
+          at: r.at,
+          cavraId: p.record.approvalId,
+          id: null,
+          result: 'would_import',
+          state: p.record.state,
+        }
+      : { at: r.at, cavraId: rawIdOf(r.raw), id: null, result: 'rejected', errors: p.errors };
   });
-  if (o.dryRun && !g.db && findConfigFile(g) === undefined) {
-    // no store named: validate only
-    return {
-      refused,
-      stores: loaded.map((s) => ({
-        file: s.file,
-        kind: s.kind,
-        outcomes: s.records.map((r) => {
-          if (r.problem) return unreadable(r);
-          const p = parseCavraApproval(r.raw);
-          return p.ok
-            ? {
-                at: r.at,
-                cavraId: p.record.approvalId,
-                id: null,
-                result: 'would_import' as const,
-                state: p.record.state,
-              }
-            : {
-                at: r.at,
-                cavraId: rawIdOf(r.raw),
-                id: null,
-                result: 'rejected' as const,
-                errors: p.errors,
-              };
-        }),
-      })),
-    };
-  }
-  if (!g.db && findConfigFile(g) === undefined) {
-    // the configuration files convert without a deployment; requests need one to be written to
-    for (const s of loaded) {
-      refused.push({
-        file: s.file,
-        message:
-          'not imported: approval stores are written to a deployment (pass --config or --db)',
-      });
-    }
-    return { stores: [], refused };
-  }
+  return { file: s.file, kind: s.kind, outcomes };
+}
+
+/** Writes the records of every store into the deployment, each in its own transaction. */
+async function writeStores(loaded: LoadedStore[], o: ImportCavraOptions, g: GlobalOptions) {
   const rt = await openRuntime(
     loadCliConfig(requireDeploymentConfig(g, 'import cavra (approval stores)')),
   );
@@ -260,16 +236,33 @@ async function importStores(
         source: { store: s.kind, file: s.file },
         ...(o.dryRun ? { dryRun: true } : {}),
       });
-      stores.push({
-        file: s.file,
-        kind: s.kind,
-        outcomes: [...s.records.filter((r) => r.problem).map(unreadable), ...outcomes],
-      });
+      const bad = s.records.filter((r) => r.problem).map(unreadable);
+      stores.push({ file: s.file, kind: s.kind, outcomes: [...bad, ...outcomes] });
     }
-    return { stores, refused };
+    return stores;
   } finally {
     await rt.close();
   }
+}
+
+async function importStores(
+  files: CavraFiles,
+  o: ImportCavraOptions,
+  g: GlobalOptions,
+): Promise<{ stores: StoreResult[]; refused: Refusal[] }> {
+  const refused: Refusal[] = [];
+  const loaded = loadStores(files, refused);
+  if (loaded.length === 0) return { stores: [], refused };
+  const deployment = g.db !== undefined || findConfigFile(g) !== undefined;
+  if (!deployment && o.dryRun) return { stores: loaded.map(validateOnly), refused };
+  if (!deployment) {
+    // the configuration files convert without a deployment; requests need one to be written to
+    const message =
+      'not imported: approval stores are written to a deployment (pass --config or --db)';
+    for (const s of loaded) refused.push({ file: s.file, message });
+    return { stores: [], refused };
+  }
+  return { stores: await writeStores(loaded, o, g), refused };
 }
 
 function printReport(

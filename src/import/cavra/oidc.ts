@@ -24,6 +24,23 @@ function audiences(value: unknown): string[] | undefined {
   return list.every((a) => typeof a === 'string' && a !== '') ? (list as string[]) : undefined;
 }
 
+/** CAVRA's `leeway_seconds` (default 60), within the 5 minutes Countersign allows. */
+function readLeeway(leeway: unknown, notes: Notes): number {
+  if (leeway === undefined || leeway === null) return 60;
+  if (typeof leeway !== 'number' || !Number.isFinite(leeway) || leeway < 0) {
+    notes.unmapped('leeway_seconds', 'is not a number of seconds; the default 60s is used');
+    return 60;
+  }
+  if (leeway > MAX_LEEWAY_S) {
+    notes.changed(
+      'leeway_seconds',
+      `Countersign allows at most ${MAX_LEEWAY_S}s of leeway; lowered from ${leeway}s`,
+    );
+    return MAX_LEEWAY_S;
+  }
+  return Math.floor(leeway);
+}
+
 /**
  * Converts a parsed CAVRA OIDC config found in `configDir`. `outDir` is where countersign.yaml
  * will live (its relative paths resolve there); JWKS paths are written relative to it.
@@ -68,19 +85,7 @@ export function convertOidc(
     const rel = relative(dirs.outDir, source);
     jwks = { path: isAbsolute(rel) ? source : rel, source };
   }
-  let leewayS = 60;
-  const leeway = doc.leeway_seconds;
-  if (leeway !== undefined && leeway !== null) {
-    if (typeof leeway !== 'number' || !Number.isFinite(leeway) || leeway < 0) {
-      notes.unmapped('leeway_seconds', 'is not a number of seconds; the default 60s is used');
-    } else if (leeway > MAX_LEEWAY_S) {
-      notes.changed(
-        'leeway_seconds',
-        `Countersign allows at most ${MAX_LEEWAY_S}s of leeway; lowered from ${leeway}s`,
-      );
-      leewayS = MAX_LEEWAY_S;
-    } else leewayS = Math.floor(leeway);
-  }
+  const leewayS = readLeeway(doc.leeway_seconds, notes);
   notes.changed(
     'groups',
     'CAVRA reads groups from `groups`, falling back to `roles`; Countersign reads one claim ' +
