@@ -35,10 +35,29 @@ export function actionOrDecision(doc: unknown): { action?: unknown; decisionId?:
   }
   const o = doc as Record<string, unknown>;
   const decision = o.decision as Record<string, unknown> | undefined;
+  // `evaluate --json` output carries both: `create` opens the stored decision, while `route`
+  // and `break-glass` need the action itself
   if (decision && typeof decision.decisionId === 'string')
-    return { decisionId: decision.decisionId };
+    return { decisionId: decision.decisionId, ...('action' in o ? { action: o.action } : {}) };
   if (typeof o.decisionId === 'string' && typeof o.outcome === 'string')
     return { decisionId: o.decisionId };
   if ('action' in o) return { action: o.action };
   return { action: o };
+}
+
+/**
+ * The action of an action file, for commands that evaluate it again (`route`, `break-glass`): a
+ * bare action, `{action}` or `evaluate --json` output. A bare stored decision carries no action.
+ */
+export function actionOf(doc: unknown, file: string): unknown {
+  const src = actionOrDecision(doc);
+  if (src.action === undefined) {
+    throw new InputError('validation_failed', `${file} is a stored decision without its action`, [
+      {
+        path: file,
+        message: 'pass the action JSON or the output of `countersign evaluate --json`',
+      },
+    ]);
+  }
+  return src.action;
 }

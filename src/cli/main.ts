@@ -9,6 +9,7 @@ import { registerKeyCommands } from './commands/keys.js';
 import { registerEvidenceCommands } from './commands/evidence.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerMcpCommands } from './commands/mcp.js';
+import { registerImportCommands } from './commands/import-cavra.js';
 import { EXIT } from './exit-codes.js';
 
 export function buildProgram(): Command {
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerEvidenceCommands(program);
   registerAuditCommands(program);
   registerMcpCommands(program);
+  registerImportCommands(program);
   return program;
 }
 

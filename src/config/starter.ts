@@ -96,6 +96,41 @@ rules:            # agent and tool actions; first match wins, after the environm
     riskTags: [write]
     capabilities: [iam.write]
     approvers: { groups: [IAM] }
+  - id: github.workflows        # CI definitions run with the repository's secrets
+    match: { kind: write_file, targetGlob: ".github/workflows/**" }
+    outcome: require_approval
+    severity: high
+    riskTags: [supply-chain]
+    capabilities: [ci.workflow.write]
+    approvers: { groups: [platform-security] }
+  - id: terraform.apply
+    match: { kind: terraform_apply }
+    outcome: require_approval
+    severity: critical
+    riskTags: [infrastructure]
+    capabilities: [terraform.apply]
+    approvers: { groups: [cloud-security] }
+  - id: network.egress          # data leaving for hosts the agent chose
+    match: { kind: network_egress }
+    outcome: require_approval
+    severity: high
+    riskTags: [egress]
+    capabilities: [network.egress]
+    approvers: { groups: [security] }
+  - id: secrets.access
+    match: { kind: secret_access }
+    outcome: require_approval
+    severity: high
+    riskTags: [secrets]
+    capabilities: [secrets.read]
+    approvers: { groups: [security] }
+  - id: database.schema
+    match: { kind: schema_change }
+    outcome: require_approval
+    severity: high
+    riskTags: [schema]
+    capabilities: [database.schema.change]
+    approvers: { groups: [database-owners] }
   - id: mcp.read-only          # tool calls the MCP gateway's tools file tags read-only
     match: { kind: mcp_tool, riskTags: [read-only] }
     outcome: allow

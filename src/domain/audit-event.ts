@@ -11,6 +11,7 @@ export const AUDIT_EVENT_TYPES = [
   'approval.revoked',
   'approval.break_glass',
   'approval.decision_attached',
+  'approval.imported',
   'credential.issued',
   'gate.allowed',
   'gate.rejected',

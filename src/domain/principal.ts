@@ -18,7 +18,8 @@ export const ALL_SCOPES: readonly Scope[] = [
   'admin',
 ];
 
-export type PrincipalKind = 'apikey' | 'user' | 'system' | 'dev' | 'local';
+/** `imported`: a name copied from another system's record (CAVRA); it was never verified. */
+export type PrincipalKind = 'apikey' | 'user' | 'system' | 'dev' | 'local' | 'imported';
 
 export interface Principal {
   /** Stable id: `apikey:<keyId>`, `oidc:<issuer>#<sub>`, `system`, `dev:<name>`, `local:<os user>`. */

@@ -52,6 +52,10 @@ describe('architecture: dependency rules', () => {
     });
   }
 
+  test('import (converters from other systems) imports only domain, errors, lib and policy', () => {
+    assertOnly('import', (t) => ['import', 'domain', 'errors', 'lib', 'policy'].includes(top(t)));
+  });
+
   test('credentials/verify imports only domain and itself (it ships as countersign/verify)', () => {
     assertOnly(
       'credentials/verify',

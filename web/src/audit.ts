@@ -29,6 +29,7 @@ const TYPES = [
   'approval.revoked',
   'approval.break_glass',
   'approval.decision_attached',
+  'approval.imported',
   'credential.issued',
   'gate.allowed',
   'gate.rejected',

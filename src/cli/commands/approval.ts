@@ -12,7 +12,7 @@ import {
 } from '../../policy/routing.js';
 import { readFileSync } from 'node:fs';
 import type { GlobalOptions } from '../context.js';
-import { actionOrDecision, readDocument } from '../io.js';
+import { actionOf, actionOrDecision, readDocument } from '../io.js';
 import { EXIT } from '../exit-codes.js';
 import {
   approvalHeader,
@@ -49,8 +49,10 @@ export function registerApprovalCommands(program: Command): void {
         runCommand(g(cmd), async (backend, out) => {
           const src = actionOrDecision(readDocument(file));
           const { approval: a, created } = await backend.createApproval({
-            ...(src.action !== undefined ? { action: src.action as ActionInput } : {}),
-            ...(src.decisionId !== undefined ? { decisionId: src.decisionId } : {}),
+            // a decision file opens the stored decision; a bare action is evaluated
+            ...(src.decisionId !== undefined
+              ? { decisionId: src.decisionId }
+              : { action: src.action as ActionInput }),
             ...(o.ttl ? { ttl: o.ttl } : {}),
             ...(o.callbackUrl ? { callbackUrl: o.callbackUrl } : {}),
             ...(o.approverGroup ? { approverGroup: o.approverGroup } : {}),
@@ -79,15 +81,9 @@ export function registerApprovalCommands(program: Command): void {
     )
     .action((file: string, o: { routingFile?: string }, cmd: Command) =>
       runCommand(g(cmd), async (backend, out) => {
-        const src = actionOrDecision(readDocument(file));
-        if (src.action === undefined) {
-          throw new InputError(
-            'validation_failed',
-            'route needs an action, not a stored decision',
-            [{ path: file, message: 'pass the action JSON' }],
-          );
-        }
-        const { action, decision } = await backend.evaluate(src.action as ActionInput);
+        const { action, decision } = await backend.evaluate(
+          actionOf(readDocument(file), file) as ActionInput,
+        );
         let routed = decision;
         if (o.routingFile && !action.repository) {
           // a repository's routing file routes only actions that name that repository
@@ -227,9 +223,8 @@ export function registerApprovalCommands(program: Command): void {
         cmd: Command,
       ) =>
         runCommand(g(cmd), async (backend, out) => {
-          const src = actionOrDecision(readDocument(file));
           const a = await backend.breakGlass({
-            action: src.action as ActionInput,
+            action: actionOf(readDocument(file), file) as ActionInput,
             reason: o.reason,
             approverGroup: o.approverGroup,
             expiresIn: o.expiresIn,
