@@ -5,7 +5,10 @@ import { InputError } from './errors/index.js';
 import type { DecisionDraft } from './domain/decision.js';
 import {
   allowsCrossEnvironmentReplay,
+  approvalReasonRequired,
+  breakGlassEnvironments,
   breakGlassRules,
+  describeMatchedRule,
   decisionDiffers,
   evaluate,
   maxRequestTtlMs,
@@ -41,6 +44,9 @@ export function createPolicyEngine(
     maxRequestTtlMs: () => maxRequestTtlMs(policy),
     allowsCrossEnvironmentReplay: (env) => allowsCrossEnvironmentReplay(policy, env),
     decisionsDiffer: (a, b) => decisionDiffers(a, b),
+    describeRule: (matchedRule) => describeMatchedRule(policy, matchedRule),
+    approvalReasonRequired: (env) => approvalReasonRequired(policy, env),
+    breakGlassEnvironments: () => breakGlassEnvironments(policy),
   };
 }
 

@@ -18,6 +18,7 @@ import {
 } from './core-sections.js';
 import { readIdentity } from './identity-section.js';
 import { readNotifications } from './notifications-section.js';
+import { readConsole } from './console-section.js';
 
 export type EnvVars = Record<string, string | undefined>;
 
@@ -30,7 +31,16 @@ export interface LoadConfigOptions {
   cwd?: string;
 }
 
-const TOP_KEYS = ['server', 'store', 'signing', 'audit', 'identity', 'policy', 'notifications'];
+const TOP_KEYS = [
+  'server',
+  'store',
+  'signing',
+  'audit',
+  'identity',
+  'policy',
+  'notifications',
+  'console',
+];
 
 /** Environment variables that override one key each. */
 const OVERRIDES = [
@@ -74,6 +84,7 @@ function buildConfig(
     identity: readIdentity(own(doc, 'identity'), issues, baseDir),
     policy: readPolicySection(own(doc, 'policy'), issues, baseDir),
     notifications: readNotifications(own(doc, 'notifications'), issues),
+    console: readConsole(own(doc, 'console'), issues),
   };
   if (!issues.ok) {
     const errors = issues.list.map((e) => {

@@ -32,6 +32,7 @@ import { registerConsoleAuthRoutes, type ConsoleAuthDeps } from './routes/consol
 import { registerNotifyRoutes, type NotifyRouteDeps } from './routes/notify.js';
 import { registerApprovalStreamRoutes } from './routes/approval-stream.js';
 import { registerConsoleRoutes } from './routes/console.js';
+import { registerPolicyFactRoutes } from './routes/policy-facts.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -193,6 +194,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (deps.notifications) registerNotifyRoutes(v1, deps.services, deps.notifications);
       registerAuditRoutes(v1, deps.services, deps.auditOrigin);
       registerEvidenceRoutes(v1, deps.services);
+      registerPolicyFactRoutes(v1, deps.services);
     },
     { prefix: '/v1' },
   );

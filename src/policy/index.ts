@@ -11,6 +11,12 @@ export {
   maxRequestTtlMs,
   allowsCrossEnvironmentReplay,
 } from './environment.js';
+export {
+  describeMatchedRule,
+  approvalReasonRequired,
+  breakGlassEnvironments,
+  type BreakGlassEnvironmentOption,
+} from './describe.js';
 export type {
   Policy,
   EnvironmentPolicy,

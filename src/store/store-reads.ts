@@ -12,6 +12,7 @@ import type {
   Page,
   PageRequest,
   PipelineVersion,
+  PreviousApprovalQuery,
   StoredAuditEvent,
   StoredCheckpoint,
   StoredCredential,
@@ -66,6 +67,12 @@ export abstract class StoreReads implements StoreReader {
   }
   async findPipelineVersion(project: string, specHash: string): Promise<PipelineVersion | null> {
     return this.reads.findPipelineVersion(project, specHash);
+  }
+  async findPreviousApproved(q: PreviousApprovalQuery): Promise<ApprovalRequest | null> {
+    return this.reads.findPreviousApproved(q);
+  }
+  async listProjects(limit: number): Promise<string[]> {
+    return this.reads.listProjects(limit);
   }
   async getCredential(approvalId: string): Promise<StoredCredential | null> {
     return this.reads.getCredential(approvalId);

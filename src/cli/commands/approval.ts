@@ -13,7 +13,13 @@ import {
 import { readFileSync } from 'node:fs';
 import type { GlobalOptions } from '../context.js';
 import { actionOrDecision, readDocument } from '../io.js';
-import { approvalRow, describeApproval, describeDecision, printJson } from '../output.js';
+import {
+  approvalRow,
+  describeApproval,
+  describeDecision,
+  describeSpec,
+  printJson,
+} from '../output.js';
 import { runCommand } from '../run.js';
 import { registerAttachDecisionCommand } from './evidence.js';
 import { registerNotifyCommands } from './notify.js';
@@ -144,8 +150,10 @@ export function registerApprovalCommands(program: Command): void {
     .action((id: string, _o: unknown, cmd: Command) =>
       runCommand(g(cmd), async (backend, out) => {
         const a = await backend.getApproval(id);
-        if (out.json) return printJson(out, a);
+        const previous = await backend.previousApproval(id);
+        if (out.json) return printJson(out, { ...a, previous });
         out.out(describeApproval(a));
+        out.out(describeSpec(a, previous));
       }),
     );
 
@@ -153,17 +161,27 @@ export function registerApprovalCommands(program: Command): void {
     approval
       .command(`${name} <id>`)
       .description(name === 'approve' ? 'approve (counts toward quorum)' : 'deny (deny wins)')
-      .requiredOption('--reason <text>', 'why')
+      .option(
+        '--reason <text>',
+        name === 'approve'
+          ? 'why (required unless the environment policy has approvalReason: optional)'
+          : 'why (required)',
+      )
       .option('--external-ref <ref>', 'a change or ticket id (approve only)')
-      .action((id: string, o: { reason: string; externalRef?: string }, cmd: Command) =>
+      .action((id: string, o: { reason?: string; externalRef?: string }, cmd: Command) =>
         runCommand(g(cmd), async (backend, out) => {
+          if (name === 'deny' && !o.reason?.trim()) {
+            throw new InputError('validation_failed', 'a deny needs a reason', [
+              { path: '--reason', message: 'a reason is required' },
+            ]);
+          }
           const a =
             name === 'approve'
               ? await backend.approve(id, {
-                  reason: o.reason,
+                  ...(o.reason !== undefined ? { reason: o.reason } : {}),
                   ...(o.externalRef ? { externalRef: o.externalRef } : {}),
                 })
-              : await backend.deny(id, { reason: o.reason });
+              : await backend.deny(id, { reason: o.reason ?? '' });
           if (out.json) return printJson(out, a);
           out.out(describeApproval(a));
         }),
