@@ -58,7 +58,12 @@ export function scalarText(v: unknown): string {
 
 /** Every leaf of `spec` in document order (empty objects and arrays are leaves too). */
 export function flattenSpec(spec: unknown): SpecLeaf[] {
-  const out: SpecLeaf[] = [];
+  return leaves(spec).map(({ path, value }) => ({ path, value }));
+}
+
+/** Leaves with their exact JSON too, so `5` and `"5"` differ even though both read "5". */
+function leaves(spec: unknown): (SpecLeaf & { json: string })[] {
+  const out: (SpecLeaf & { json: string })[] = [];
   const walk = (v: unknown, path: string, depth: number): void => {
     if (out.length >= MAX_LEAVES) return;
     const entries: [string | number, unknown][] = Array.isArray(v)
@@ -67,7 +72,11 @@ export function flattenSpec(spec: unknown): SpecLeaf[] {
         ? Object.entries(v)
         : [];
     if (entries.length === 0 || depth >= MAX_DEPTH) {
-      out.push({ path: path === '' ? '(spec)' : path, value: scalarText(v) });
+      out.push({
+        path: path === '' ? '(spec)' : path,
+        value: scalarText(v),
+        json: JSON.stringify(v) ?? 'undefined',
+      });
       return;
     }
     for (const [k, x] of entries) walk(x, childPath(path, k), depth + 1);
@@ -113,19 +122,26 @@ export function specTreeLines(spec: unknown, maxLines = 200): string[] {
 
 /** Leaf-by-leaf changes from `before` to `after`, in the order of `after` then removals. */
 export function diffSpecs(before: unknown, after: unknown): SpecChange[] {
-  const old = new Map(flattenSpec(before).map((l) => [l.path, l.value]));
-  const now = flattenSpec(after);
+  const old = new Map(leaves(before).map((l) => [l.path, l]));
   const seen = new Set<string>();
   const changes: SpecChange[] = [];
-  for (const leaf of now) {
+  for (const leaf of leaves(after)) {
     seen.add(leaf.path);
     const was = old.get(leaf.path);
     if (was === undefined) changes.push({ path: leaf.path, kind: 'added', after: leaf.value });
-    else if (was !== leaf.value)
-      changes.push({ path: leaf.path, kind: 'changed', before: was, after: leaf.value });
+    else if (was.json !== leaf.json) {
+      // the same text with another type (5 and "5") is shown as JSON, so the change is visible
+      const same = was.value === leaf.value;
+      changes.push({
+        path: leaf.path,
+        kind: 'changed',
+        before: same ? was.json : was.value,
+        after: same ? leaf.json : leaf.value,
+      });
+    }
   }
-  for (const [path, value] of old) {
-    if (!seen.has(path)) changes.push({ path, kind: 'removed', before: value });
+  for (const [path, l] of old) {
+    if (!seen.has(path)) changes.push({ path, kind: 'removed', before: l.value });
   }
   return changes;
 }

@@ -8,6 +8,7 @@ import { defineAuditContract } from './store-contract-audit.js';
 import { defineConcurrencyContract } from './store-contract-concurrency.js';
 import { defineOutboxContract } from './store-contract-outbox.js';
 import { defineRecordContract } from './store-contract-records.js';
+import { defineReviewFactsContract } from './store-contract-review-facts.js';
 import type { ContractContext, ContractStore } from './store-fixtures.js';
 
 export type { ContractStore } from './store-fixtures.js';
@@ -39,5 +40,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Contract
     describe('audit log', () => defineAuditContract(ctx));
     describe('transactions and concurrency', () => defineConcurrencyContract(ctx));
     describe('notification outbox', () => defineOutboxContract(ctx));
+    describe('what reviewers read: previous approval, projects, audit newest first and search', () =>
+      defineReviewFactsContract(ctx));
   });
 }
