@@ -351,9 +351,9 @@ export function renderDetail(id: string): () => void {
       <div id="review-result">${s.flash ?? nothing}</div>
       ${helpPanel()}
       <div class="detail-grid">
-        <div class="col">${whatChanges(a, s.previous)} ${p.policy} ${p.who}</div>
+        <div class="col">${whatChanges(a, s.previous)} ${reviewPanel(a)} ${p.policy} ${p.who}</div>
         <div class="col">
-          ${reviewPanel(a)} ${p.quorum} ${actionsPanel(a)} ${p.scope} ${p.constraints}
+          ${p.quorum} ${actionsPanel(a)} ${p.scope} ${p.constraints}
           ${p.capabilities} ${p.bindings} ${p.history}
           <section class="card" aria-labelledby="s-audit">
             <h2 id="s-audit">Audit</h2>
