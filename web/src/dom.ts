@@ -1,5 +1,5 @@
 /** Small template helpers shared by the views (lit-html: values are text, never markup). */
-import type { nothing} from './lit.js';
+import type { nothing } from './lit.js';
 import { html, type TemplateResult } from './lit.js';
 import { localTime, relative } from './format.js';
 
