@@ -1,6 +1,7 @@
 /** `countersign approval …` */
 import type { Command } from 'commander';
 import type { ActionInput } from '../../client/types.js';
+import { ApiError } from '../../client/api-error.js';
 import { InputError } from '../../errors/index.js';
 import type { RoutingRule } from '../../policy/index.js';
 import {
@@ -150,7 +151,11 @@ export function registerApprovalCommands(program: Command): void {
     .action((id: string, _o: unknown, cmd: Command) =>
       runCommand(g(cmd), async (backend, out) => {
         const a = await backend.getApproval(id);
-        const previous = await backend.previousApproval(id);
+        // a server without the route (older version) answers 404: show the request without a diff
+        const previous = await backend.previousApproval(id).catch((err: unknown) => {
+          if (err instanceof ApiError && err.status === 404) return null;
+          throw err;
+        });
         if (out.json) return printJson(out, { ...a, previous });
         out.out(describeApproval(a));
         out.out(describeSpec(a, previous));
