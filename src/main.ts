@@ -179,6 +179,7 @@ export async function openRuntime(
     attestationSigner: createAttestationSigner(keyRing),
     callbackAllowlist: config.notifications.callbackAllowlist,
     rbac: config.identity.rbac,
+    linkTemplates: config.console.links,
   });
   const delivery = createDeliveryWorker({
     store,

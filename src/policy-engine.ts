@@ -5,7 +5,10 @@ import { InputError } from './errors/index.js';
 import type { DecisionDraft } from './domain/decision.js';
 import {
   allowsCrossEnvironmentReplay,
+  approvalReasonRequired,
+  breakGlassEnvironments,
   breakGlassRules,
+  describeMatchedRule,
   decisionDiffers,
   evaluate,
   maxRequestTtlMs,
@@ -43,6 +46,9 @@ export function createPolicyEngine(
     allowsCrossEnvironmentReplay: (env) => allowsCrossEnvironmentReplay(policy, env),
     decisionsDiffer: (a, b) => decisionDiffers(a, b),
     requiresRegisteredVersion: (env, kind) => requiresRegisteredVersion(policy, env, kind),
+    describeRule: (matchedRule) => describeMatchedRule(policy, matchedRule),
+    approvalReasonRequired: (env) => approvalReasonRequired(policy, env),
+    breakGlassEnvironments: () => breakGlassEnvironments(policy),
   };
 }
 

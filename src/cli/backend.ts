@@ -22,6 +22,7 @@ export type Backend = Pick<
   | 'createApproval'
   | 'listApprovals'
   | 'getApproval'
+  | 'previousApproval'
   | 'approve'
   | 'deny'
   | 'expire'
@@ -185,7 +186,10 @@ function ms(value: string | number | undefined, path: string): number | undefine
 export function localBackend(rt: Runtime, principal: Principal): Backend {
   const s = rt.services;
   const view = (a: Parameters<typeof viewApproval>[0]) =>
-    viewApproval(a, principal, rt.clock.now(), rt.config.identity.rbac) as unknown as Approval;
+    viewApproval(a, principal, rt.clock.now(), rt.config.identity.rbac, {
+      policy: rt.policy,
+      linkTemplates: rt.config.console.links,
+    }) as unknown as Approval;
   const get = async (id: string) => view(await s.reads.get(principal, id));
   return {
     mode: 'local',
@@ -216,6 +220,8 @@ export function localBackend(rt: Runtime, principal: Principal): Backend {
         return { items: found.items as unknown as Approval[], nextCursor: found.nextCursor };
       }),
     getApproval: (id) => asApi(() => get(id)),
+    previousApproval: (id) =>
+      asApi(async () => (await s.reads.previous(principal, id)) as unknown as Approval | null),
     approve: (id, b) => asApi(async () => view(await s.reviews.approve(principal, id, b))),
     deny: (id, b) => asApi(async () => view(await s.reviews.deny(principal, id, b))),
     expire: (id, b = {}) =>

@@ -1,5 +1,6 @@
 /** How the CLI prints: `--json` for machines, short readable text for people. */
 import type { Approval, Decision, PipelineVersion } from '../client/types.js';
+import { diffSpecs, describeChange, specTreeLines } from '../lib/spec-diff.js';
 
 export interface Output {
   json: boolean;
@@ -53,6 +54,7 @@ export function describeApproval(a: Approval): string {
         : ''),
     `rule:         ${a.decision.matchedRule ?? '-'} — ${a.decision.reason}`,
   ];
+  if (a.ruleDescription) lines.push(`              ${a.ruleDescription}`);
   if (a.decision.requiredCapabilities.length > 0) {
     lines.push(`capabilities: ${a.decision.requiredCapabilities.join(', ')}`);
   }
@@ -71,7 +73,7 @@ export function describeApproval(a: Approval): string {
   }
   for (const r of a.reviews) {
     lines.push(
-      `  ${r.verdict === 'approve' ? '✓' : '✗'} ${r.reviewer.name} [${r.groups.join(', ')}] ${r.at}: ${r.reason}` +
+      `  ${r.verdict === 'approve' ? '✓' : '✗'} ${r.reviewer.name} [${r.groups.join(', ')}] ${r.at}: ${r.reason || '(no reason)'}` +
         (r.externalRef ? ` (ref ${r.externalRef})` : '') +
         (r.via ? ` [via ${r.via}]` : ''),
     );
@@ -83,8 +85,47 @@ export function describeApproval(a: Approval): string {
   // who ended it, and why, is in the history (expired, cancelled, revoked)
   const ending = a.history.filter((h) => ['expired', 'cancelled', 'revoked'].includes(h.event));
   for (const h of ending) {
-    lines.push(`  ${h.event} by ${h.actor} ${h.at}${h.reason ? `: ${h.reason}` : ''}`);
+    lines.push(
+      `  ${h.event} by ${h.actorName ?? h.actor} ${h.at}${h.reason ? `: ${h.reason}` : ''}`,
+    );
   }
+  return lines.join('\n');
+}
+
+/**
+ * What changes: the spec as an indented tree, and what changed since the approval this request
+ * follows (same environment, project and kind), leaf by leaf — the same text the console shows.
+ */
+export function describeSpec(a: Approval, previous: Approval | null): string {
+  const spec = a.action.spec;
+  const lines: string[] = [];
+  if (spec === undefined) {
+    lines.push('spec:         not sent (only its hash is known)');
+  } else {
+    lines.push('spec:');
+    for (const l of specTreeLines(spec, 60)) lines.push(`  ${l}`);
+  }
+  if (!previous) {
+    lines.push('changes:      no earlier approval for this environment, project and kind');
+  } else if (spec === undefined || previous.action.spec === undefined) {
+    lines.push(
+      `changes:      since ${previous.id} (approved ${previous.decidedAt ?? previous.createdAt}): ` +
+        (previous.action.specHash === a.action.specHash
+          ? 'same spec hash'
+          : 'spec hash differs (a spec was not sent, so no field-by-field diff)'),
+    );
+  } else {
+    const changes = diffSpecs(previous.action.spec, spec);
+    lines.push(
+      `changes:      since ${previous.id} (approved ${previous.decidedAt ?? previous.createdAt}): ${
+        changes.length === 0 ? 'none, the same spec' : `${changes.length}`
+      }`,
+    );
+    for (const c of changes.slice(0, 40)) lines.push(`  ${describeChange(c)}`);
+    if (changes.length > 40) lines.push(`  … and ${changes.length - 40} more`);
+  }
+  const links = Object.entries(a.links ?? {});
+  for (const [name, url] of links) lines.push(`${`${name}:`.padEnd(14)}${url}`);
   return lines.join('\n');
 }
 

@@ -161,12 +161,23 @@ export class CountersignClient {
     return (await this.request<Approval>('GET', `/v1/approvals/${encodeURIComponent(id)}`)).body;
   }
 
+  /** The newest approved request for the same environment, project and kind before this one. */
+  async previousApproval(id: string): Promise<Approval | null> {
+    return (
+      await this.request<{ previous: Approval | null }>(
+        'GET',
+        `/v1/approvals/${encodeURIComponent(id)}/previous`,
+      )
+    ).body.previous;
+  }
+
   private async act(id: string, verb: string, body: object): Promise<Approval> {
     return (
       await this.request<Approval>('POST', `/v1/approvals/${encodeURIComponent(id)}/${verb}`, body)
     ).body;
   }
-  approve(id: string, body: { reason: string; externalRef?: string }) {
+  /** The reason may be left out where policy `approvalReason` is optional. */
+  approve(id: string, body: { reason?: string; externalRef?: string }) {
     return this.act(id, 'approve', body);
   }
   deny(id: string, body: { reason: string }) {

@@ -86,7 +86,15 @@ export interface Approval {
     /** `slack` when cast with a Slack button. */
     via?: string;
   }[];
-  history: { event: string; actor: string; at: string; reason?: string; externalRef?: string }[];
+  /** `actor` is the principal id; `actorName` its display name, resolved by the server. */
+  history: {
+    event: string;
+    actor: string;
+    actorName: string;
+    at: string;
+    reason?: string;
+    externalRef?: string;
+  }[];
   note: string | null;
   /** In full for the requester and admins; others get scheme and host only (`https://host/…`). */
   callbackUrl: string | null;
@@ -111,6 +119,16 @@ export interface Approval {
    * in its project, or null when it is not registered.
    */
   registeredVersion?: RegisteredVersion | null;
+  /** Whether an approve must state a reason (policy `approvalReason`); a deny always must. */
+  reasonRequired: boolean;
+  /** Whether the caller may cancel it now (pending; requester or admin). */
+  canCancel: boolean;
+  /** Whether the caller may revoke it now (approved; admin, approver, break-glass reviewer). */
+  canRevoke: boolean;
+  /** The policy's description of the matched rule, or null. */
+  ruleDescription: string | null;
+  /** Links (from `console.links` templates) for what the action names. */
+  links: { repository?: string; workflow?: string; run?: string; commit?: string };
 }
 
 /** A pipeline version as reviewers see it on a request. */
@@ -124,6 +142,87 @@ export interface RegisteredVersion {
 export interface PipelineVersion extends RegisteredVersion {
   project: string;
   specHash: string;
+}
+
+/** One audit event (docs/audit-log.md): exactly the object its Merkle leaf hashes. */
+export interface AuditEvent {
+  schema: string;
+  type: string;
+  eventId: string;
+  at: string;
+  actor: { id: string; kind: string; name: string };
+  environment: string | null;
+  project: string | null;
+  approvalId: string | null;
+  decisionId: string | null;
+  approvalRequired: boolean | null;
+  requiredCapabilities: string[];
+  outcome: string;
+  reasonCode: string | null;
+  actionHash: string | null;
+  specHash: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface AuditItem {
+  index: number;
+  event: AuditEvent;
+}
+
+export interface AuditPage {
+  items: AuditItem[];
+  nextCursor: string | null;
+}
+
+export interface AuditQuery {
+  approval?: string;
+  actor?: string;
+  environment?: string;
+  project?: string;
+  type?: string;
+  since?: string;
+  until?: string;
+  /** Case-insensitive text anywhere in the event. */
+  q?: string;
+  /** `desc`: newest first. */
+  order?: 'asc' | 'desc';
+  limit?: number;
+  cursor?: string;
+}
+
+/** The latest signed checkpoint as JSON (`GET /v1/audit/checkpoint`, Accept: application/json). */
+export interface Checkpoint {
+  origin: string;
+  size: number;
+  rootHash: string;
+  note: string;
+  createdAt: string;
+}
+
+export interface InclusionProof {
+  index: number;
+  size: number;
+  leafHash: string | null;
+  rootHash: string;
+  proof: string[];
+  event: unknown;
+}
+
+/** `GET /v1/policy/break-glass-options`: the choices the break-glass form offers. */
+export interface BreakGlassOptions {
+  environments: {
+    id: string;
+    posture: string;
+    description: string | null;
+    declarerGroups: string[];
+    approverGroups: string[];
+    maxDurationSec: number;
+    requireExternalRef: boolean;
+    kinds: string[];
+    /** Whether the caller is in a declarer group here. */
+    mayDeclare: boolean;
+  }[];
+  projects: string[];
 }
 
 export interface CreateApprovalInput {

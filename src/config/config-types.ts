@@ -1,4 +1,5 @@
 /** The deployment configuration (CONFIG.md `countersign.yaml`), validated, defaulted and frozen. */
+import type { ConsoleConfig } from './console-section.js';
 import type { Scope } from '../domain/principal.js';
 
 export interface ServerConfig {
@@ -207,6 +208,7 @@ export interface CountersignConfig {
     readonly repositoryRouting: Readonly<Record<string, string>>;
   };
   readonly notifications: NotificationsConfig;
+  readonly console: ConsoleConfig;
   readonly integrations: IntegrationsConfig;
 }
 

@@ -19,6 +19,7 @@ import {
 import { readIdentity } from './identity-section.js';
 import { readNotifications } from './notifications-section.js';
 import { readIntegrations } from './integrations-section.js';
+import { readConsole } from './console-section.js';
 
 export type EnvVars = Record<string, string | undefined>;
 
@@ -40,6 +41,7 @@ const TOP_KEYS = [
   'policy',
   'notifications',
   'integrations',
+  'console',
 ];
 
 /** Environment variables that override one key each. */
@@ -85,6 +87,7 @@ function buildConfig(
     policy: readPolicySection(own(doc, 'policy'), issues, baseDir),
     notifications: readNotifications(own(doc, 'notifications'), issues),
     integrations: readIntegrations(own(doc, 'integrations'), issues, baseDir),
+    console: readConsole(own(doc, 'console'), issues),
   };
   if (!issues.ok) {
     const errors = issues.list.map((e) => {

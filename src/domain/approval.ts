@@ -47,7 +47,10 @@ export type HistoryEventName =
 
 export interface HistoryEntry {
   event: HistoryEventName;
+  /** The principal id of who did it. */
   actor: string;
+  /** Their display name when recorded (absent on older entries and on the request's own people). */
+  actorName?: string;
   at: string;
   reason?: string;
   externalRef?: string;

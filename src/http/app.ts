@@ -36,6 +36,7 @@ import { registerSlackInteractionRoutes } from './routes/slack-interactions.js';
 import type { SlackInteractions } from '../notify/slack/interactions.js';
 import { registerGithubWebhookRoute } from './routes/github-webhook.js';
 import type { GithubWebhookDeps } from '../integrations/github/webhook-handler.js';
+import { registerPolicyFactRoutes } from './routes/policy-facts.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -201,6 +202,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (deps.notifications) registerNotifyRoutes(v1, deps.services, deps.notifications);
       registerAuditRoutes(v1, deps.services, deps.auditOrigin);
       registerEvidenceRoutes(v1, deps.services);
+      registerPolicyFactRoutes(v1, deps.services);
     },
     { prefix: '/v1' },
   );

@@ -12,6 +12,12 @@ export {
   allowsCrossEnvironmentReplay,
   requiresRegisteredVersion,
 } from './environment.js';
+export {
+  describeMatchedRule,
+  approvalReasonRequired,
+  breakGlassEnvironments,
+  type BreakGlassEnvironmentOption,
+} from './describe.js';
 export type {
   Policy,
   EnvironmentPolicy,

@@ -22,6 +22,7 @@ import {
 } from './fields.js';
 import type { Obj } from './fields.js';
 import {
+  APPROVAL_REASONS,
   DEFAULT_BREAK_GLASS_MS,
   DEFAULT_CREDENTIAL_TTL_MS,
   DEFAULT_MAX_REQUEST_TTL_MS,
@@ -65,6 +66,7 @@ const ENV_KEYS = [
   'breakGlass',
   'actions',
   'description',
+  'approvalReason',
 ];
 const ENTRY_KEYS = [
   'outcome',
@@ -117,9 +119,10 @@ function readConstraints(obj: Obj, path: string, issues: Issues): Record<string,
 
 /** The fields shared by an environment `actions[kind]` entry and a `rules` entry. */
 function readEntry(obj: Obj, path: string, issues: Issues): PolicyEntry {
-  readString(obj, 'description', path, issues, { max: 2000 });
+  const description = readString(obj, 'description', path, issues, { max: 2000 }) ?? null;
   const approvers = own(obj, 'approvers');
   return {
+    description,
     outcome: readEnum(obj, 'outcome', path, issues, ENTRY_OUTCOMES) ?? null,
     capabilities: readStringList(obj, 'capabilities', path, issues, TAG_RULES) ?? [],
     approvers:
@@ -177,7 +180,8 @@ function readEnvironment(
 ): EnvironmentPolicy | undefined {
   const obj = readObject(value, path, issues, ENV_KEYS, true);
   if (!obj) return undefined;
-  readString(obj, 'description', path, issues, { max: 2000 });
+  const description = readString(obj, 'description', path, issues, { max: 2000 }) ?? null;
+  const approvalReason = readEnum(obj, 'approvalReason', path, issues, APPROVAL_REASONS);
   const posture = readEnum(obj, 'posture', path, issues, POSTURES, true);
   const sideEffects = readEnum(obj, 'sideEffects', path, issues, SIDE_EFFECTS, true);
   const approvers = own(obj, 'approvers');
@@ -209,6 +213,8 @@ function readEnvironment(
         ? null
         : readBreakGlass(breakGlass, joinPath(path, 'breakGlass'), issues),
     actions,
+    description,
+    approvalReason: approvalReason ?? 'required',
   };
 }
 

@@ -28,6 +28,8 @@ export interface PolicyEntry {
   readonly riskTags: readonly string[];
   readonly constraints: Readonly<Record<string, unknown>>;
   readonly severity: Severity | null;
+  /** What the entry is for, as written in the policy (shown to reviewers). */
+  readonly description?: string | null;
 }
 
 export interface BreakGlassPolicy {
@@ -54,7 +56,16 @@ export interface EnvironmentPolicy {
   readonly breakGlass: BreakGlassPolicy | null;
   /** Null-prototype record keyed by action kind; look up with `Object.hasOwn`. */
   readonly actions: Readonly<Record<string, PolicyEntry>>;
+  readonly description?: string | null;
+  /**
+   * `optional`: an approve needs no reason here (a deny and break-glass always do). Absent or
+   * `required`: every review states a reason.
+   */
+  readonly approvalReason?: ApprovalReason;
 }
+
+export type ApprovalReason = 'required' | 'optional';
+export const APPROVAL_REASONS: readonly ApprovalReason[] = ['required', 'optional'];
 
 export interface RuleMatch {
   /** Any of these kinds; null = any kind. */

@@ -1,6 +1,6 @@
 /** Authorization checks shared by services: scopes and ownership. */
 import type { ApprovalRequest } from '../domain/approval.js';
-import { isSameParty } from '../domain/approval.js';
+import { eligibleGroups, isSameParty } from '../domain/approval.js';
 import type { Principal, Scope } from '../domain/principal.js';
 import { hasScope, principalRef } from '../domain/principal.js';
 import { PolicyError } from '../errors/index.js';
@@ -23,4 +23,21 @@ export function isRequester(p: Principal, req: ApprovalRequest): boolean {
 export function isApprover(p: Principal, req: ApprovalRequest): boolean {
   const me = principalRef(p);
   return req.reviews.some((r) => r.verdict === 'approve' && isSameParty(r.reviewer, me));
+}
+
+/** Who may cancel a request (while it is pending): its requester or an admin. */
+export function mayCancel(p: Principal, req: ApprovalRequest): boolean {
+  return isRequester(p, req) || isAdmin(p);
+}
+
+/**
+ * Who may revoke a request (once approved): an admin, an approver of it, or, for break-glass
+ * (which had no review), a reviewer of its approver group.
+ */
+export function mayRevoke(p: Principal, req: ApprovalRequest): boolean {
+  const reviewerOfBreakGlass =
+    req.breakGlass !== null &&
+    hasScope(p, 'approvals:review') &&
+    eligibleGroups(req.approverGroups, p.groups).length > 0;
+  return isAdmin(p) || isApprover(p, req) || reviewerOfBreakGlass;
 }

@@ -10,6 +10,8 @@ import type { EventBus } from './event-bus.js';
 import type { GateVerifier } from './gate-service.js';
 import type { AuditKeys } from './audit-service.js';
 import type { DsseSigner } from '../evidence/dsse.js';
+import type { BreakGlassEnvironmentOption } from '../policy/describe.js';
+import type { LinkTemplates } from '../lib/link-templates.js';
 
 export interface BreakGlassRules {
   groups: string[];
@@ -30,6 +32,12 @@ export interface PolicyEngine {
   decisionsDiffer(a: DecisionDraft, b: DecisionDraft): boolean;
   /** Whether an execute `kind` in `environment` needs a registered spec hash (policy switch). */
   requiresRegisteredVersion(environment: string, kind: string): boolean;
+  /** The policy's description of a matched rule (absent: none are shown). */
+  describeRule?(matchedRule: string | null): string | null;
+  /** Whether an approve in this environment must state a reason (absent: always). */
+  approvalReasonRequired?(environment: string): boolean;
+  /** Environments where break-glass is allowed, with their choices (absent: none listed). */
+  breakGlassEnvironments?(): BreakGlassEnvironmentOption[];
 }
 
 /** Issues the credential for an approved request (wired when signing keys are configured). */
@@ -78,6 +86,8 @@ export interface ServiceDeps {
   callbackAllowlist: readonly string[];
   /** Group mappings and repository permissions for eligibility; absent = none (EMPTY_RBAC). */
   rbac?: RbacConfig;
+  /** Console link templates (`console.links`) for repository, workflow, run and commit. */
+  linkTemplates?: LinkTemplates;
   /** Signs approval attestations (DSSE) with the active credential key; absent = none. */
   attestationSigner?: DsseSigner | null;
 }

@@ -1,13 +1,13 @@
 /** Cancel, expire (by an admin or the sweeper) and revoke. */
 import type { ApprovalRequest, ApprovalState, HistoryEntry } from '../domain/approval.js';
-import { effectiveState, eligibleGroups } from '../domain/approval.js';
+import { effectiveState } from '../domain/approval.js';
 import type { AuditEventType } from '../domain/audit-event.js';
 import type { Principal } from '../domain/principal.js';
-import { hasScope, SYSTEM_PRINCIPAL } from '../domain/principal.js';
+import { SYSTEM_PRINCIPAL } from '../domain/principal.js';
 import { ConflictError, PolicyError } from '../errors/index.js';
 import { isoAt } from '../lib/clock.js';
 import { startPeriodic } from '../lib/periodic.js';
-import { isAdmin, isApprover, isRequester } from './access.js';
+import { isAdmin, mayCancel, mayRevoke } from './access.js';
 import { approvalFields, auditEvent } from './audit-events.js';
 import type { ServiceDeps } from './deps.js';
 import { transitionApproval } from './transition.js';
@@ -66,7 +66,13 @@ export function createLifecycleService(deps: LifecycleDeps) {
         decidedAt: c.to === 'revoked' ? current.decidedAt : at,
         history: [
           ...current.history,
-          { event: c.history, actor: actor.id, at, ...(reason ? { reason } : {}) },
+          {
+            event: c.history,
+            actor: actor.id,
+            actorName: actor.name,
+            at,
+            ...(reason ? { reason } : {}),
+          },
         ],
       };
       return {
@@ -86,7 +92,7 @@ export function createLifecycleService(deps: LifecycleDeps) {
 
   const cancel = (p: Principal, id: string, reason?: string) =>
     change(p, id, CANCEL, reason, (req) => {
-      if (!isRequester(p, req) && !isAdmin(p)) {
+      if (!mayCancel(p, req)) {
         throw new PolicyError('forbidden', 'only the requester or an admin can cancel a request');
       }
     });
@@ -100,12 +106,7 @@ export function createLifecycleService(deps: LifecycleDeps) {
 
   const revoke = (p: Principal, id: string, reason: string) =>
     change(p, id, REVOKE, reason, (req) => {
-      // a break-glass approval had no review: reviewers of its approver group may revoke it
-      const reviewerOfBreakGlass =
-        req.breakGlass !== null &&
-        hasScope(p, 'approvals:review') &&
-        eligibleGroups(req.approverGroups, p.groups).length > 0;
-      if (!isAdmin(p) && !isApprover(p, req) && !reviewerOfBreakGlass) {
+      if (!mayRevoke(p, req)) {
         throw new PolicyError(
           'forbidden',
           'only an admin, an approver of this request or, for break-glass, a reviewer of its approver group can revoke it',

@@ -5,7 +5,7 @@ import type { RbacConfig } from '../config/config-types.js';
 import type { Principal } from '../domain/principal.js';
 import { principalRef } from '../domain/principal.js';
 import { EMPTY_RBAC, effectiveReviewerGroups } from '../identity/rbac.js';
-import { ConflictError, PolicyError } from '../errors/index.js';
+import { ConflictError, InputError, PolicyError } from '../errors/index.js';
 import { isoAt } from '../lib/clock.js';
 import { assertScope } from './access.js';
 import { approvalFields, auditEvent } from './audit-events.js';
@@ -16,11 +16,13 @@ import { transitionApproval } from './transition.js';
 export type ReviewDeps = Pick<
   ServiceDeps,
   'store' | 'clock' | 'ids' | 'bus' | 'minter' | 'changeHook' | 'rbac'
->;
+> &
+  Partial<Pick<ServiceDeps, 'policy'>>;
 
 export interface ReviewInput {
   verdict: ReviewVerdict;
-  reason: string;
+  /** Mandatory for a deny; for an approve unless the environment's `approvalReason` is optional. */
+  reason?: string;
   externalRef?: string;
   /** The review came through a chat integration (recorded on the review and its audit event). */
   via?: 'slack';
@@ -28,9 +30,28 @@ export interface ReviewInput {
 
 /** What a reviewer sends; `via` is set by an integration, never by API input. */
 export interface ReviewBody {
-  reason: string;
+  /** Optional for an approve where policy says so; a deny always needs one (checked inside). */
+  reason?: string;
   externalRef?: string;
   via?: 'slack';
+}
+
+/** The stated reason, or a 400 when this verdict in this environment needs one and has none. */
+function reviewReason(current: ApprovalRequest, input: ReviewInput, deps: ReviewDeps): string {
+  const reason = (input.reason ?? '').trim();
+  const required =
+    input.verdict === 'deny' ||
+    deps.policy?.approvalReasonRequired?.(current.action.environment) !== false;
+  if (reason === '' && required) {
+    throw new InputError(
+      'validation_failed',
+      input.verdict === 'deny'
+        ? 'a deny needs a reason'
+        : `an approve in ${current.action.environment} needs a reason (policy approvalReason: required)`,
+      [{ path: '/reason', message: 'a reason is required' }],
+    );
+  }
+  return reason;
 }
 
 function applyReview(
@@ -39,6 +60,7 @@ function applyReview(
   input: ReviewInput,
   nowMs: number,
   rbac: RbacConfig,
+  deps: ReviewDeps,
 ): { next: ApprovalRequest; review: Review } {
   const me = principalRef(reviewer);
   // held and mapped groups, plus what a repository permission delegates for this verdict
@@ -59,11 +81,12 @@ function applyReview(
         `reviewer is not in an approver group of this request (${current.approverGroups.join(', ')})`,
       );
   }
+  const reason = reviewReason(current, input, deps);
   const at = isoAt(nowMs);
   const review: Review = {
     reviewer: me,
     verdict: input.verdict,
-    reason: input.reason,
+    reason,
     externalRef: input.externalRef ?? null,
     groups: eligibleGroups(current.approverGroups, groups),
     at,
@@ -77,7 +100,7 @@ function applyReview(
       event: 'reviewed' as const,
       actor: me.id,
       at,
-      reason: input.reason,
+      ...(reason ? { reason } : {}),
       ...(input.externalRef ? { externalRef: input.externalRef } : {}),
     },
   ];
@@ -102,7 +125,14 @@ export function createReviewService(deps: ReviewDeps) {
       deps,
       id,
       (current) => {
-        const { next, review } = applyReview(current, reviewer, input, deps.clock.now(), rbac);
+        const { next, review } = applyReview(
+          current,
+          reviewer,
+          input,
+          deps.clock.now(),
+          rbac,
+          deps,
+        );
         let credential: MintedCredential | null = null;
         if (next.state === 'approved' && deps.minter) {
           // signed before BEGIN from the same version; a stale signature means re-read
@@ -121,7 +151,7 @@ export function createReviewService(deps: ReviewDeps) {
             outcome: next.state,
             details: {
               verdict: review.verdict,
-              reason: review.reason,
+              reason: review.reason || null,
               externalRef: review.externalRef,
               countedGroups: review.groups,
               approvals: next.reviews.filter((r) => r.verdict === 'approve').length,
@@ -146,7 +176,7 @@ export function createReviewService(deps: ReviewDeps) {
             if (!deps.minter) return;
             let outcome: ApprovalRequest;
             try {
-              outcome = applyReview(before, reviewer, input, deps.clock.now(), rbac).next;
+              outcome = applyReview(before, reviewer, input, deps.clock.now(), rbac, deps).next;
             } catch {
               return; // the plan inside the transaction reports the refusal
             }

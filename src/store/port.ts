@@ -36,6 +36,19 @@ export interface Page<T> {
 export interface PageRequest {
   limit: number;
   cursor?: string;
+  /** Audit events only: `desc` lists newest first (the cursor continues in that order). */
+  order?: 'asc' | 'desc';
+}
+
+/** The scope an earlier approval is looked up in: same environment, project and kind. */
+export interface PreviousApprovalQuery {
+  environment: string;
+  project: string;
+  kind: string;
+  /** Only requests created before this instant (ISO 8601). */
+  before: string;
+  /** The request itself, never its own predecessor. */
+  excludeId: string;
 }
 
 /** A decision with the action it was made for. */
@@ -65,6 +78,8 @@ export interface AuditFilter {
   type?: AuditEventType;
   since?: string;
   until?: string;
+  /** Case-insensitive text anywhere in the event (names, reasons, ids, hashes). */
+  q?: string;
 }
 
 export interface StoredAuditEvent {
@@ -128,6 +143,10 @@ export interface StoreReader extends RecordReader {
   findPipelineVersion(project: string, specHash: string): Promise<PipelineVersion | null>;
   /** A project's pipeline versions, latest registration first (cursor: registeredAt, specHash). */
   listPipelineVersions(project: string, page: PageRequest): Promise<Page<PipelineVersion>>;
+  /** The newest approved request in the same scope created before `before`, or null. */
+  findPreviousApproved(q: PreviousApprovalQuery): Promise<ApprovalRequest | null>;
+  /** Distinct projects of stored requests, sorted, at most `limit`. */
+  listProjects(limit: number): Promise<string[]>;
   getCredential(approvalId: string): Promise<StoredCredential | null>;
   isCredentialConsumed(jti: string): Promise<boolean>;
 }

@@ -12,6 +12,7 @@ import type {
   Page,
   PageRequest,
   PipelineVersion,
+  PreviousApprovalQuery,
   StoredAuditEvent,
   StoredCheckpoint,
   StoredCredential,
@@ -70,6 +71,12 @@ export abstract class StoreReads implements StoreReader {
   }
   async listPipelineVersions(project: string, page: PageRequest): Promise<Page<PipelineVersion>> {
     return this.reads.listPipelineVersions(project, page);
+  }
+  async findPreviousApproved(q: PreviousApprovalQuery): Promise<ApprovalRequest | null> {
+    return this.reads.findPreviousApproved(q);
+  }
+  async listProjects(limit: number): Promise<string[]> {
+    return this.reads.listProjects(limit);
   }
   async getCredential(approvalId: string): Promise<StoredCredential | null> {
     return this.reads.getCredential(approvalId);

@@ -9,6 +9,7 @@ import { defineConcurrencyContract } from './store-contract-concurrency.js';
 import { defineOutboxContract } from './store-contract-outbox.js';
 import { defineRecordContract } from './store-contract-records.js';
 import { defineNotificationRecordContract } from './store-contract-notification-records.js';
+import { defineReviewFactsContract } from './store-contract-review-facts.js';
 import type { ContractContext, ContractStore } from './store-fixtures.js';
 
 export type { ContractStore } from './store-fixtures.js';
@@ -41,5 +42,7 @@ export function runStoreContract(name: string, makeStore: () => Promise<Contract
     describe('transactions and concurrency', () => defineConcurrencyContract(ctx));
     describe('notification outbox', () => defineOutboxContract(ctx));
     describe('notification records and replay guard', () => defineNotificationRecordContract(ctx));
+    describe('what reviewers read: previous approval, projects, audit newest first and search', () =>
+      defineReviewFactsContract(ctx));
   });
 }

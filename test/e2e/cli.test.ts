@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync, writeFileSync, cpSync } from 'node:fs';
+import { readFileSync, mkdtempSync, rmSync, statSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -116,6 +116,36 @@ describe('the CLI against a real server, and straight on the store', () => {
     });
     assert.equal(list.code, 0);
     assert.ok(JSON.parse(list.stdout).items.some((a: { id: string }) => a.id === id));
+
+    // the next release: `approval show` prints the spec and what changed since this approval
+    const next = JSON.parse(readFileSync(join(dir, 'examples/deploy-prod.json'), 'utf8')) as {
+      spec: Record<string, unknown>;
+    };
+    next.spec = { ...next.spec, image: 'registry.example/checkout:1.4.3', replicas: 8 };
+    writeFileSync(join(dir, 'next.json'), JSON.stringify(next));
+    const second = await runCli(['approval', 'create', 'next.json', '--json'], {
+      cwd: dir,
+      env: env(requester),
+    });
+    assert.equal(second.code, 0, second.stderr);
+    const nextId = JSON.parse(second.stdout).approval.id as string;
+    const shown = await runCli(['approval', 'show', nextId], { cwd: dir, env: env(alice) });
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(
+      shown.stdout,
+      /^spec:\n {2}pipeline: checkout-web\n {2}image: registry\.example\/checkout:1\.4\.3\n {2}replicas: 8$/m,
+    );
+    assert.match(shown.stdout, new RegExp(`changes: +since ${id} \\(approved [^)]+\\): 2`));
+    assert.match(
+      shown.stdout,
+      /^ {2}image registry\.example\/checkout:1\.4\.2 → registry\.example\/checkout:1\.4\.3$/m,
+    );
+    assert.match(shown.stdout, /^ {2}replicas 6 → 8$/m);
+    const asJson = await runCli(['approval', 'show', nextId, '--json'], {
+      cwd: dir,
+      env: env(alice),
+    });
+    assert.equal(JSON.parse(asJson.stdout).previous.id, id);
   });
 
   test('usage and input errors exit 2; unknown ids exit 3; a wrong key exits 4', async () => {

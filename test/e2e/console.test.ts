@@ -1,9 +1,13 @@
 /**
  * The web console in headless Chromium (playwright-core + Debian chromium) against a real
  * `countersign serve` on loopback and a real OpenID Provider: SSO sign-in (authorization code +
- * PKCE), the queue, a second approval that meets quorum while the requester watches live,
- * break-glass, audit events verified in the browser, and the errors the API answers (401/403/409).
- * Screenshots of the queue, detail and audit views are written to docs/screenshots/.
+ * PKCE) that survives a new tab, the queue, what changes (spec tree, diff against the last
+ * approval, rule description, links), a second approval that meets quorum while the requester
+ * watches live, approving in two clicks where policy makes the reason optional, keyboard
+ * shortcuts, revoke and cancel, break-glass from policy choices with a readable confirmation,
+ * the audit log newest first with filters and search, verified in the browser, the errors the
+ * API answers (401/403/409), a phone-sized viewport and dark mode. One browser for all of it.
+ * Screenshots are written to docs/screenshots/.
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +27,25 @@ const SKIP = existsSync(CHROMIUM)
   ? false
   : `${CHROMIUM} is not installed (apt-get install -y chromium): browser tests skipped`;
 if (SKIP) console.log(`# SKIP console e2e: ${SKIP}`);
+
+/** The policy of these tests: staging approves without a reason; prod deploys are described. */
+const POLICY = TEST_POLICY.replace(
+  '  staging:\n    posture: staging\n',
+  '  staging:\n    posture: staging\n    approvalReason: optional\n',
+).replace(
+  '        approvers: { groups: [release-managers, sre], min: 2, mode: each }\n',
+  '        approvers: { groups: [release-managers, sre], min: 2, mode: each }\n        description: Production deploys need a release manager and an SRE\n',
+);
+
+let sharedBrowser: Promise<Browser> | null = null;
+/** One headless Chromium for every test in this file (contexts keep the people apart). */
+function browserOnce(): Promise<Browser> {
+  sharedBrowser ??= launch();
+  return sharedBrowser;
+}
+after(async () => {
+  if (sharedBrowser) await (await sharedBrowser).close();
+});
 
 const SHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
 const WAIT = 15_000;
@@ -130,7 +153,8 @@ describe(
         },
       );
       const cfgDir = join(dir, '.countersign');
-      writeFileSync(join(cfgDir, 'policy.yaml'), TEST_POLICY);
+      assert.notEqual(POLICY, TEST_POLICY);
+      writeFileSync(join(cfgDir, 'policy.yaml'), POLICY);
       writeFileSync(
         join(cfgDir, 'countersign.yaml'),
         `server:
@@ -162,6 +186,11 @@ identity:
     clientSecretEnv: COUNTERSIGN_E2E_CONSOLE_SECRET
     redirectUri: ${base}/console/callback
     scopes: [openid, email, groups]
+console:
+  links:
+    repository: https://github.com/{repository}
+    run: https://github.com/{repository}/actions/runs/{runId}
+    commit: https://github.com/{repository}/commit/{commit}
 `,
       );
       server = await startCliServer(['serve', '--config', '.countersign/countersign.yaml'], {
@@ -180,22 +209,35 @@ identity:
         const out = await api(adminToken, 'POST', '/v1/apikeys', { name, scopes, groups });
         keys[name] = { key: out.key as string, id: (out.apiKey as { id: string }).id };
       }
-      browser = await launch();
+      browser = await browserOnce();
     });
 
     after(async () => {
       for (const c of contexts) await c.close().catch(() => undefined);
-      await browser?.close();
       await server?.stop();
       await op?.close();
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
-    test('SSO sign-in, the queue, the second approval of a quorum, and the requester sees it live', async () => {
+    test('SSO sign-in that survives a new tab, the queue, what changes, the second approval of a quorum seen live', async () => {
+      // the approval this request follows: same environment, project and kind, approved earlier
+      const before = await createRequest({
+        ...deployAction('shop:1.4.2'),
+        spec: { image: 'registry.example/shop:1.4.2', replicas: 3, migrate: false },
+      });
+      await api(keys['alice']!.key, 'POST', `/v1/approvals/${before}/approve`, { reason: 'ok' });
+      await api(keys['dave']!.key, 'POST', `/v1/approvals/${before}/approve`, { reason: 'ok' });
       const id = await createRequest({
         ...deployAction('shop:2.0.0'),
+        spec: {
+          image: 'registry.example/shop:1.4.3',
+          replicas: 5,
+          migrate: false,
+          commit: '0123abc4567def89',
+        },
         workflow: 'release-train',
-        runId: 'run_8f9a',
+        repository: 'acme/shop',
+        runId: '8812345',
         stepId: 'deploy-prod',
         riskTags: ['prod', 'write'],
         constraints: { maxRuntimeSec: 900 },
@@ -220,6 +262,11 @@ identity:
       )) as { session: string | null; local: number };
       assert.equal(stored.session, keys['requester']!.key);
       assert.equal(stored.local, 0, 'nothing in localStorage');
+      // a pasted key is per tab: a new tab of the same browser asks again
+      const requesterTab = await requester.context().newPage();
+      await requesterTab.goto(`${base}/console/`);
+      await requesterTab.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
+      await requesterTab.close();
 
       // bob (sre) signs in through the identity provider; the request waits for him first
       const bob = await signInWithSso('bob');
@@ -229,6 +276,13 @@ identity:
       await bob.getByTestId('queue-rest').waitFor();
       assert.equal(await bob.getByTestId('count-pending').textContent(), '2');
       await shot(bob, 'console-queue.png');
+
+      // the SSO session is an HttpOnly cookie: a new tab is signed in too
+      const tab = await bob.context().newPage();
+      await tab.goto(`${base}/console/audit`);
+      await tab.getByTestId('who').filter({ hasText: 'bob@example.com' }).waitFor();
+      assert.equal(await tab.evaluate('document.cookie.includes("countersign_session")'), false);
+      await tab.close();
 
       // a new request reaches the open queue over the list-wide event stream, without a reload
       const pushed = await createRequest({
@@ -244,26 +298,58 @@ identity:
       await mine.locator(`tr[data-id="${id}"] a.row-link`).click();
       await bob.waitForURL(`${base}/console/approvals/${id}`);
       await bob.getByText('Still needed from:').waitFor();
+      // what changes, first: the diff against the last approval, in words
+      const diff = bob.getByTestId('spec-diff');
+      await diff.filter({ hasText: 'replicas 3 → 5' }).waitFor();
+      const diffText = await diff.innerText();
+      assert.match(
+        diffText,
+        /image registry\.example\/shop:1\.4\.2 → registry\.example\/shop:1\.4\.3/,
+      );
+      assert.match(diffText, /commit added: 0123abc4567def89/);
+      assert.doesNotMatch(diffText, /migrate/, 'unchanged fields are not listed');
+      assert.match(await bob.getByTestId('spec').innerText(), /replicas\s*:\s*5/);
+      assert.equal(
+        await bob.getByTestId('rule-description').textContent(),
+        'Production deploys need a release manager and an SRE',
+      );
+      // links from console.links templates, values encoded, only http(s)
+      const links = bob.getByTestId('links');
+      assert.equal(
+        await links.getByRole('link', { name: 'acme/shop' }).getAttribute('href'),
+        'https://github.com/acme/shop',
+      );
+      assert.equal(
+        await links.getByRole('link', { name: '8812345 / deploy-prod' }).getAttribute('href'),
+        'https://github.com/acme/shop/actions/runs/8812345',
+      );
+      assert.equal(
+        await links.getByRole('link', { name: '0123abc4567def89' }).getAttribute('href'),
+        'https://github.com/acme/shop/commit/0123abc4567def89',
+      );
       const page = await bob.locator('main').innerText();
       for (const needle of [
         'release-train',
-        'run_8f9a / deploy-prod',
         'Matched rule',
         'maxRuntimeSec',
-        'sha256:',
+        'Exact bindings',
         'deploy',
         'alice',
         '1 of 2 approvals',
       ]) {
         assert.ok(page.includes(needle), `detail shows ${needle}`);
       }
+      // one display name per principal: history names alice as the quorum does, with a time zone
+      const history = await bob.getByTestId('history').innerText();
+      assert.match(history, /reviewed by alice/);
+      assert.doesNotMatch(history, /apikey:/);
+      assert.match(history, /\((?:in |now|\d+ (?:sec|min)\.? ago)/, 'relative times');
+      assert.match(history, /UTC|GMT/, 'times carry their zone');
       await bob.getByTestId('live-status').filter({ hasText: 'live' }).waitFor();
       await shot(bob, 'console-detail.png');
 
       // keyboard only: reason, then Tab to Approve and press Enter
-      await bob
-        .getByLabel('Reason (recorded in the audit log)')
-        .fill('on call, rollout plan checked');
+      await bob.locator('#review-reason').fill('on call, rollout plan checked');
       await bob.keyboard.press('Tab');
       await bob.keyboard.press('Enter');
       await bob.getByTestId('success').filter({ hasText: 'Quorum is met' }).waitFor();
@@ -273,13 +359,144 @@ identity:
       await requester.getByTestId('state').filter({ hasText: 'approved' }).waitFor();
       await requester.getByTestId('progress').filter({ hasText: '2 of 2' }).waitFor();
       assert.equal(await requester.getByTestId('error').count(), 0);
+
+      // dark mode follows the system setting
+      await bob.emulateMedia({ colorScheme: 'dark' });
+      const bg = (await bob.evaluate(
+        'getComputedStyle(document.body).backgroundColor || getComputedStyle(document.documentElement).backgroundColor',
+      )) as string;
+      const dark = (await bob.evaluate(
+        'getComputedStyle(document.documentElement).getPropertyValue("--bg").trim()',
+      )) as string;
+      assert.equal(dark, '#111418', `dark palette in use (${bg})`);
+      await shot(bob, 'console-detail-dark.png');
+      await bob.emulateMedia({ colorScheme: 'light' });
+    });
+
+    test('approve from the queue in two clicks where policy needs no reason; shortcuts; revoke and cancel', async () => {
+      const quick = await createRequest({ ...deployAction('web:7.1.0'), environment: 'staging' });
+      const carol = await signInWithKey('carol');
+      const row = carol.getByTestId('queue-mine').locator(`tr[data-id="${quick}"]`);
+      await row.waitFor();
+      assert.match(await row.innerText(), /one-click approve/);
+      // click 1: the request; click 2: Approve (staging: approvalReason optional)
+      await row.locator('a.row-link').click();
+      await carol.getByRole('button', { name: 'Approve' }).click();
+      await carol.getByTestId('success').filter({ hasText: 'Quorum is met' }).waitFor();
+      assert.equal(await carol.getByTestId('state').first().textContent(), 'approved');
+      const approved = await api(adminToken, 'GET', `/v1/approvals/${quick}`);
+      assert.equal((approved.reviews as { reason: string }[])[0]?.reason, '');
+
+      // shortcuts: typing "a" and "d" in the reason box types them; outside it they act
+      const viaKeys = await createRequest({ ...deployAction('web:7.2.0'), environment: 'staging' });
+      await carol.goto(`${base}/console/approvals/${viaKeys}`);
+      await carol.locator('#review-reason').fill('');
+      await carol.locator('#review-reason').press('d');
+      await carol.locator('#review-reason').press('a');
+      assert.equal(await carol.locator('#review-reason').inputValue(), 'da');
+      assert.equal(await carol.getByTestId('success').count(), 0);
+      await carol.locator('#review-reason').fill('');
+      await carol.locator('h1').focus();
+      await carol.keyboard.press('d'); // a deny always needs a reason
+      await carol
+        .getByTestId('error')
+        .filter({ hasText: 'a reason is required to deny' })
+        .waitFor();
+      await carol.locator('h1').focus();
+      await carol.keyboard.press('?');
+      await carol.getByTestId('shortcuts').waitFor();
+      await carol.keyboard.press('a');
+      await carol.getByTestId('success').filter({ hasText: 'Quorum is met' }).waitFor();
+
+      // in prod the reason stays mandatory, in the console and on the server
+      const prod = await createRequest({
+        kind: 'restart',
+        environment: 'prod',
+        project: 'shop',
+        target: 'k8s/prod/api',
+        spec: { restart: 'rolling' },
+      });
+      const dave = await signInWithKey('dave');
+      await dave.goto(`${base}/console/approvals/${prod}`);
+      await dave.getByRole('button', { name: 'Approve' }).click();
+      await dave
+        .getByTestId('error')
+        .filter({ hasText: 'a reason is required to approve' })
+        .waitFor();
+      const res = await fetch(`${server.url}/v1/approvals/${prod}/approve`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${keys['dave']!.key}`,
+          'content-type': 'application/json',
+        },
+        body: '{}',
+      });
+      assert.equal(res.status, 400);
+      assert.equal(((await res.json()) as { code: string }).code, 'validation_failed');
+
+      // revoke: an approver of the request may; the button says so and asks why
+      await carol.goto(`${base}/console/approvals/${quick}`);
+      await carol.getByRole('button', { name: 'Revoke…' }).click();
+      await carol.getByTestId('confirm-revoke').click();
+      await carol
+        .getByTestId('error')
+        .filter({ hasText: 'a reason is required to revoke' })
+        .waitFor();
+      await carol
+        .getByLabel('Why revoke? (required, recorded in the audit log)')
+        .fill('wrong build');
+      await carol.getByTestId('confirm-revoke').click();
+      await carol.getByTestId('state').filter({ hasText: 'revoked' }).waitFor();
+      await carol.getByTestId('history').filter({ hasText: 'revoked by carol' }).waitFor();
+
+      // cancel: the requester may, while it is pending; a reviewer sees no such button
+      const mistaken = await createRequest({
+        ...deployAction('web:7.3.0'),
+        environment: 'staging',
+      });
+      await carol.goto(`${base}/console/approvals/${mistaken}`);
+      await carol.getByRole('button', { name: 'Approve' }).waitFor();
+      assert.equal(await carol.getByRole('button', { name: 'Cancel request…' }).count(), 0);
+      const requester = await signInWithKey('requester');
+      await requester.getByTestId('who').filter({ hasText: 'API key' }).waitFor();
+      await requester.goto(`${base}/console/approvals/${mistaken}`);
+      await requester.getByRole('button', { name: 'Cancel request…' }).click();
+      await requester.getByLabel('Why cancel? (optional)').fill('wrong version');
+      await requester.getByTestId('confirm-cancel').click();
+      await requester.getByTestId('state').filter({ hasText: 'cancelled' }).waitFor();
+      // carol's open page follows live
+      await carol.getByTestId('state').filter({ hasText: 'cancelled' }).waitFor();
     });
 
     test('break-glass with a confirmation step, its audit events verified in the browser', async () => {
       const ivan = await signInWithSso('ivan');
       await ivan.getByRole('link', { name: 'Break-glass' }).click();
+      // the choices come from policy: environments that allow break-glass, their groups
+      const envSelect = ivan.getByLabel('Environment');
+      await envSelect.locator('option[value="locked"]').waitFor({ state: 'attached' });
+      assert.deepEqual(
+        await envSelect
+          .locator('option')
+          .evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value)),
+        ['', 'locked', 'prod'],
+      );
+      await envSelect.selectOption('prod');
+      assert.deepEqual(
+        await ivan
+          .getByLabel('Approver group')
+          .locator('option')
+          .evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value)),
+        ['incident-commanders', 'release-managers', 'sre'],
+      );
+      assert.ok(
+        (
+          await ivan
+            .locator('#bg-projects option')
+            .evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value))
+        ).includes('shop'),
+        'known projects are offered',
+      );
       await ivan.getByLabel('Kind').fill('restart');
-      await ivan.getByLabel('Environment').fill('prod');
       await ivan.getByLabel('Project').fill('shop');
       await ivan.getByLabel('Target (optional)').fill('k8s/prod/shop');
       await ivan.getByLabel('Spec as JSON').fill('{"restart": "rolling", "replicas": 3}');
@@ -287,11 +504,22 @@ identity:
       await ivan.getByRole('button', { name: 'Review break-glass…' }).click();
       await ivan.getByTestId('error').filter({ hasText: 'Reason: required' }).waitFor();
       await ivan.getByLabel('Reason', { exact: true }).fill('checkout is down, restart now');
-      await ivan.getByLabel('Approver group').fill('sre');
+      await ivan.getByLabel('Approver group').selectOption('sre');
       await ivan.getByLabel('Expires in').selectOption('30m');
       await ivan.getByLabel('External reference (incident id)').fill('INC-4242');
       await ivan.getByRole('button', { name: 'Review break-glass…' }).click();
       await ivan.getByRole('heading', { name: 'Confirm break-glass' }).waitFor();
+      // a readable confirmation, not raw JSON
+      const confirmText = await ivan.getByTestId('confirm-panel').innerText();
+      assert.match(
+        confirmText,
+        /You are about to approve restart k8s\/prod\/shop in prod \/ shop at once/,
+      );
+      assert.match(confirmText, /sre \(its reviewers may revoke it\)/);
+      assert.match(confirmText, /30m, until about/);
+      assert.match(confirmText, /replicas: 3/);
+      assert.doesNotMatch(confirmText, /\{"/);
+      await shot(ivan, 'console-break-glass.png');
       await ivan.getByTestId('confirm-break-glass').click();
       await ivan.waitForURL(/\/console\/approvals\/apr/).catch(async (err: unknown) => {
         throw new Error(`${String(err)}\n${await ivan.locator('main').innerText()}`);
@@ -340,7 +568,33 @@ identity:
       assert.match(result, /^Verified: \d+ events? in the log signed at size \d+/);
       assert.match(result, /signature valid/);
       assert.match(result, /approval\.break_glass: included in the signed tree/);
+      // newest first by default
+      const order = await events
+        .locator('tbody tr')
+        .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-index'))));
+      assert.ok(order.length >= 2 && order.every((v, i) => i === 0 || v < (order[i - 1] ?? 0)));
       await shot(ivan, 'console-audit.png');
+
+      // the whole log: search and filters, kept in the URL
+      await ivan.goto(`${base}/console/audit`);
+      await ivan.getByTestId('audit-events').waitFor();
+      await ivan.getByLabel('Search').fill('inc-4242');
+      await ivan.getByLabel('Type').selectOption('approval.break_glass');
+      await ivan.getByRole('button', { name: 'Apply filters' }).click();
+      await ivan.waitForURL(/q=inc-4242/);
+      await ivan.getByTestId('audit-events').getByText('1 event, newest first').waitFor();
+      // the actor's name filters by that principal
+      await ivan
+        .getByTestId('audit-events')
+        .getByRole('link', { name: 'ivan@example.com' })
+        .click();
+      await ivan.waitForURL(/actor=oidc/);
+      await ivan.getByTestId('audit-events').getByText('1 event, newest first').waitFor();
+      // a time range in the viewer's zone: nothing before the log began
+      await ivan.goto(`${base}/console/audit?until=2000-01-01T00:00:00.000Z`);
+      await ivan.getByText('No events match.').waitFor();
+      await ivan.goto(`${base}/console/audit?approval=${id}`);
+      await ivan.getByTestId('audit-events').waitFor();
 
       // the browser recomputes every leaf: the same events with their keys in another order still
       // verify (canonical JSON), and one changed field does not
@@ -388,11 +642,15 @@ identity:
       const requester = await signInWithKey('requester');
       await requester.getByTestId('who').filter({ hasText: 'API key' }).waitFor();
       await requester.goto(`${base}/console/break-glass`);
-      await requester.getByLabel('Environment').fill('prod');
+      await requester
+        .getByTestId('no-break-glass')
+        .filter({ hasText: 'You are in none of the groups' })
+        .waitFor();
+      await requester.getByLabel('Environment').selectOption('prod');
       await requester.getByLabel('Project').fill('shop');
       await requester.getByLabel('Spec as JSON').fill('{"restart": "all"}');
       await requester.getByLabel('Reason', { exact: true }).fill('not mine to break');
-      await requester.getByLabel('Approver group').fill('sre');
+      await requester.getByLabel('Approver group').selectOption('sre');
       await requester.getByLabel('External reference (incident id)').fill('INC-1');
       await requester.getByRole('button', { name: 'Review break-glass…' }).click();
       await requester.getByTestId('confirm-break-glass').click();
@@ -406,7 +664,7 @@ identity:
       // a stale page: no live updates reach it, so it still offers the approve button
       await alice.route('**/v1/approvals/*/events', (route) => route.abort());
       await alice.goto(`${base}/console/approvals/${id409}`);
-      await alice.getByLabel('Reason (recorded in the audit log)').fill('looks fine');
+      await alice.locator('#review-reason').fill('looks fine');
       await api(keys['carol']!.key, 'POST', `/v1/approvals/${id409}/deny`, {
         reason: 'wrong window',
       });
@@ -459,6 +717,23 @@ identity:
       const width = (await phone.evaluate('document.documentElement.scrollWidth')) as number;
       assert.ok(width <= 400, `no horizontal scrolling (${width}px)`);
       await shot(phone, 'console-queue-phone.png');
+      // a request on the phone: what changes comes first, the approve button is there
+      const id = await createRequest({
+        ...deployAction('shop:9.9.9'),
+        environment: 'staging',
+        spec: { image: 'registry.example/shop:9.9.9', replicas: 2 },
+      });
+      await phone.goto(`${base}/console/approvals/${id}`);
+      await phone.getByTestId('spec').waitFor();
+      await phone.getByRole('button', { name: 'Approve' }).waitFor();
+      const w = (await phone.evaluate('document.documentElement.scrollWidth')) as number;
+      assert.ok(w <= 400, `no horizontal scrolling on a request (${w}px)`);
+      const [changesTop, reviewTop] = (await phone.evaluate(
+        "[document.querySelector('.what-changes').getBoundingClientRect().top, document.querySelector('.review').getBoundingClientRect().top]",
+      )) as [number, number];
+      assert.ok(changesTop < reviewTop, 'what changes comes before the review on a phone');
+      await phone.emulateMedia({ colorScheme: 'dark' });
+      await shot(phone, 'console-detail-phone-dark.png');
     });
   },
 );
@@ -471,10 +746,9 @@ describe('web console in devMode', { skip: SKIP }, () => {
     h = await createHarness({ devMode: true });
     h.clock.set(Date.now());
     url = await h.app.listen({ host: '127.0.0.1', port: 0 });
-    browser = await launch();
+    browser = await browserOnce();
   });
   after(async () => {
-    await browser?.close();
     await h?.close();
   });
 

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Principal, Scope } from '../../src/domain/principal.js';
 import { SYSTEM_PRINCIPAL } from '../../src/domain/principal.js';
 import { buildApp, type AppDeps } from '../../src/http/app.js';
+import type { LinkTemplates } from '../../src/lib/link-templates.js';
 import type { RbacConfig } from '../../src/config/config-types.js';
 import { createAuthenticator, type TokenVerifier } from '../../src/identity/authenticate.js';
 import { FakeClock, isoAt } from '../../src/lib/clock.js';
@@ -109,6 +110,8 @@ export async function createHarness(
     rbac?: RbacConfig;
     /** Verifier for bearer tokens that are not API keys (default none: they are 401). */
     oidc?: TokenVerifier | null;
+    /** Console link templates (`console.links`). */
+    linkTemplates?: LinkTemplates;
     /** Hardening and console options passed to buildApp as they are. */
     app?: Pick<AppDeps, 'corsOrigins' | 'rateLimit' | 'console'>;
   } = {},
@@ -131,6 +134,9 @@ export async function createHarness(
     allowsCrossEnvironmentReplay: (e) => engine.allowsCrossEnvironmentReplay(e),
     decisionsDiffer: (a, b) => engine.decisionsDiffer(a, b),
     requiresRegisteredVersion: (e, k) => engine.requiresRegisteredVersion(e, k),
+    describeRule: (r) => engine.describeRule?.(r) ?? null,
+    approvalReasonRequired: (e) => engine.approvalReasonRequired?.(e) ?? true,
+    breakGlassEnvironments: () => engine.breakGlassEnvironments?.() ?? [],
   };
   const keyRing = await openKeyRing(join(dir, 'keys'), { clock });
   await keyRing.ensureKeys();
@@ -153,6 +159,7 @@ export async function createHarness(
     attestationSigner: createAttestationSigner(keyRing),
     callbackAllowlist: opts.callbackAllowlist ?? [],
     ...(opts.rbac ? { rbac: opts.rbac } : {}),
+    ...(opts.linkTemplates ? { linkTemplates: opts.linkTemplates } : {}),
   });
   const authenticator = createAuthenticator({
     store,

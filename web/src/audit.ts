@@ -1,22 +1,16 @@
 /**
- * Audit: events (for one request or overall), an event's detail answering the five questions,
- * the latest signed checkpoint, in-browser verification, and the evidence bundle download.
+ * Audit: events newest first (or in log order), filtered by request, actor, environment, project,
+ * type and time, with free-text search; an event's detail answering the five questions; the
+ * latest signed checkpoint; in-browser verification; the evidence bundle download.
  */
 import { getJson, query } from './api.js';
-import { chips, code, dl, h } from './dom.js';
+import { chips, code, dl, when } from './dom.js';
 import { downloadEvidence } from './evidence.js';
-import { localTime } from './format.js';
-import { announce, errorBox, heading, link, main, navigate, setTitle, showIn } from './shell.js';
-import type { AuditItem, AuditPage, Checkpoint, InclusionProof, Jwk } from './types.js';
-import {
-  bytesEqual,
-  fromHex,
-  leafHash,
-  parseCheckpoint,
-  rootFromInclusionProof,
-  toHex,
-  verifyCheckpointSignature,
-} from './verify.js';
+import { localTime, relative } from './format.js';
+import { html, nothing, type TemplateResult } from './lit.js';
+import { announce, errorBox, heading, link, navigate, setTitle, show } from './shell.js';
+import type { AuditItem, AuditPage, Checkpoint } from './types.js';
+import { verifyEvents } from './audit-verify.js';
 
 const TYPES = [
   'decision.evaluated',
@@ -43,24 +37,24 @@ const TYPES = [
   'apikey.revoked',
 ];
 
-export function eventDetail(item: AuditItem): HTMLElement {
+const TEXT_FILTERS = [
+  ['approval', 'Approval id'],
+  ['environment', 'Environment'],
+  ['project', 'Project'],
+  ['actor', 'Actor (principal id)'],
+] as const;
+
+export function eventDetail(item: AuditItem): TemplateResult {
   const e = item.event;
   const breakGlass = e.type === 'approval.break_glass';
-  return h(
-    'section',
-    {
-      class: `card event-detail${breakGlass ? ' break-glass' : ''}`,
-      'aria-labelledby': 'event-title',
-      tabindex: '-1',
-      'data-testid': 'event-detail',
-    },
-    h(
-      'h2',
-      { id: 'event-title' },
-      `Event #${item.index}: ${e.type}`,
-      breakGlass ? ' ⚠ break-glass' : '',
-    ),
-    dl(
+  return html`<section
+    class=${`card event-detail${breakGlass ? ' break-glass' : ''}`}
+    aria-labelledby="event-title"
+    tabindex="-1"
+    data-testid="event-detail"
+  >
+    <h2 id="event-title">Event #${item.index}: ${e.type}${breakGlass ? ' ⚠ break-glass' : ''}</h2>
+    ${dl(
       [
         ['Who initiated', `${e.actor.name} (${e.actor.kind}, ${e.actor.id})`],
         ['Environment / project', `${e.environment ?? '—'} / ${e.project ?? '—'}`],
@@ -79,306 +73,306 @@ export function eventDetail(item: AuditItem): HTMLElement {
         ['Decision', e.decisionId],
         ['Action hash', e.actionHash ? code(e.actionHash) : null],
         ['Spec hash', e.specHash ? code(e.specHash) : null],
-        ['At', h('time', { datetime: e.at }, localTime(e.at))],
+        ['At', when(e.at)],
         ['Event id', code(e.eventId)],
       ],
       'facts five',
-    ),
-    h(
-      'details',
-      null,
-      h('summary', null, 'Type-specific details and the raw event'),
-      h('pre', null, JSON.stringify(e, null, 2)),
-    ),
-  );
+    )}
+    <details>
+      <summary>Type-specific details and the raw event</summary>
+      <pre>${JSON.stringify(e, null, 2)}</pre>
+    </details>
+  </section>`;
 }
 
-function checkpointPanel(cp: Checkpoint): HTMLElement {
-  return h(
-    'section',
-    { class: 'card', 'aria-labelledby': 'cp-title', 'data-testid': 'checkpoint' },
-    h('h2', { id: 'cp-title' }, 'Latest signed checkpoint'),
-    dl([
+function checkpointPanel(cp: Checkpoint): TemplateResult {
+  return html`<section class="card" aria-labelledby="cp-title" data-testid="checkpoint">
+    <h2 id="cp-title">Latest signed checkpoint</h2>
+    ${dl([
       ['Origin', cp.origin],
       ['Tree size', String(cp.size)],
       ['Root hash', code(cp.rootHash)],
-      ['Signed at', localTime(cp.createdAt)],
-    ]),
-    h('details', null, h('summary', null, 'Signed note'), h('pre', null, cp.note)),
-  );
+      ['Signed at', when(cp.createdAt)],
+    ])}
+    <details>
+      <summary>Signed note</summary>
+      <pre>${cp.note}</pre>
+    </details>
+  </section>`;
 }
 
-/** Verifies the checkpoint signature and each event's inclusion under it; returns lines to show. */
-async function verifyEvents(items: AuditItem[]): Promise<{ ok: boolean; lines: string[] }> {
-  const lines: string[] = [];
-  const [cp, jwks] = await Promise.all([
-    getJson<Checkpoint>('/v1/audit/checkpoint'),
-    getJson<{ keys: Jwk[] }>('/.well-known/jwks.json'),
-  ]);
-  const parsed = parseCheckpoint(cp.note);
-  if (!parsed) return { ok: false, lines: ['✗ the checkpoint note is malformed'] };
-  let ok = true;
-  const sig = await verifyCheckpointSignature(parsed, jwks.keys);
-  lines.push(
-    `${sig.ok ? '✓' : '✗'} checkpoint ${parsed.origin} size ${parsed.size}: ${sig.message}`,
-  );
-  ok &&= sig.ok;
-  if (toHex(parsed.root) !== cp.rootHash || parsed.size !== cp.size) {
-    lines.push('✗ the signed note and the checkpoint JSON disagree');
-    ok = false;
-  }
-  let covered = 0;
-  for (const item of items) {
-    if (item.index >= parsed.size) {
-      lines.push(
-        `… event #${item.index} is newer than the checkpoint (size ${parsed.size}): verify again in a moment`,
-      );
-      ok = false;
-      continue;
-    }
-    const proof = await getJson<InclusionProof>(
-      `/v1/audit/proofs/inclusion${query({ index: item.index, size: parsed.size })}`,
-    );
-    const path = proof.proof.map(fromHex);
-    // the leaf is recomputed from the event as listed, never taken from the server
-    const leaf = await leafHash(item.event);
-    const root = path.every((p) => p?.length === 32)
-      ? await rootFromInclusionProof(item.index, parsed.size, leaf, path as Uint8Array[])
-      : null;
-    const good = root !== null && bytesEqual(root, parsed.root);
-    lines.push(
-      `${good ? '✓' : '✗'} event #${item.index} ${item.event.type}: ${good ? 'included in the signed tree' : 'NOT included: the event or the proof does not match the signed root'}`,
-    );
-    ok &&= good;
-    if (good) covered++;
-  }
-  lines.unshift(
-    ok
-      ? `Verified: ${covered} event${covered === 1 ? '' : 's'} in the log signed at size ${parsed.size}.`
-      : 'Verification FAILED.',
-  );
-  return { ok, lines };
+/** ISO 8601 (UTC) ↔ the value of a datetime-local input (the browser's own time zone). */
+function toLocalInput(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+}
+function fromLocalInput(value: string): string {
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? '' : d.toISOString();
 }
 
 export function renderAudit(params: URLSearchParams): () => void {
   setTitle('Audit');
-  const approval = params.get('approval') ?? '';
-  const type = params.get('type') ?? '';
-  const filters = {
+  const get = (k: string) => params.get(k) ?? '';
+  const approval = get('approval');
+  const order = params.get('order') === 'asc' ? 'asc' : 'desc';
+  const filters: Record<string, string> = {
     approval,
-    type,
-    environment: params.get('environment') ?? '',
-    project: params.get('project') ?? '',
-    actor: params.get('actor') ?? '',
+    type: get('type'),
+    environment: get('environment'),
+    project: get('project'),
+    actor: get('actor'),
+    since: get('since'),
+    until: get('until'),
+    q: get('q'),
   };
-
-  const form = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter audit events' });
-  const txt = (name: keyof typeof filters, label: string) =>
-    h(
-      'div',
-      { class: 'field' },
-      h('label', { for: `a-${name}` }, label),
-      h('input', { id: `a-${name}`, name, value: filters[name], maxlength: 256 }),
-    );
-  form.append(
-    txt('approval', 'Approval id'),
-    h(
-      'div',
-      { class: 'field' },
-      h('label', { for: 'a-type' }, 'Type'),
-      h(
-        'select',
-        { id: 'a-type', name: 'type' },
-        h('option', { value: '' }, 'any'),
-        TYPES.map((t) => h('option', { value: t, selected: t === type }, t)),
-      ),
-    ),
-    txt('environment', 'Environment'),
-    txt('project', 'Project'),
-    txt('actor', 'Actor'),
-    h('div', { class: 'field actions' }, h('button', { type: 'submit' }, 'Apply filters')),
-  );
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    const next = new URLSearchParams();
-    for (const [k, v] of new FormData(form))
-      if (typeof v === 'string' && v.trim()) next.set(k, v.trim());
-    navigate(`/audit${next.size ? `?${next}` : ''}`);
-  });
-
-  const list = h('div', { 'aria-busy': 'true' });
-  const detail = h('div');
-  const cpArea = h('div');
-  const verifyButton = h(
-    'button',
-    { type: 'button', class: 'primary', 'data-testid': 'verify' },
-    approval ? 'Verify this request’s events' : 'Verify the listed events',
-  );
-  const verifyResult = h('div', { 'aria-live': 'polite', 'data-testid': 'verify-result' });
-  const evidenceResult = h('div', { 'aria-live': 'polite' });
-  const evidence = approval
-    ? h('button', { type: 'button', 'data-testid': 'evidence' }, 'Download evidence bundle')
-    : null;
-  evidence?.addEventListener('click', () => void downloadEvidence(approval, evidenceResult));
-
-  showIn(
-    main(),
-    heading(approval ? 'Audit events for a request' : 'Audit log'),
-    approval
-      ? h('p', null, 'Request ', link(`/approvals/${encodeURIComponent(approval)}`, approval))
-      : h('span'),
-    form,
-    h('div', { class: 'buttons' }, verifyButton, evidence),
-    verifyResult,
-    evidenceResult,
-    h(
-      'div',
-      { class: 'detail-grid' },
-      h('div', { class: 'col wide' }, list),
-      h('div', { class: 'col' }, detail, cpArea),
-    ),
-  );
-
-  let items: AuditItem[] = [];
+  let items: AuditItem[] | null = null;
   let cursor: string | null = null;
-  const show = (item: AuditItem) => {
-    const panel = eventDetail(item);
-    showIn(detail, panel);
-    panel.focus();
+  let listError: unknown = null;
+  let detail: AuditItem | null = null;
+  let checkpoint: TemplateResult = html``;
+  let verifyResult: TemplateResult | typeof nothing = nothing;
+  let verifying = false;
+  let evidence: TemplateResult | typeof nothing = nothing;
+
+  const go = (next: Record<string, string>) => {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(next)) if (v) q.set(k, v);
+    navigate(`/audit${q.size ? `?${q}` : ''}`);
   };
-  const draw = () => {
-    const more = cursor ? h('button', { type: 'button' }, 'Load more') : null;
-    more?.addEventListener('click', () => void load(cursor));
-    showIn(
-      list,
-      items.length === 0
-        ? h('p', { class: 'empty' }, 'No events match.')
-        : h(
-            'table',
-            { class: 'audit', 'data-testid': 'audit-events' },
-            h(
-              'caption',
-              null,
-              `${items.length} event${items.length === 1 ? '' : 's'}, in log order`,
-            ),
-            h(
-              'thead',
-              null,
-              h(
-                'tr',
-                null,
-                ['#', 'When', 'Type', 'Who', 'Where', 'Outcome', ''].map((t) =>
-                  h('th', { scope: 'col' }, t),
-                ),
-              ),
-            ),
-            h(
-              'tbody',
-              null,
-              items.map((item) => {
-                const e = item.event;
-                const view = h(
-                  'button',
-                  {
-                    type: 'button',
-                    class: 'small',
-                    'aria-label': `Details of event ${item.index}`,
-                  },
-                  'Details',
-                );
-                view.addEventListener('click', () => show(item));
-                return h(
-                  'tr',
-                  {
-                    class:
-                      e.type === 'approval.break_glass' || e.details['breakGlass'] === true
-                        ? 'break-glass'
-                        : null,
-                  },
-                  h('td', { 'data-label': '#' }, String(item.index)),
-                  h('td', { 'data-label': 'When' }, h('time', { datetime: e.at }, localTime(e.at))),
-                  h('td', { 'data-label': 'Type' }, e.type),
-                  h('td', { 'data-label': 'Who' }, e.actor.name),
-                  h(
-                    'td',
-                    { 'data-label': 'Where' },
-                    `${e.environment ?? '—'} / ${e.project ?? '—'}`,
-                  ),
-                  h(
-                    'td',
-                    { 'data-label': 'Outcome' },
-                    `${e.outcome}${e.reasonCode ? ` (${e.reasonCode})` : ''}`,
-                  ),
-                  h('td', null, view),
-                );
-              }),
-            ),
-          ),
-      more ?? h('span'),
-    );
-    list.setAttribute('aria-busy', 'false');
+  const submit = (ev: Event) => {
+    ev.preventDefault();
+    const next: Record<string, string> = {};
+    for (const [k, v] of new FormData(ev.target as HTMLFormElement)) {
+      if (typeof v !== 'string' || !v.trim()) continue;
+      next[k] = k === 'since' || k === 'until' ? fromLocalInput(v) : v.trim();
+    }
+    go(next);
   };
-  const load = async (from: string | null) => {
+  const byActor = (id: string) => (ev: Event) => {
+    ev.preventDefault();
+    go({ ...filters, actor: id, ...(order === 'asc' ? { order } : {}) });
+  };
+
+  const rows = (list: AuditItem[]): TemplateResult => {
+    const now = Date.now();
+    return html`<table class="audit" data-testid="audit-events">
+      <caption>
+        ${list.length} event${list.length === 1 ? '' : 's'},
+        ${order === 'desc' ? 'newest first' : 'in log order'}
+      </caption>
+      <thead>
+        <tr>
+          ${['#', 'When', 'Type', 'Who', 'Where', 'Outcome', ''].map(
+            (t) => html`<th scope="col">${t}</th>`,
+          )}
+        </tr>
+      </thead>
+      <tbody>
+        ${list.map((item) => {
+          const e = item.event;
+          const bg = e.type === 'approval.break_glass' || e.details['breakGlass'] === true;
+          return html`<tr class=${bg ? 'break-glass' : ''} data-index=${item.index}>
+            <td data-label="#">${item.index}</td>
+            <td data-label="When">
+              <time datetime=${e.at} title=${e.at}>${localTime(e.at)}</time>
+              <div class="muted small">${relative(e.at, now)}</div>
+            </td>
+            <td data-label="Type">${e.type}</td>
+            <td data-label="Who">
+              <a href="#" title=${`only events by ${e.actor.id}`} @click=${byActor(e.actor.id)}
+                >${e.actor.name}</a
+              >
+            </td>
+            <td data-label="Where">${e.environment ?? '—'} / ${e.project ?? '—'}</td>
+            <td data-label="Outcome">${e.outcome}${e.reasonCode ? ` (${e.reasonCode})` : ''}</td>
+            <td>
+              <button
+                type="button"
+                class="small"
+                aria-label=${`Details of event ${item.index}`}
+                @click=${() => {
+                  detail = item;
+                  draw();
+                  document.querySelector<HTMLElement>('[data-testid=event-detail]')?.focus();
+                }}
+              >
+                Details
+              </button>
+            </td>
+          </tr>`;
+        })}
+      </tbody>
+    </table>`;
+  };
+
+  const list = (): TemplateResult => {
+    if (listError) return errorBox(listError);
+    if (!items) return html`<p aria-busy="true">Loading…</p>`;
+    if (items.length === 0) return html`<p class="empty">No events match.</p>`;
+    return html`${rows(items)}
+    ${
+      cursor
+        ? html`<button type="button" @click=${() => void load(cursor)}>Load more</button>`
+        : nothing
+    }`;
+  };
+
+  const draw = () =>
+    show(html`
+      ${heading(approval ? 'Audit events for a request' : 'Audit log')}
+      ${
+        approval
+          ? html`<p>Request ${link(`/approvals/${encodeURIComponent(approval)}`, approval)}</p>`
+          : nothing
+      }
+      <form class="filters" role="search" aria-label="Filter audit events" @submit=${submit}>
+        <div class="field wide">
+          <label for="a-q">Search</label>
+          <input
+            id="a-q"
+            name="q"
+            type="search"
+            .value=${filters['q']}
+            maxlength="256"
+            placeholder="names, reasons, ids, hashes"
+          />
+        </div>
+        <div class="field">
+          <label for="a-type">Type</label>
+          <select id="a-type" name="type">
+            <option value="">any</option>
+            ${TYPES.map((t) => html`<option value=${t} ?selected=${t === filters['type']}>${t}</option>`)}
+          </select>
+        </div>
+        ${TEXT_FILTERS.map(
+          ([name, label]) =>
+            html`<div class="field">
+              <label for=${`a-${name}`}>${label}</label>
+              <input id=${`a-${name}`} name=${name} .value=${filters[name] ?? ''} maxlength="256" />
+            </div>`,
+        )}
+        <div class="field">
+          <label for="a-since">From (your time)</label>
+          <input
+            id="a-since"
+            name="since"
+            type="datetime-local"
+            .value=${toLocalInput(filters['since'] ?? '')}
+          />
+        </div>
+        <div class="field">
+          <label for="a-until">Until (your time)</label>
+          <input
+            id="a-until"
+            name="until"
+            type="datetime-local"
+            .value=${toLocalInput(filters['until'] ?? '')}
+          />
+        </div>
+        <div class="field">
+          <label for="a-order">Order</label>
+          <select id="a-order" name="order">
+            <option value="" ?selected=${order === 'desc'}>newest first</option>
+            <option value="asc" ?selected=${order === 'asc'}>oldest first (log order)</option>
+          </select>
+        </div>
+        <div class="field actions"><button type="submit">Apply filters</button></div>
+      </form>
+      <div class="buttons">
+        <button
+          type="button"
+          class="primary"
+          data-testid="verify"
+          ?disabled=${verifying}
+          @click=${verify}
+        >
+          ${approval ? 'Verify this request’s events' : 'Verify the listed events'}
+        </button>
+        ${
+          approval
+            ? html`<button
+                type="button"
+                data-testid="evidence"
+                @click=${() => void downloadEvidence(approval).then((m) => ((evidence = m), draw()))}
+              >
+                Download evidence bundle
+              </button>`
+            : nothing
+        }
+      </div>
+      <div aria-live="polite" data-testid="verify-result">${verifyResult}</div>
+      <div aria-live="polite">${evidence}</div>
+      <div class="detail-grid">
+        <div class="col wide">${list()}</div>
+        <div class="col">${detail ? eventDetail(detail) : nothing} ${checkpoint}</div>
+      </div>
+    `);
+
+  async function load(from: string | null): Promise<void> {
     try {
       const page = await getJson<AuditPage>(
-        `/v1/audit${query({ ...filters, limit: approval ? 1000 : 100, cursor: from })}`,
+        `/v1/audit${query({ ...filters, order, limit: approval ? 1000 : 100, cursor: from })}`,
       );
-      items = from ? [...items, ...page.items] : page.items;
+      items = from && items ? [...items, ...page.items] : page.items;
       cursor = page.nextCursor;
-      draw();
+      listError = null;
     } catch (err) {
-      showIn(list, errorBox(err));
+      listError = err;
     }
-  };
-  void load(null);
-  getJson<Checkpoint>('/v1/audit/checkpoint').then(
-    (cp) => showIn(cpArea, checkpointPanel(cp)),
-    (err: unknown) => showIn(cpArea, errorBox(err)),
-  );
+    draw();
+  }
 
-  verifyButton.addEventListener('click', () => {
-    verifyButton.disabled = true;
-    showIn(verifyResult, h('p', null, 'Verifying in this browser…'));
-    verifyEvents(items)
+  function verify(): void {
+    verifying = true;
+    verifyResult = html`<p>Verifying in this browser…</p>`;
+    draw();
+    verifyEvents(items ?? [])
       .then(({ ok, lines }) => {
         const [head, ...rest] = lines;
-        showIn(
-          verifyResult,
-          h(
-            'div',
-            {
-              class: `alert ${ok ? 'alert-ok' : 'alert-error'}`,
-              role: ok ? 'status' : 'alert',
-              'data-ok': String(ok),
-            },
-            h('strong', null, head ?? ''),
-            h(
-              'ul',
-              { class: 'verify-lines' },
-              rest.map((l) => h('li', null, l)),
-            ),
-          ),
-        );
+        verifyResult = html`<div
+          class=${`alert ${ok ? 'alert-ok' : 'alert-error'}`}
+          role=${ok ? 'status' : 'alert'}
+          data-ok=${String(ok)}
+        >
+          <strong>${head ?? ''}</strong>
+          <ul class="verify-lines">
+            ${rest.map((l) => html`<li>${l}</li>`)}
+          </ul>
+        </div>`;
         announce(head ?? '');
       })
-      .catch((err: unknown) => showIn(verifyResult, errorBox(err)))
-      .finally(() => (verifyButton.disabled = false));
-  });
+      .catch((err: unknown) => (verifyResult = errorBox(err)))
+      .finally(() => {
+        verifying = false;
+        draw();
+      });
+  }
+
+  draw();
+  void load(null);
+  getJson<Checkpoint>('/v1/audit/checkpoint').then(
+    (cp) => ((checkpoint = checkpointPanel(cp)), draw()),
+    (err: unknown) => ((checkpoint = errorBox(err)), draw()),
+  );
   return () => undefined;
 }
 
 export function renderAuditEvent(index: number): () => void {
   setTitle(`Audit event ${index}`);
-  showIn(main(), heading(`Audit event #${index}`), h('p', { 'aria-busy': 'true' }, 'Loading…'));
-  getJson<InclusionProof>(`/v1/audit/proofs/inclusion${query({ index })}`).then(
+  show(
+    html`${heading(`Audit event #${index}`)}
+      <p aria-busy="true">Loading…</p>`,
+  );
+  getJson<{ event: unknown }>(`/v1/audit/proofs/inclusion${query({ index })}`).then(
     (p) =>
-      showIn(
-        main(),
-        heading(`Audit event #${index}`),
-        eventDetail({ index, event: p.event as AuditItem['event'] }),
-        h('p', null, link('/audit', 'All audit events')),
+      show(
+        html`${heading(`Audit event #${index}`)}
+          ${eventDetail({ index, event: p.event as AuditItem['event'] })}
+          <p>${link('/audit', 'All audit events')}</p>`,
       ),
-    (err: unknown) => showIn(main(), heading(`Audit event #${index}`), errorBox(err)),
+    (err: unknown) => show(html`${heading(`Audit event #${index}`)} ${errorBox(err)}`),
   );
   return () => undefined;
 }

@@ -1,8 +1,10 @@
 /** Evidence bundle download (GET /v1/evidence/{id}) as a JSON file. */
 import { getJson } from './api.js';
-import { errorBox, showIn, successBox } from './shell.js';
+import type { TemplateResult } from './lit.js';
+import { errorBox, successBox } from './shell.js';
 
-export async function downloadEvidence(id: string, result: HTMLElement): Promise<void> {
+/** Downloads the bundle; resolves to the message to show. */
+export async function downloadEvidence(id: string): Promise<TemplateResult> {
   try {
     const bundle = await getJson<unknown>(`/v1/evidence/${encodeURIComponent(id)}`);
     const blob = new Blob([JSON.stringify(bundle, null, 2)], { type: 'application/json' });
@@ -14,13 +16,10 @@ export async function downloadEvidence(id: string, result: HTMLElement): Promise
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    showIn(
-      result,
-      successBox(
-        `Evidence bundle ${id}.evidence.json downloaded. Verify it offline with countersign evidence verify.`,
-      ),
+    return successBox(
+      `Evidence bundle ${id}.evidence.json downloaded. Verify it offline with countersign evidence verify.`,
     );
   } catch (err) {
-    showIn(result, errorBox(err));
+    return errorBox(err);
   }
 }

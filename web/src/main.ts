@@ -3,9 +3,9 @@ import { currentAuth, isDevMode, onDevMode, onUnauthorized } from './api.js';
 import { renderAudit, renderAuditEvent } from './audit.js';
 import { renderBreakGlass } from './break-glass.js';
 import { renderDetail } from './detail.js';
-import { h } from './dom.js';
+import { html } from './lit.js';
 import { renderQueue } from './queue.js';
-import { BASE, main, setNavigate, showIn } from './shell.js';
+import { BASE, setNavigate, show } from './shell.js';
 import { renderSignIn, restoreAuth, signOut, whoLabel } from './signin.js';
 
 let cleanup: () => void = () => undefined;
@@ -46,7 +46,11 @@ function route(): void {
   else if ((m = /^\/audit\/([0-9]+)$/.exec(path))) cleanup = renderAuditEvent(Number(m[1]));
   else if (path === '/audit') cleanup = renderAudit(params);
   else if (path === '/' || path === '' || path === '/approvals') cleanup = renderQueue(params);
-  else showIn(main(), h('h1', null, 'Not found'), h('p', null, 'No such page in the console.'));
+  else
+    show(
+      html`<h1>Not found</h1>
+        <p>No such page in the console.</p>`,
+    );
   // move focus to the new view's heading so keyboard and screen-reader users land there
   document.getElementById('view-title')?.focus({ preventScroll: true });
 }
@@ -88,6 +92,8 @@ async function boot(): Promise<void> {
     void signOut().then(() => navigate('/sign-in'));
   });
   await restoreAuth();
+  // the static "Loading…" goes; from here on lit-html owns <main>
+  document.getElementById('main')?.replaceChildren();
   route();
 }
 

@@ -4,10 +4,20 @@
  */
 import { getJson, query } from './api.js';
 import { breakGlassBadge, stateBadge } from './badges.js';
-import { clear, h } from './dom.js';
-import { age, expiresIn } from './format.js';
+import { expiresIn, localTime, relative } from './format.js';
+import { html, nothing, type TemplateResult } from './lit.js';
 import { subscribe } from './live.js';
-import { announce, errorBox, heading, link, main, navigate, setTitle, showIn } from './shell.js';
+import {
+  announce,
+  errorBox,
+  heading,
+  link,
+  liveDot,
+  navigate,
+  setTitle,
+  show,
+  typing,
+} from './shell.js';
 import type { Approval, ApprovalList } from './types.js';
 
 const STATES = ['pending', 'approved', 'denied', 'expired', 'cancelled', 'revoked'];
@@ -19,71 +29,60 @@ const FILTER_LABELS: Record<(typeof FILTERS)[number], string> = {
   requestedBy: 'Requester',
 };
 
-function row(a: Approval, now: number): HTMLElement {
+function row(a: Approval, now: number): TemplateResult {
   const exp = expiresIn(a.expiresAt, now);
   const pending = a.state === 'pending';
-  return h(
-    'tr',
-    {
-      class:
-        [a.breakGlass ? 'break-glass' : '', a.canReview ? 'mine' : ''].join(' ').trim() || null,
-      'data-id': a.id,
-    },
-    h(
-      'td',
-      { 'data-label': 'Request' },
-      link(`/approvals/${a.id}`, `${a.action.kind} ${a.action.target ?? ''}`.trim(), {
-        class: 'row-link',
-      }),
-      ' ',
-      breakGlassBadge(a),
-      a.action.reason ? h('div', { class: 'muted small' }, a.action.reason) : null,
-    ),
-    h('td', { 'data-label': 'Where' }, `${a.action.environment} / ${a.action.project}`),
-    h('td', { 'data-label': 'Requested by' }, a.requestedBy.name),
-    h(
-      'td',
-      { 'data-label': 'Approvals' },
-      `${a.progress.approvals}/${a.progress.min}`,
-      h('div', { class: 'muted small' }, a.approverGroups.join(', ')),
-    ),
-    h('td', { 'data-label': 'Age' }, h('time', { datetime: a.createdAt }, age(a.createdAt, now))),
-    h(
-      'td',
-      { 'data-label': 'Expires', class: pending && exp.soon ? 'soon' : null },
-      pending ? exp.text : '—',
-    ),
-    h(
-      'td',
-      { 'data-label': 'State' },
-      stateBadge(a.state),
-      a.canReview ? h('span', { class: 'badge badge-you' }, 'you can review') : null,
-    ),
-  );
+  const cls = [a.breakGlass ? 'break-glass' : '', a.canReview ? 'mine' : ''].join(' ').trim();
+  return html`<tr class=${cls} data-id=${a.id}>
+    <td data-label="Request">
+      ${link(`/approvals/${a.id}`, `${a.action.kind} ${a.action.target ?? ''}`.trim(), 'row-link')}
+      ${breakGlassBadge(a)}
+      ${a.action.reason ? html`<div class="muted small">${a.action.reason}</div>` : nothing}
+    </td>
+    <td data-label="Where">${a.action.environment} / ${a.action.project}</td>
+    <td data-label="Requested by">${a.requestedBy.name}</td>
+    <td data-label="Approvals">
+      ${a.progress.approvals}/${a.progress.min}
+      <div class="muted small">${a.approverGroups.join(', ')}</div>
+    </td>
+    <td data-label="Age">
+      <time datetime=${a.createdAt} title=${localTime(a.createdAt)}
+        >${relative(a.createdAt, now)}</time
+      >
+    </td>
+    <td data-label="Expires" class=${pending && exp.soon ? 'soon' : ''}>
+      ${pending ? html`<span title=${localTime(a.expiresAt)}>${exp.text}</span>` : '—'}
+    </td>
+    <td data-label="State">
+      ${stateBadge(a.state)}
+      ${a.canReview ? html`<span class="badge badge-you">you can review</span>` : nothing}
+      ${
+        a.canReview && !a.reasonRequired
+          ? html`<span class="badge badge-quick" title="Policy needs no reason to approve here"
+              >one-click approve</span
+            >`
+          : nothing
+      }
+    </td>
+  </tr>`;
 }
 
-function table(caption: string, items: Approval[], now: number, testid: string): HTMLElement {
-  return h(
-    'table',
-    { class: 'queue', 'data-testid': testid },
-    h('caption', null, caption),
-    h(
-      'thead',
-      null,
-      h(
-        'tr',
-        null,
-        ['Request', 'Where', 'Requested by', 'Approvals', 'Age', 'Expires', 'State'].map((t) =>
-          h('th', { scope: 'col' }, t),
-        ),
-      ),
-    ),
-    h(
-      'tbody',
-      null,
-      items.map((a) => row(a, now)),
-    ),
-  );
+function table(caption: string, items: Approval[], now: number, testid: string): TemplateResult {
+  return html`<table class="queue" data-testid=${testid}>
+    <caption>
+      ${caption}
+    </caption>
+    <thead>
+      <tr>
+        ${['Request', 'Where', 'Requested by', 'Approvals', 'Age', 'Expires', 'State'].map(
+          (t) => html`<th scope="col">${t}</th>`,
+        )}
+      </tr>
+    </thead>
+    <tbody>
+      ${items.map((a) => row(a, now))}
+    </tbody>
+  </table>`;
 }
 
 export function renderQueue(params: URLSearchParams): () => void {
@@ -94,100 +93,111 @@ export function renderQueue(params: URLSearchParams): () => void {
     const v = params.get(f);
     if (v) filters[f] = v;
   }
+  let items: Approval[] | null = null;
+  let everything: ApprovalList | null = null;
+  let error: unknown = null;
+  let live = 'connecting…';
 
-  const form = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter requests' });
-  const stateSelect = h(
-    'select',
-    { id: 'f-state', name: 'state' },
-    ['all', ...STATES].map((s) => h('option', { value: s, selected: s === state }, s)),
-  );
-  form.append(h('div', { class: 'field' }, h('label', { for: 'f-state' }, 'State'), stateSelect));
-  for (const f of FILTERS) {
-    form.append(
-      h(
-        'div',
-        { class: 'field' },
-        h('label', { for: `f-${f}` }, FILTER_LABELS[f]),
-        h('input', { id: `f-${f}`, name: f, value: filters[f] ?? '', maxlength: 128 }),
-      ),
-    );
-  }
-  form.append(
-    h('div', { class: 'field actions' }, h('button', { type: 'submit' }, 'Apply filters')),
-  );
-  form.addEventListener('submit', (ev) => {
+  const submit = (ev: Event) => {
     ev.preventDefault();
-    const data = new FormData(form);
     const next = new URLSearchParams();
-    for (const [k, v] of data)
+    for (const [k, v] of new FormData(ev.target as HTMLFormElement))
       if (typeof v === 'string' && v.trim() && !(k === 'state' && v === 'pending'))
         next.set(k, v.trim());
     navigate(`/${next.size ? `?${next}` : ''}`);
-  });
-
-  const counts = h('ul', { class: 'counts', 'aria-label': 'Requests per state' });
-  const liveDot = h('span', { class: 'live-dot', 'data-testid': 'live-status' }, 'connecting…');
-  const body = h('div', { 'aria-busy': 'true' });
-  showIn(main(), heading('Approval queue', liveDot), form, counts, body);
-
-  let last: Approval[] = [];
-  let loading: Promise<void> | null = null;
-  let again = false;
-
-  const draw = () => {
-    const now = Date.now();
-    const mine = last.filter((a) => a.canReview);
-    const rest = last.filter((a) => !a.canReview);
-    clear(body);
-    if (last.length === 0) {
-      body.append(h('p', { class: 'empty' }, 'No requests match.'));
-      return;
-    }
-    if (mine.length)
-      body.append(table(`Waiting for your review (${mine.length})`, mine, now, 'queue-mine'));
-    if (rest.length)
-      body.append(
-        table(
-          mine.length ? `Other requests (${rest.length})` : `Requests (${rest.length})`,
-          rest,
-          now,
-          'queue-rest',
-        ),
-      );
   };
 
+  const counts = (): TemplateResult | typeof nothing =>
+    everything
+      ? html`<ul class="counts" aria-label="Requests per state">
+          ${STATES.map((st) => {
+            const n = everything?.items.filter((a) => a.state === st).length ?? 0;
+            const q = new URLSearchParams(filters);
+            if (st !== 'pending') q.set('state', st);
+            return html`<li class=${st === state ? 'current' : ''}>
+              ${link(
+                `/${q.size ? `?${q}` : ''}`,
+                html`<span
+                  ><b data-testid=${`count-${st}`}>${n}${everything?.nextCursor ? '+' : ''}</b>
+                  ${st}</span
+                >`,
+              )}
+            </li>`;
+          })}
+        </ul>`
+      : nothing;
+
+  const body = (): TemplateResult => {
+    if (error) return errorBox(error);
+    if (!items) return html`<p aria-busy="true">Loading…</p>`;
+    if (items.length === 0) return html`<p class="empty">No requests match.</p>`;
+    const now = Date.now();
+    const mine = items.filter((a) => a.canReview);
+    const rest = items.filter((a) => !a.canReview);
+    return html`${
+      mine.length
+        ? table(`Waiting for your review (${mine.length})`, mine, now, 'queue-mine')
+        : nothing
+    }
+    ${
+      rest.length
+        ? table(
+            mine.length ? `Other requests (${rest.length})` : `Requests (${rest.length})`,
+            rest,
+            now,
+            'queue-rest',
+          )
+        : nothing
+    }`;
+  };
+
+  const draw = () =>
+    show(html`
+      ${heading('Approval queue', liveDot(live))}
+      <form class="filters" role="search" aria-label="Filter requests" @submit=${submit}>
+        <div class="field">
+          <label for="f-state">State</label>
+          <select id="f-state" name="state">
+            ${['all', ...STATES].map(
+              (st) => html`<option value=${st} ?selected=${st === state}>${st}</option>`,
+            )}
+          </select>
+        </div>
+        ${FILTERS.map(
+          (f) =>
+            html`<div class="field">
+              <label for=${`f-${f}`}>${FILTER_LABELS[f]}</label>
+              <input id=${`f-${f}`} name=${f} .value=${filters[f] ?? ''} maxlength="128" />
+            </div>`,
+        )}
+        <div class="field actions"><button type="submit">Apply filters</button></div>
+      </form>
+      ${counts()}
+      <div>${body()}</div>
+      <p class="muted small">
+        Keyboard: <kbd>j</kbd> / <kbd>k</kbd> next / previous request, <kbd>Enter</kbd> opens it.
+      </p>
+    `);
+
+  let loading: Promise<void> | null = null;
+  let again = false;
   const load = async () => {
-    const listed = getJson<ApprovalList>(
-      `/v1/approvals${query({ ...filters, state: state === 'all' ? undefined : state, limit: 100 })}`,
-    );
-    const all = getJson<ApprovalList>(`/v1/approvals${query({ ...filters, limit: 200 })}`);
-    const [list, everything] = await Promise.all([listed, all]);
+    const [list, all] = await Promise.all([
+      getJson<ApprovalList>(
+        `/v1/approvals${query({ ...filters, state: state === 'all' ? undefined : state, limit: 100 })}`,
+      ),
+      getJson<ApprovalList>(`/v1/approvals${query({ ...filters, limit: 200 })}`),
+    ]);
     // the reviewer's own work first; within it, the soonest to expire first
-    last = [...list.items].sort(
+    items = [...list.items].sort(
       (a, b) =>
         Number(b.canReview) - Number(a.canReview) ||
         Number(Boolean(b.breakGlass)) - Number(Boolean(a.breakGlass)) ||
         (a.canReview ? Date.parse(a.expiresAt) - Date.parse(b.expiresAt) : 0),
     );
-    clear(counts);
-    for (const s of STATES) {
-      const n = everything.items.filter((a) => a.state === s).length;
-      const label = `${n}${everything.nextCursor ? '+' : ''}`;
-      const q = new URLSearchParams(filters);
-      if (s !== 'pending') q.set('state', s);
-      counts.append(
-        h(
-          'li',
-          { class: s === state ? 'current' : null },
-          link(
-            `/${q.size ? `?${q}` : ''}`,
-            h('span', null, h('b', { 'data-testid': `count-${s}` }, label), ` ${s}`),
-          ),
-        ),
-      );
-    }
+    everything = all;
+    error = null;
     draw();
-    body.setAttribute('aria-busy', 'false');
   };
   const reload = () => {
     if (loading) {
@@ -195,7 +205,10 @@ export function renderQueue(params: URLSearchParams): () => void {
       return;
     }
     loading = load()
-      .catch((err: unknown) => showIn(body, errorBox(err)))
+      .catch((err: unknown) => {
+        error = err;
+        draw();
+      })
       .finally(() => {
         loading = null;
         if (again) {
@@ -204,7 +217,19 @@ export function renderQueue(params: URLSearchParams): () => void {
         }
       });
   };
+  draw();
   reload();
+
+  const onKey = (ev: KeyboardEvent) => {
+    if (typing(ev) || (ev.key !== 'j' && ev.key !== 'k')) return;
+    const links = [...document.querySelectorAll<HTMLAnchorElement>('a.row-link')];
+    if (links.length === 0) return;
+    const at = links.indexOf(document.activeElement as HTMLAnchorElement);
+    const next = ev.key === 'j' ? Math.min(at + 1, links.length - 1) : Math.max(at - 1, 0);
+    links[at < 0 ? 0 : next]?.focus();
+    ev.preventDefault();
+  };
+  document.addEventListener('keydown', onKey);
 
   let poll: ReturnType<typeof setInterval> | null = null;
   const stop = subscribe('/v1/approvals/events', {
@@ -219,11 +244,12 @@ export function renderQueue(params: URLSearchParams): () => void {
       reload();
     },
     onStatus: (on) => {
-      liveDot.textContent = on ? 'live' : 'reconnecting…';
-      liveDot.classList.toggle('on', on);
+      live = on ? 'live' : 'reconnecting…';
+      draw();
     },
     onUnavailable: () => {
-      liveDot.textContent = 'refreshing every 5s';
+      live = 'refreshing every 5s';
+      draw();
       poll = setInterval(reload, 5000);
     },
   });
@@ -232,5 +258,6 @@ export function renderQueue(params: URLSearchParams): () => void {
     stop();
     clearInterval(tick);
     if (poll) clearInterval(poll);
+    document.removeEventListener('keydown', onKey);
   };
 }

@@ -1,6 +1,7 @@
 /**
- * Who is at the console. Tried in order: a pasted API key (sessionStorage), the console session
- * cookie (GET /console/session), devMode (anyone can act, as a name they choose).
+ * Who is at the console. Tried in order: a pasted API key (sessionStorage: this tab only), the
+ * console session cookie (GET /console/session: an HttpOnly cookie, so every tab of the browser
+ * is signed in), devMode (anyone can act, as a name they choose).
  */
 import {
   ApiError,
@@ -13,8 +14,8 @@ import {
   storedDevUser,
   type Auth,
 } from './api.js';
-import { h } from './dom.js';
-import { errorBox, heading, main, navigate, setTitle, showIn } from './shell.js';
+import { html, nothing } from './lit.js';
+import { errorBox, heading, navigate, setTitle, show } from './shell.js';
 
 interface SessionView {
   id: string;
@@ -75,97 +76,86 @@ export async function signOut(): Promise<void> {
 
 export function renderSignIn(reason?: unknown): void {
   setTitle('Sign in');
-  const keyError = h('div', { 'aria-live': 'assertive' });
-  const keyInput = h('input', {
-    id: 'api-key',
-    name: 'api-key',
-    type: 'password',
-    autocomplete: 'off',
-    spellcheck: 'false',
-    required: true,
-    'aria-describedby': 'api-key-help',
-  });
-  const keyForm = h(
-    'form',
-    { class: 'card', 'aria-labelledby': 'apikey-title' },
-    h('h2', { id: 'apikey-title' }, 'Sign in with an API key'),
-    h(
-      'p',
-      { id: 'api-key-help', class: 'muted' },
-      'For local demos. The key stays in this tab only (sessionStorage) and is sent as a Bearer token; closing the tab forgets it.',
-    ),
-    h('label', { for: 'api-key' }, 'API key'),
-    keyInput,
-    h('button', { type: 'submit', class: 'primary' }, 'Sign in with key'),
-    keyError,
-  );
-  keyForm.addEventListener('submit', (ev) => {
+  let keyError: unknown = null;
+  const signInWithKey = (ev: Event) => {
     ev.preventDefault();
-    const key = keyInput.value.trim();
-    const as: Auth = { kind: 'apikey', key };
+    const input = document.getElementById('api-key') as HTMLInputElement;
+    const as: Auth = { kind: 'apikey', key: input.value.trim() };
     void call('GET', '/v1/approvals?limit=1', { as, quiet401: true }).then(
       () => {
         setAuth(as);
         navigate('/');
       },
-      (err: unknown) => showIn(keyError, errorBox(err)),
+      (err: unknown) => {
+        keyError = err;
+        draw();
+      },
     );
-  });
-
+  };
+  const continueAsDev = (ev: Event) => {
+    ev.preventDefault();
+    const input = document.getElementById('dev-user') as HTMLInputElement;
+    setAuth({ kind: 'dev', user: input.value.trim() });
+    navigate('/');
+  };
   const sso =
     oidcSignIn === 'on'
-      ? h(
-          'section',
-          { class: 'card', 'aria-labelledby': 'sso-title' },
-          h('h2', { id: 'sso-title' }, 'Sign in with your organisation'),
-          h(
-            'p',
-            { class: 'muted' },
-            'OpenID Connect (authorization code with PKCE); the session is an HttpOnly cookie.',
-          ),
-          h(
-            'a',
-            { class: 'button primary', href: '/console/login', 'data-testid': 'sso' },
-            'Sign in with SSO',
-          ),
-        )
-      : null;
-
-  let dev: HTMLElement | null = null;
-  if (isDevMode()) {
-    const nameInput = h('input', {
-      id: 'dev-user',
-      name: 'dev-user',
-      value: storedDevUser() ?? 'dev',
-      pattern: '[a-z0-9][a-z0-9._-]{0,63}',
-      required: true,
-    });
-    const devForm = h(
-      'form',
-      { class: 'card', 'aria-labelledby': 'dev-title' },
-      h('h2', { id: 'dev-title' }, 'devMode: act as anyone'),
-      h(
-        'p',
-        null,
-        'This server runs in devMode: no authentication, anyone can act. Pick a name so requester and reviewer differ.',
-      ),
-      h('label', { for: 'dev-user' }, 'Name'),
-      nameInput,
-      h('button', { type: 'submit' }, 'Continue'),
+      ? html`<section class="card" aria-labelledby="sso-title">
+          <h2 id="sso-title">Sign in with your organisation</h2>
+          <p class="muted">
+            OpenID Connect (authorization code with PKCE). The session is an HttpOnly cookie: new
+            tabs and windows of this browser stay signed in until it expires or you sign out.
+          </p>
+          <a class="button primary" href="/console/login" data-testid="sso">Sign in with SSO</a>
+        </section>`
+      : nothing;
+  const dev = isDevMode()
+    ? html`<form class="card" aria-labelledby="dev-title" @submit=${continueAsDev}>
+        <h2 id="dev-title">devMode: act as anyone</h2>
+        <p>
+          This server runs in devMode: no authentication, anyone can act. Pick a name so requester
+          and reviewer differ.
+        </p>
+        <label for="dev-user">Name</label>
+        <input
+          id="dev-user"
+          name="dev-user"
+          .value=${storedDevUser() ?? 'dev'}
+          pattern="[a-z0-9][a-z0-9._-]{0,63}"
+          required
+        />
+        <button type="submit">Continue</button>
+      </form>`
+    : nothing;
+  const draw = () =>
+    show(
+      html`${heading('Sign in')} ${reason ? errorBox(reason) : nothing}
+        <div class="grid-2">
+          ${sso}
+          <form class="card" aria-labelledby="apikey-title" @submit=${signInWithKey}>
+            <h2 id="apikey-title">Sign in with an API key</h2>
+            <p id="api-key-help" class="muted">
+              For local demos. The key stays in this tab only (sessionStorage) and is sent as a
+              Bearer token; a new tab asks again, and closing the tab forgets it.
+            </p>
+            <label for="api-key">API key</label>
+            <input
+              id="api-key"
+              name="api-key"
+              type="password"
+              autocomplete="off"
+              spellcheck="false"
+              required
+              aria-describedby="api-key-help"
+            />
+            <button type="submit" class="primary">Sign in with key</button>
+            <div aria-live="assertive">${keyError ? errorBox(keyError) : nothing}</div>
+          </form>
+          ${dev}
+        </div>`,
     );
-    devForm.addEventListener('submit', (ev) => {
-      ev.preventDefault();
-      setAuth({ kind: 'dev', user: nameInput.value.trim() });
-      navigate('/');
-    });
-    dev = devForm;
-  }
-
-  showIn(
-    main(),
-    heading('Sign in'),
-    reason ? errorBox(reason) : h('span'),
-    h('div', { class: 'grid-2' }, sso, keyForm, dev),
-  );
-  (sso?.querySelector('a') ?? keyInput).focus();
+  draw();
+  (
+    document.querySelector<HTMLElement>('[data-testid=sso]') ?? document.getElementById('api-key')
+  )?.focus();
 }

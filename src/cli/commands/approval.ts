@@ -1,6 +1,7 @@
 /** `countersign approval …` */
 import type { Command } from 'commander';
 import type { ActionInput } from '../../client/types.js';
+import { ApiError } from '../../client/api-error.js';
 import { InputError } from '../../errors/index.js';
 import type { RoutingRule } from '../../policy/index.js';
 import {
@@ -19,6 +20,7 @@ import {
   approvalRow,
   describeApproval,
   describeDecision,
+  describeSpec,
   printJson,
 } from '../output.js';
 import { runCommand } from '../run.js';
@@ -153,8 +155,14 @@ export function registerApprovalCommands(program: Command): void {
     .action((id: string, _o: unknown, cmd: Command) =>
       runCommand(g(cmd), async (backend, out) => {
         const a = await backend.getApproval(id);
-        if (out.json) return printJson(out, a);
+        // a server without the route (older version) answers 404: show the request without a diff
+        const previous = await backend.previousApproval(id).catch((err: unknown) => {
+          if (err instanceof ApiError && err.status === 404) return null;
+          throw err;
+        });
+        if (out.json) return printJson(out, { ...a, previous });
         out.out(describeApproval(a));
+        out.out(describeSpec(a, previous));
       }),
     );
 
@@ -162,17 +170,27 @@ export function registerApprovalCommands(program: Command): void {
     approval
       .command(`${name} <id>`)
       .description(name === 'approve' ? 'approve (counts toward quorum)' : 'deny (deny wins)')
-      .requiredOption('--reason <text>', 'why')
+      .option(
+        '--reason <text>',
+        name === 'approve'
+          ? 'why (required unless the environment policy has approvalReason: optional)'
+          : 'why (required)',
+      )
       .option('--external-ref <ref>', 'a change or ticket id (approve only)')
-      .action((id: string, o: { reason: string; externalRef?: string }, cmd: Command) =>
+      .action((id: string, o: { reason?: string; externalRef?: string }, cmd: Command) =>
         runCommand(g(cmd), async (backend, out) => {
+          if (name === 'deny' && !o.reason?.trim()) {
+            throw new InputError('validation_failed', 'a deny needs a reason', [
+              { path: '--reason', message: 'a reason is required' },
+            ]);
+          }
           const a =
             name === 'approve'
               ? await backend.approve(id, {
-                  reason: o.reason,
+                  ...(o.reason !== undefined ? { reason: o.reason } : {}),
                   ...(o.externalRef ? { externalRef: o.externalRef } : {}),
                 })
-              : await backend.deny(id, { reason: o.reason });
+              : await backend.deny(id, { reason: o.reason ?? '' });
           if (out.json) return printJson(out, a);
           out.out(describeApproval(a));
         }),

@@ -134,6 +134,23 @@ export function registerApprovalRoutes(app: FastifyInstance, s: Services): void 
     async (req) => s.reads.get(principalOf(req), req.params.id),
   );
 
+  app.get<IdP>(
+    '/approvals/:id/previous',
+    {
+      schema: {
+        tags: ['approvals'],
+        summary:
+          'The approval this request follows: the newest approved request for the same environment, project and kind created before it (null when none)',
+        params: IdParams,
+        response: {
+          200: Type.Object({ previous: Type.Union([ApprovalRef, Type.Null()]) }),
+          ...problemResponses,
+        },
+      },
+    },
+    async (req) => ({ previous: await s.reads.previous(principalOf(req), req.params.id) }),
+  );
+
   const action = <B>(
     path: string,
     summary: string,

@@ -19,6 +19,8 @@ const AuditQuery = Type.Object(
     type: Type.Optional(Type.Union(AUDIT_EVENT_TYPES.map((t) => Type.Literal(t)))),
     since: Type.Optional(Time),
     until: Type.Optional(Time),
+    q: Type.Optional(Str(256, { minLength: 1 })),
+    order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
     limit: Type.Optional(Str(4, { pattern: '^[0-9]{1,4}$' })),
     cursor: Type.Optional(Str(512)),
   },
@@ -57,7 +59,7 @@ export function registerAuditRoutes(app: FastifyInstance, s: Services, origin: s
       schema: {
         tags: ['audit'],
         summary:
-          'Audit events in log order: {index, event} where event is exactly what leaf index hashes',
+          'Audit events in log order (order=desc: newest first): {index, event} where event is exactly what leaf index hashes; q searches the event text',
         querystring: AuditQuery,
         response: { 200: AuditPage, ...problemResponses },
       },
@@ -80,8 +82,13 @@ export function registerAuditRoutes(app: FastifyInstance, s: Services, origin: s
           ...(q.type ? { type: q.type } : {}),
           ...(q.since ? { since: q.since } : {}),
           ...(q.until ? { until: q.until } : {}),
+          ...(q.q ? { q: q.q } : {}),
         },
-        { limit, ...(q.cursor ? { cursor: q.cursor } : {}) },
+        {
+          limit,
+          ...(q.cursor ? { cursor: q.cursor } : {}),
+          ...(q.order ? { order: q.order } : {}),
+        },
       );
     },
   );

@@ -104,10 +104,25 @@ const Review = Type.Object({
 const HistoryEntry = Type.Object({
   event: Type.String(),
   actor: Type.String(),
+  actorName: Type.Optional(Type.String()),
   at: Type.String(),
   reason: Type.Optional(Type.String()),
   externalRef: Type.Optional(Type.String()),
 });
+
+/** What the view adds for reviewers: reason switch, cancel/revoke, rule description, links. */
+const ApprovalViewExtras = {
+  reasonRequired: Type.Boolean(),
+  canCancel: Type.Boolean(),
+  canRevoke: Type.Boolean(),
+  ruleDescription: Nullable(Type.String()),
+  links: Type.Object({
+    repository: Type.Optional(Type.String()),
+    workflow: Type.Optional(Type.String()),
+    run: Type.Optional(Type.String()),
+    commit: Type.Optional(Type.String()),
+  }),
+};
 
 export const Approval = Type.Object(
   {
@@ -166,6 +181,7 @@ export const Approval = Type.Object(
         }),
       ),
     ),
+    ...ApprovalViewExtras,
   },
   { $id: 'Approval' },
 );
@@ -182,8 +198,10 @@ export const CreateApprovalBody = Type.Object(
   { additionalProperties: false },
 );
 
+// the reason may be left out where policy makes it optional (`approvalReason: optional`); the
+// review service refuses a missing one everywhere else
 export const ApproveBody = Type.Object(
-  { reason: Str(2000, { minLength: 1 }), externalRef: Type.Optional(Str(256)) },
+  { reason: Type.Optional(Str(2000)), externalRef: Type.Optional(Str(256)) },
   { additionalProperties: false },
 );
 export const ReasonBody = Type.Object(

@@ -7,6 +7,7 @@ import { migration002 } from './002-outbox.js';
 import { migration003 } from './003-notification-records.js';
 import { migration004 } from './004-github-deployments.js';
 import { migration006 } from './006-lookups.js';
+import { migration010 } from './010-approval-scope.js';
 
 export interface Migration {
   id: number;
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration003,
   migration004,
   migration006,
+  migration010,
 ];

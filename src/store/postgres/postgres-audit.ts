@@ -6,7 +6,7 @@ import type { AuditEvent } from '../../domain/audit-event.js';
 import { decodeAuditCursor, encodeCursor } from '../../lib/cursor.js';
 import type { AuditAppendIo } from '../audit-append.js';
 import type { AuditFilter, Page, PageRequest, StoredAuditEvent } from '../port.js';
-import { SqlParams, whereClause, type Queryable } from './postgres-sql.js';
+import { likeEscape, SqlParams, whereClause, type Queryable } from './postgres-sql.js';
 
 export function postgresAuditIo(db: Queryable): AuditAppendIo {
   return {
@@ -79,11 +79,17 @@ export async function listAuditEvents(
   // ISO-8601 UTC strings compare correctly byte by byte; "C" keeps locale rules out of it
   if (filter.since) where.push(`at COLLATE "C" >= ${p.add(filter.since)}`);
   if (filter.until) where.push(`at COLLATE "C" < ${p.add(filter.until)}`);
+  if (filter.q) {
+    where.push(
+      `lower(event_json) LIKE ${p.add(`%${likeEscape(filter.q.toLowerCase())}%`)} ESCAPE '\\'`,
+    );
+  }
+  const desc = page.order === 'desc';
   if (page.cursor) {
-    where.push(`idx > ${p.add(decodeAuditCursor(page.cursor))}`);
+    where.push(`idx ${desc ? '<' : '>'} ${p.add(decodeAuditCursor(page.cursor))}`);
   }
   const sql = `SELECT idx, event_json FROM audit_events ${whereClause(where)}
-    ORDER BY idx LIMIT ${p.add(page.limit + 1)}`;
+    ORDER BY idx ${desc ? 'DESC' : 'ASC'} LIMIT ${p.add(page.limit + 1)}`;
   const { rows } = await db.query<{ idx: number; event_json: string }>(sql, p.values);
   const more = rows.length > page.limit;
   const items = rows.slice(0, page.limit);

@@ -24,6 +24,7 @@ import type {
   Page,
   PageRequest,
   PipelineVersion,
+  PreviousApprovalQuery,
   StoredAuditEvent,
   StoredDecision,
   StoredCredential,
@@ -212,6 +213,26 @@ export class PostgresQueries implements StoreTx {
 
   auditSize(): Promise<number> {
     return auditSize(this.db);
+  }
+
+  async findPreviousApproved(q: PreviousApprovalQuery): Promise<ApprovalRequest | null> {
+    // byte order ("C") for the ISO timestamps and ids, as in SQLite
+    const row = await this.one<{ doc: string }>(
+      `SELECT doc FROM approvals
+         WHERE environment = $1 AND project = $2 AND kind = $3 AND state = 'approved'
+           AND created_at COLLATE "C" < $4 AND id <> $5
+         ORDER BY created_at COLLATE "C" DESC, id COLLATE "C" DESC LIMIT 1`,
+      [q.environment, q.project, q.kind, q.before, q.excludeId],
+    );
+    return row ? (JSON.parse(row.doc) as ApprovalRequest) : null;
+  }
+
+  async listProjects(limit: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ project: string }>(
+      'SELECT DISTINCT project COLLATE "C" AS project FROM approvals ORDER BY 1 LIMIT $1',
+      [limit],
+    );
+    return rows.map((r) => r.project);
   }
 
   async findPipelineVersion(project: string, specHash: string): Promise<PipelineVersion | null> {

@@ -17,6 +17,7 @@ import type {
   Page,
   PageRequest,
   PipelineVersion,
+  PreviousApprovalQuery,
   StoredAuditEvent,
   StoredDecision,
   StoredCredential,
@@ -199,13 +200,18 @@ export class SqlDialectQueries implements StoreTx {
       where.push('at < ?');
       args.push(filter.until);
     }
+    if (filter.q) {
+      where.push("lower(event_json) LIKE ? ESCAPE '\\'");
+      args.push(`%${likeEscape(filter.q.toLowerCase())}%`);
+    }
+    const desc = page.order === 'desc';
     if (page.cursor) {
-      where.push('idx > ?');
+      where.push(desc ? 'idx < ?' : 'idx > ?');
       args.push(decodeAuditCursor(page.cursor));
     }
     const sql = `SELECT idx, event_json FROM audit_events ${
       where.length ? `WHERE ${where.join(' AND ')}` : ''
-    } ORDER BY idx LIMIT ?`;
+    } ORDER BY idx ${desc ? 'DESC' : 'ASC'} LIMIT ?`;
     const rows = this.prep(sql).all(...args, page.limit + 1) as {
       idx: number;
       event_json: string;
@@ -276,6 +282,23 @@ export class SqlDialectQueries implements StoreTx {
        ORDER BY registered_at DESC, spec_hash DESC LIMIT ?`,
     ).all(...args, page.limit + 1) as PipelineVersionRow[];
     return versionPage(rows, page.limit);
+  }
+
+  async findPreviousApproved(q: PreviousApprovalQuery): Promise<ApprovalRequest | null> {
+    const row = this.prep(
+      `SELECT doc FROM approvals
+         WHERE environment = ? AND project = ? AND kind = ? AND state = 'approved'
+           AND created_at < ? AND id <> ?
+         ORDER BY created_at DESC, id DESC LIMIT 1`,
+    ).get(q.environment, q.project, q.kind, q.before, q.excludeId) as { doc: string } | undefined;
+    return row ? (JSON.parse(row.doc) as ApprovalRequest) : null;
+  }
+
+  async listProjects(limit: number): Promise<string[]> {
+    const rows = this.prep('SELECT DISTINCT project FROM approvals ORDER BY project LIMIT ?').all(
+      limit,
+    ) as { project: string }[];
+    return rows.map((r) => r.project);
   }
 
   async getCredential(approvalId: string): Promise<StoredCredential | null> {

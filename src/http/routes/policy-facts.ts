@@ -1,0 +1,39 @@
+/** Policy facts the console's forms offer as choices (read-only; the services still validate). */
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { Services } from '../../services/index.js';
+import { principalOf } from '../app.js';
+import { Nullable, problemResponses } from '../schemas/common.js';
+
+const BreakGlassOptions = Type.Object({
+  environments: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      posture: Type.String(),
+      description: Nullable(Type.String()),
+      declarerGroups: Type.Array(Type.String()),
+      approverGroups: Type.Array(Type.String()),
+      maxDurationSec: Type.Integer(),
+      requireExternalRef: Type.Boolean(),
+      kinds: Type.Array(Type.String()),
+      mayDeclare: Type.Boolean(),
+    }),
+  ),
+  projects: Type.Array(Type.String()),
+});
+
+export function registerPolicyFactRoutes(app: FastifyInstance, s: Services): void {
+  app.get(
+    '/policy/break-glass-options',
+    {
+      config: { scopes: ['approvals:request'] },
+      schema: {
+        tags: ['policy'],
+        summary:
+          'Where break-glass is allowed and with which choices: environments (declarer and approver groups, longest expiry, whether an incident id is required, whether the caller may declare) and known projects',
+        response: { 200: BreakGlassOptions, ...problemResponses },
+      },
+    },
+    async (req) => s.reads.breakGlassOptions(principalOf(req)),
+  );
+}
