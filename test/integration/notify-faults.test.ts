@@ -115,6 +115,7 @@ describe('delivery faults', () => {
         [200, null],
       ],
     );
+    // "nothing more is sent" has no event to wait for: a short bounded pause is the only check
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(sink.requests.length, 2, 'nothing more is sent once delivered');
     const events = await audit(cs, id);
@@ -164,6 +165,7 @@ describe('delivery faults', () => {
     });
     assert.equal(ev?.attempts, 2);
     assert.equal(ev?.lastError, 'http_503');
+    // "nothing more is sent" has no event to wait for: a short bounded pause is the only check
     await new Promise((r) => setTimeout(r, 600));
     assert.equal(sink.requests.length, 2);
     const events = await audit(cs, id);
@@ -239,6 +241,7 @@ describe('delivery faults', () => {
       return e[0]?.status === 'delivered' ? e : undefined;
     });
     // and nothing more is sent afterwards
+    // "nothing more is sent" has no event to wait for: a short bounded pause is the only check
     await new Promise((r) => setTimeout(r, 600));
     assert.equal(sink.requests.length, 2);
     assert.equal(sink.requests[1]?.headers['webhook-id'], `msg_${id}_requested`);
