@@ -152,7 +152,8 @@ export async function startDeployment(opts: DeploymentOptions): Promise<Deployme
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(30_000),
+        // a bound for a hung replica, not a speed check (long-polls in tests ask for up to 60 s)
+        signal: AbortSignal.timeout(120_000),
       });
       const text = await res.text();
       return {

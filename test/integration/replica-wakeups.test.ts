@@ -148,6 +148,7 @@ if (!url) {
       await admin.end();
     });
 
+    // `ms` is a bound for a hang, not a speed check: callers pass generous values
     const waitFor = async (check: () => boolean, ms: number) => {
       const until = Date.now() + ms;
       while (!check() && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
@@ -171,7 +172,7 @@ if (!url) {
       const tag = `apr_${Date.now()}`;
       await send({ id: `${tag}_rolled_back`, version: 2, event: 'approved' }, false);
       await send({ id: `${tag}_committed`, version: 2, event: 'approved' }, true);
-      assert.ok(await waitFor(() => notices.some((n) => n.id === `${tag}_committed`), 2000));
+      assert.ok(await waitFor(() => notices.some((n) => n.id === `${tag}_committed`), 60_000));
       assert.ok(!notices.some((n) => n.id === `${tag}_rolled_back`));
     });
 
@@ -183,10 +184,13 @@ if (!url) {
         [APP],
       );
       assert.ok((rows[0]?.n ?? 0) >= 1);
-      assert.ok(await waitFor(() => reconnects >= 1 && listener.connected(), 5000), 'reconnected');
+      assert.ok(
+        await waitFor(() => reconnects >= 1 && listener.connected(), 60_000),
+        'reconnected',
+      );
       const id = `apr_${Date.now()}_after`;
       await send({ id, version: 3, event: 'denied' }, true);
-      assert.ok(await waitFor(() => notices.some((n) => n.id === id), 2000));
+      assert.ok(await waitFor(() => notices.some((n) => n.id === id), 60_000));
     });
   });
 }
