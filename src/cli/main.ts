@@ -8,6 +8,7 @@ import { registerGateCommands } from './commands/gate.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerEvidenceCommands } from './commands/evidence.js';
 import { registerAuditCommands } from './commands/audit.js';
+import { registerWitnessCommands } from './commands/witness.js';
 import { EXIT } from './exit-codes.js';
 
 export function buildProgram(): Command {
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerKeyCommands(program);
   registerEvidenceCommands(program);
   registerAuditCommands(program);
+  registerWitnessCommands(program);
   return program;
 }
 

@@ -10,6 +10,7 @@ import type { EventBus } from './event-bus.js';
 import type { GateVerifier } from './gate-service.js';
 import type { AuditKeys } from './audit-service.js';
 import type { DsseSigner } from '../evidence/dsse.js';
+import type { WitnessingConfig } from './witness-service.js';
 
 export interface BreakGlassRules {
   groups: string[];
@@ -78,4 +79,6 @@ export interface ServiceDeps {
   rbac?: RbacConfig;
   /** Signs approval attestations (DSSE) with the active credential key; absent = none. */
   attestationSigner?: DsseSigner | null;
+  /** Witnesses that cosign checkpoints and how many cosignatures evidence needs; absent = none. */
+  witnessing?: WitnessingConfig | null;
 }

@@ -84,6 +84,14 @@ export interface StoredCheckpoint {
   createdAt: string;
 }
 
+/** A witness's cosignature of the checkpoint of `size`: its note signature line (no newline). */
+export interface StoredCosignature {
+  size: number;
+  witness: string;
+  line: string;
+  createdAt: string;
+}
+
 /** One raw audit row: the exact stored text hashed into leaf `index`. */
 export interface AuditRow {
   index: number;
@@ -119,6 +127,10 @@ export interface StoreReader {
   readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]>;
   listCheckpoints(): Promise<StoredCheckpoint[]>;
   latestCheckpoint(): Promise<StoredCheckpoint | null>;
+  /** The witness cosignatures stored for the checkpoint of `size`, by witness name. */
+  listCosignatures(size: number): Promise<StoredCosignature[]>;
+  /** The largest checkpoint size `witness` has cosigned, or null when none. */
+  lastCosignedSize(witness: string): Promise<number | null>;
   findPipelineVersion(project: string, specHash: string): Promise<PipelineVersion | null>;
   getCredential(approvalId: string): Promise<StoredCredential | null>;
   isCredentialConsumed(jti: string): Promise<boolean>;
@@ -153,6 +165,8 @@ export interface StoreTx extends StoreReader, OutboxTx {
   registerPipelineVersion(v: PipelineVersion): Promise<boolean>;
   /** Stores a signed checkpoint; false when one of that size already exists. */
   insertCheckpoint(c: StoredCheckpoint): Promise<boolean>;
+  /** Stores a witness cosignature; false when that witness's one for that size exists. */
+  insertCosignature(c: StoredCosignature): Promise<boolean>;
   /** Appends one audit event to the log in this transaction; returns its index. */
   appendAudit(event: AuditEvent): Promise<number>;
   /**
