@@ -104,3 +104,10 @@ export {
   formatAddCheckpoint,
   parseAddCheckpoint,
 } from './witness-protocol.js';
+export {
+  type CosignaturePolicy,
+  type PinFailure,
+  type PinResult,
+  checkAgainstPin,
+  checkCosignaturePolicy,
+} from './pin.js';
