@@ -21,6 +21,7 @@ import {
   type CredentialMinter,
   type PolicyEngine,
   type Services,
+  type WitnessingConfig,
 } from '../../src/services/index.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { openKeyRing, type KeyRing } from '../../src/credentials/index.js';
@@ -111,6 +112,8 @@ export async function createHarness(
     oidc?: TokenVerifier | null;
     /** Hardening and console options passed to buildApp as they are. */
     app?: Pick<AppDeps, 'corsOrigins' | 'rateLimit' | 'console'>;
+    /** Witnesses that cosign checkpoints (default none). */
+    witnessing?: WitnessingConfig;
   } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'countersign-test-'));
@@ -152,6 +155,7 @@ export async function createHarness(
     attestationSigner: createAttestationSigner(keyRing),
     callbackAllowlist: opts.callbackAllowlist ?? [],
     ...(opts.rbac ? { rbac: opts.rbac } : {}),
+    ...(opts.witnessing ? { witnessing: opts.witnessing } : {}),
   });
   const authenticator = createAuthenticator({
     store,
