@@ -19,8 +19,14 @@ import { consistencyProof } from './proofs.js';
 
 function cosigner(name: string) {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const raw = new Uint8Array(Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url'));
-  return { name, publicKey: raw, sign: (m: Uint8Array) => new Uint8Array(sign(null, m, privateKey)) };
+  const raw = new Uint8Array(
+    Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url'),
+  );
+  return {
+    name,
+    publicKey: raw,
+    sign: (m: Uint8Array) => new Uint8Array(sign(null, m, privateKey)),
+  };
 }
 
 const BODY = 'example.com/log\n5\n' + Buffer.alloc(32, 7).toString('base64') + '\n';
@@ -31,9 +37,10 @@ describe('cosignature/v1', () => {
     const w = cosigner('witness.example/w1');
     const line = await signCosignature(BODY, w, 1_700_000_000);
     const check = verifyCosignatures(appendSignatureLines(NOTE, [line]), [w]);
-    assert.deepEqual(check.valid.map((c) => [c.name, c.time, c.line]), [
-      ['witness.example/w1', 1_700_000_000, line],
-    ]);
+    assert.deepEqual(
+      check.valid.map((c) => [c.name, c.time, c.line]),
+      [['witness.example/w1', 1_700_000_000, line]],
+    );
     assert.equal(
       Buffer.from(cosignedMessage(BODY, 5)).toString(),
       `cosignature/v1\ntime 5\n${BODY}`,
@@ -73,7 +80,12 @@ describe('tlog-witness add-checkpoint bodies', () => {
     const hex = (bs: Uint8Array[]) => bs.map((b) => Buffer.from(b).toString('hex'));
     assert.deepEqual(hex(parsed.proof), hex(proof));
     assert.equal(parsed.note, NOTE);
-    for (const bad of ['old 03\n\n' + NOTE, 'old 1\nAAAA\n\n' + NOTE, 'new 1\n\n' + NOTE, 'old 1\n']) {
+    for (const bad of [
+      'old 03\n\n' + NOTE,
+      'old 1\nAAAA\n\n' + NOTE,
+      'new 1\n\n' + NOTE,
+      'old 1\n',
+    ]) {
       assert.equal(parseAddCheckpoint(bad).ok, false, bad);
     }
   });
@@ -89,7 +101,11 @@ describe('pinned checkpoints', () => {
       for (let i = 0; i < n; i++) m.append(leafHash(Buffer.from(i === edit ? 'forged' : `e${i}`)));
       return { root: m.root(), tree: m };
     }
-    const ok = checkAgainstPin(pin, { origin: 'o', size: 9, root: t.root() }, await consistencyProof(5, 9, t.read));
+    const ok = checkAgainstPin(
+      pin,
+      { origin: 'o', size: 9, root: t.root() },
+      await consistencyProof(5, 9, t.read),
+    );
     assert.deepEqual(ok, { ok: true });
     const forged = await rootAtSize(9, 2);
     const edited = checkAgainstPin(

@@ -120,7 +120,10 @@ export interface CosignatureCheck {
  * Checks the cosignatures in a note (or in a checkpoint body plus extra signature lines) against
  * trusted witness keys. Signatures by other keys are ignored (signed-note rules).
  */
-export function verifyCosignatures(noteText: string, witnesses: readonly NoteKey[]): CosignatureCheck {
+export function verifyCosignatures(
+  noteText: string,
+  witnesses: readonly NoteKey[],
+): CosignatureCheck {
   const out: CosignatureCheck = { valid: [], invalid: [] };
   const parsed = typeof noteText === 'string' ? parseNote(noteText) : undefined;
   if (!parsed?.ok) return out;
@@ -142,7 +145,8 @@ export function verifyCosignatures(noteText: string, witnesses: readonly NoteKey
       Number.isSafeInteger(time) &&
       ed25519Verify(t.key.publicKey, cosignedMessage(parsed.text, time), sig.signature.subarray(8));
     if (!ok) out.invalid.push({ name: sig.name, line });
-    else if (!out.valid.some((v) => v.name === sig.name)) out.valid.push({ name: sig.name, time, line });
+    else if (!out.valid.some((v) => v.name === sig.name))
+      out.valid.push({ name: sig.name, time, line });
   }
   return out;
 }

@@ -24,7 +24,11 @@ export function checkAgainstPin(
   proof: readonly Uint8Array[],
 ): PinResult {
   if (pinned.origin !== next.origin) {
-    return { ok: false, reason: 'origin_mismatch', message: `the pinned checkpoint is of ${pinned.origin}` };
+    return {
+      ok: false,
+      reason: 'origin_mismatch',
+      message: `the pinned checkpoint is of ${pinned.origin}`,
+    };
   }
   if (next.size < pinned.size) {
     return {

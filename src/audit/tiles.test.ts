@@ -58,7 +58,10 @@ describe('tlog-tiles paths', () => {
     const bytes = encodeEntryBundle([new Uint8Array([1, 2]), new Uint8Array(300)]);
     assert.deepEqual([...bytes.subarray(0, 6)], [0, 2, 1, 2, 1, 44]);
     assert.equal(bytes.length, 2 + 2 + 2 + 300);
-    assert.deepEqual(decodeEntryBundle(bytes)?.map((e) => e.length), [2, 300]);
+    assert.deepEqual(
+      decodeEntryBundle(bytes)?.map((e) => e.length),
+      [2, 300],
+    );
     assert.equal(decodeEntryBundle(bytes.subarray(0, 5)), undefined);
     assert.throws(() => encodeEntryBundle([new Uint8Array(65536)]), RangeError);
   });

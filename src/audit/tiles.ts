@@ -117,7 +117,9 @@ export function encodeEntryBundle(entries: readonly Uint8Array[]): Uint8Array {
   let total = 0;
   for (const [i, e] of entries.entries()) {
     if (e.length > MAX_ENTRY_SIZE) {
-      throw new RangeError(`entry ${i} is ${e.length} bytes; entries hold at most ${MAX_ENTRY_SIZE}`);
+      throw new RangeError(
+        `entry ${i} is ${e.length} bytes; entries hold at most ${MAX_ENTRY_SIZE}`,
+      );
     }
     total += 2 + e.length;
   }

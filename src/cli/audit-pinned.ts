@@ -5,7 +5,13 @@
  */
 import { hashFromHex, parseCheckpoint, type VerifyLogResult } from '../audit/index.js';
 import type { Backend } from './backend.js';
-import { checkPins, checkWitnesses, loadPins, rememberCheckpoint, type PinOptions } from './pinning.js';
+import {
+  checkPins,
+  checkWitnesses,
+  loadPins,
+  rememberCheckpoint,
+  type PinOptions,
+} from './pinning.js';
 
 export type AuditVerifyOutcome =
   | (Extract<VerifyLogResult, { ok: true }> & { pinned?: string; acceptedSize?: number })
@@ -48,7 +54,11 @@ export async function verifyPinned(
     return { ...r, pinned: 'no checkpoint to remember yet' };
   }
   if (!accepted) {
-    return { ok: false, problem: 'unwitnessed', message: `no checkpoint is witnessed: ${lastDetail}` };
+    return {
+      ok: false,
+      problem: 'unwitnessed',
+      message: `no checkpoint is witnessed: ${lastDetail}`,
+    };
   }
   const parsed = parseCheckpoint(accepted.note);
   const remembered =
@@ -58,7 +68,8 @@ export async function verifyPinned(
   const pins = ctx.pins.map((p) => `${p.source} size ${p.checkpoint.size}`).join(', ');
   const size = parsed.ok ? parsed.checkpoint.size : 0;
   // events past the accepted checkpoint are verified against the store but vouched for by no witness
-  const tail = ctx.policy && size < r.size ? `; events ${size}–${r.size - 1} not yet witnessed` : '';
+  const tail =
+    ctx.policy && size < r.size ? `; events ${size}–${r.size - 1} not yet witnessed` : '';
   return {
     ...r,
     acceptedSize: size,

@@ -4,12 +4,7 @@
  * from the log server (`--url`), since a bundle made earlier or later than the pin cannot carry one.
  */
 import { Buffer } from 'node:buffer';
-import {
-  hashFromHex,
-  verifyConsistency,
-  type Checkpoint,
-  type NoteKey,
-} from '../audit/index.js';
+import { hashFromHex, verifyConsistency, type Checkpoint, type NoteKey } from '../audit/index.js';
 import { PURPOSE_MEMBER, STATUS_MEMBER } from '../credentials/verify/key-set.js';
 import { InputError } from '../errors/index.js';
 import { loadPins, rememberCheckpoint, type PinOptions } from './pinning.js';
@@ -26,8 +21,7 @@ export function checkpointKeysOf(jwks: unknown, origin: string): NoteKey[] {
 }
 
 export type EvidencePinOutcome =
-  | { ok: true; detail: string }
-  | { ok: false; code: 'checkpoint_inconsistent'; message: string };
+  { ok: true; detail: string } | { ok: false; code: 'checkpoint_inconsistent'; message: string };
 
 /** Checks the bundle checkpoint against the pins, then remembers the larger one. */
 export async function checkEvidencePins(

@@ -40,7 +40,8 @@ export interface PinContext {
   policy: CosignaturePolicy | undefined;
 }
 
-export type PinProblem = 'unwitnessed' | 'truncated' | 'forked' | 'inconsistent' | 'origin_mismatch';
+export type PinProblem =
+  'unwitnessed' | 'truncated' | 'forked' | 'inconsistent' | 'origin_mismatch';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -48,15 +49,23 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 export function addPinOptions(cmd: Command): Command {
   return cmd
     .option('--trusted-checkpoint <file>', 'a checkpoint note the log must still extend')
-    .option('--state-file <file>', 'remember the last verified checkpoint here and require consistency with it')
+    .option(
+      '--state-file <file>',
+      'remember the last verified checkpoint here and require consistency with it',
+    )
     .option('--remember', 'like --state-file, at ~/.config/countersign/checkpoints/<origin>')
     .option('--witness-key <vkey>', 'a witness cosignature/v1 verifier key (repeatable)', collect)
-    .option('--min-cosignatures <n>', 'witness cosignatures a checkpoint needs (default 1 with --witness-key)');
+    .option(
+      '--min-cosignatures <n>',
+      'witness cosignatures a checkpoint needs (default 1 with --witness-key)',
+    );
 }
 
 /** True when any pinning option is given. */
 export function wantsPinning(o: PinOptions): boolean {
-  return Boolean(o.trustedCheckpoint ?? o.stateFile ?? o.remember ?? o.witnessKey ?? o.minCosignatures);
+  return Boolean(
+    o.trustedCheckpoint ?? o.stateFile ?? o.remember ?? o.witnessKey ?? o.minCosignatures,
+  );
 }
 
 function usage(path: string, message: string): InputError {
@@ -74,7 +83,8 @@ function readPolicy(o: PinOptions): CosignaturePolicy | undefined {
   if (o.minCosignatures !== undefined && !/^\d{1,2}$/.test(o.minCosignatures)) {
     throw usage('--min-cosignatures', 'must be a small non-negative integer');
   }
-  const min = o.minCosignatures === undefined ? Math.min(1, keys.length) : Number(o.minCosignatures);
+  const min =
+    o.minCosignatures === undefined ? Math.min(1, keys.length) : Number(o.minCosignatures);
   if (min > keys.length) throw usage('--min-cosignatures', 'exceeds the number of --witness-key');
   return keys.length === 0 ? undefined : { witnesses: keys, min };
 }
@@ -87,7 +97,12 @@ function statePathFor(o: PinOptions, origin: string): string | undefined {
   return join(dir, 'checkpoints', encodeURIComponent(origin));
 }
 
-function readPin(file: string, source: string, origin: string, keys: readonly NoteKey[]): Pin | undefined {
+function readPin(
+  file: string,
+  source: string,
+  origin: string,
+  keys: readonly NoteKey[],
+): Pin | undefined {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -144,7 +159,9 @@ export async function checkPins(
 export function checkWitnesses(ctx: PinContext, note: string): PinOutcome & { detail: string } {
   if (!ctx.policy) return { ok: true, detail: 'no witness policy' };
   const c = checkCosignaturePolicy(note, ctx.policy);
-  return c.ok ? { ok: true, detail: c.message } : { ok: false, problem: 'unwitnessed', message: c.message, detail: c.message };
+  return c.ok
+    ? { ok: true, detail: c.message }
+    : { ok: false, problem: 'unwitnessed', message: c.message, detail: c.message };
 }
 
 /** Remembers `note` (a verified checkpoint) unless the state already holds a larger one. */

@@ -21,7 +21,11 @@ describe('audit.witnesses and audit.minCosignatures', () => {
     const a = readAudit(
       {
         witnesses: [
-          { name: 'w.example/1', url: 'https://w.example/1/', verifierKey: formatCosignerKey('w.example/1', key) },
+          {
+            name: 'w.example/1',
+            url: 'https://w.example/1/',
+            verifierKey: formatCosignerKey('w.example/1', key),
+          },
         ],
         minCosignatures: 1,
       },
@@ -50,7 +54,10 @@ describe('audit.witnesses and audit.minCosignatures', () => {
     const paths = issues.list.map((i) => i.path);
     assert.ok(paths.includes('audit.witnesses[0].verifierKey'), paths.join());
     assert.ok(paths.includes('audit.witnesses[1].verifierKey'), paths.join());
-    assert.ok(paths.some((p) => p.startsWith('audit.witnesses[2].url')), paths.join());
+    assert.ok(
+      paths.some((p) => p.startsWith('audit.witnesses[2].url')),
+      paths.join(),
+    );
     assert.ok(paths.includes('audit.minCosignatures'), paths.join());
   });
 });

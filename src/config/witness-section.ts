@@ -2,7 +2,14 @@
 import { parseCosignerKey } from '../audit/cosignature.js';
 import { readUrl } from './config-fields.js';
 import type { WitnessConfig } from './config-types.js';
-import { joinPath, readInt, readObject, readString, type Issues, type Obj } from '../policy/fields.js';
+import {
+  joinPath,
+  readInt,
+  readObject,
+  readString,
+  type Issues,
+  type Obj,
+} from '../policy/fields.js';
 
 const MAX_WITNESSES = 32;
 

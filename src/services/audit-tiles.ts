@@ -82,7 +82,10 @@ export function createAuditTiles(deps: AuditTilesDeps) {
       return bytes;
     });
     if (entries.length !== count) {
-      throw new ServiceError('audit_unavailable', `stored events below ${first + count} are missing`);
+      throw new ServiceError(
+        'audit_unavailable',
+        `stored events below ${first + count} are missing`,
+      );
     }
     return encodeEntryBundle(entries);
   }

@@ -7,7 +7,13 @@
  * type. The file is written 0600 and never leaves the witness host.
  */
 import { Buffer } from 'node:buffer';
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  type KeyObject,
+} from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import {
   COSIGNATURE_V1_TYPE,

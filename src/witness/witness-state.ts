@@ -35,7 +35,11 @@ export class WitnessState {
   }
 
   /** Moves `origin` from `previous` (undefined = no record) to the new checkpoint; false if it moved meanwhile. */
-  advance(previous: WitnessRecord | undefined, next: WitnessRecord & { note: string }, at: string): boolean {
+  advance(
+    previous: WitnessRecord | undefined,
+    next: WitnessRecord & { note: string },
+    at: string,
+  ): boolean {
     const root = Buffer.from(next.root);
     if (!previous) {
       return (

@@ -69,7 +69,11 @@ export function createWitness(deps: WitnessDeps) {
         deps.onRefusal?.(origin, 409, `a different root at the recorded size ${size}`);
         return { status: 409, contentType: 'text/x.tlog.size', body: `${known}\n` };
       }
-    } else if (req.oldSize === 0 ? req.proof.length !== 0 : !verifyConsistency(req.oldSize, size, req.proof, oldRoot, root)) {
+    } else if (
+      req.oldSize === 0
+        ? req.proof.length !== 0
+        : !verifyConsistency(req.oldSize, size, req.proof, oldRoot, root)
+    ) {
       return refuse(422, `not consistent with the recorded size ${known}`);
     }
     const at = new Date(deps.now()).toISOString();

@@ -58,7 +58,10 @@ describe('rewrites of history: detected by a pinned verifier, refused by the wit
       if (i % 2 === 1) {
         await h.services.audit.checkpoint();
         const o = await h.services.witnesses.witnessLatest();
-        assert.ok(o.every((x) => x.ok), JSON.stringify(o));
+        assert.ok(
+          o.every((x) => x.ok),
+          JSON.stringify(o),
+        );
       }
     }
     const latest = await h.store.latestCheckpoint();
@@ -110,7 +113,17 @@ describe('rewrites of history: detected by a pinned verifier, refused by the wit
       db.exec('DELETE FROM audit_events; DELETE FROM audit_nodes;');
       let range = emptyCompactRange();
       rows.forEach((r, i) => {
-        insert.run(i, r.event_id, r.type, r.at, r.actor_id, r.environment, r.project, r.approval_id, r.event_json);
+        insert.run(
+          i,
+          r.event_id,
+          r.type,
+          r.at,
+          r.actor_id,
+          r.environment,
+          r.project,
+          r.approval_id,
+          r.event_json,
+        );
         const next = appendLeaf(range, eventLeafHash(JSON.parse(r.event_json)));
         for (const n of next.newNodes) node.run(n.level, n.index, Buffer.from(n.hash));
         range = next.range;
@@ -127,21 +140,39 @@ describe('rewrites of history: detected by a pinned verifier, refused by the wit
   }
 
   const rows = (): Row[] =>
-    db.prepare('SELECT event_id, type, at, actor_id, environment, project, approval_id, event_json FROM audit_events ORDER BY idx').all() as Row[];
+    db
+      .prepare(
+        'SELECT event_id, type, at, actor_id, environment, project, approval_id, event_json FROM audit_events ORDER BY idx',
+      )
+      .all() as Row[];
   const forge = (r: Row, tag: string): Row => {
     const e = JSON.parse(r.event_json) as Record<string, unknown>;
-    return { ...r, event_id: `${r.event_id}-${tag}`, event_json: jcs({ ...e, eventId: `${String(e.eventId)}-${tag}`, outcome: 'forged' }) };
+    return {
+      ...r,
+      event_id: `${r.event_id}-${tag}`,
+      event_json: jcs({ ...e, eventId: `${String(e.eventId)}-${tag}`, outcome: 'forged' }),
+    };
   };
 
-  const cli = (args: string[]) => runCli([...args, '--config', configFile, '--json'], { cwd: work });
+  const cli = (args: string[]) =>
+    runCli([...args, '--config', configFile, '--json'], { cwd: work });
 
   /** The server signs a fresh checkpoint; plain verify passes; the pinned verifier fails. */
   async function attackAndVerify(expected: RegExp) {
     const signed = await cli(['audit', 'checkpoint']);
     assert.equal(signed.code, 0, signed.stderr);
     const plain = await cli(['audit', 'verify']);
-    assert.equal(plain.code, 0, `plain verify should not see a recomputed log: ${plain.stdout}${plain.stderr}`);
-    const pinned = await cli(['audit', 'verify', '--trusted-checkpoint', join(work, 'pinned.checkpoint')]);
+    assert.equal(
+      plain.code,
+      0,
+      `plain verify should not see a recomputed log: ${plain.stdout}${plain.stderr}`,
+    );
+    const pinned = await cli([
+      'audit',
+      'verify',
+      '--trusted-checkpoint',
+      join(work, 'pinned.checkpoint'),
+    ]);
     assert.equal(pinned.code, 1, pinned.stdout + pinned.stderr);
     const result = JSON.parse(pinned.stdout) as { ok: boolean; problem: string; message: string };
     assert.equal(result.ok, false);
@@ -198,7 +229,10 @@ describe('rewrites of history: detected by a pinned verifier, refused by the wit
     const all = rows();
     const kept = all.slice(0, 4);
     const forged = all.slice(4).map((r) => forge(r, 'tail'));
-    rewrite([...kept, ...forged, forge(all[0] as Row, 'extra1'), forge(all[1] as Row, 'extra2')], 4);
+    rewrite(
+      [...kept, ...forged, forge(all[0] as Row, 'extra1'), forge(all[1] as Row, 'extra2')],
+      4,
+    );
     await attackAndVerify(/^inconsistent$/);
     await witnessRefuses();
   });
@@ -224,7 +258,10 @@ describe('rewrites of history: detected by a pinned verifier, refused by the wit
     const vkey = w.key.verifierKey;
     const ok = await cli(['audit', 'verify', '--witness-key', vkey]);
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
-    assert.match(JSON.parse(ok.stdout).pinned, /1 of 1 required witness cosignatures \(witness\.test\/w1\)/);
+    assert.match(
+      JSON.parse(ok.stdout).pinned,
+      /1 of 1 required witness cosignatures \(witness\.test\/w1\)/,
+    );
     db = new Database(join(work, 'forged.db'));
     rewrite(rows().slice(0, 2), 0);
     await cli(['audit', 'checkpoint']);

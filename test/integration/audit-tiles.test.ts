@@ -29,7 +29,10 @@ describe('the audit log served as C2SP tlog-tiles', () => {
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    w = await startTestWitness(mkdtempSync(join(tmpdir(), 'countersign-witness-')), 'witness.test/w1');
+    w = await startTestWitness(
+      mkdtempSync(join(tmpdir(), 'countersign-witness-')),
+      'witness.test/w1',
+    );
     h = await createHarness({ witnessing: { witnesses: [w.endpoint], minCosignatures: 1 } });
     w.logs.push(...harnessLogKeys(h.keyRing));
     // enough events for full tiles at level 0 and a partial one at level 1
@@ -48,7 +51,11 @@ describe('the audit log served as C2SP tlog-tiles', () => {
     }
     await h.services.audit.checkpoint();
     const outcomes = await h.services.witnesses.witnessLatest();
-    assert.deepEqual(outcomes.map((o) => o.ok), [true], JSON.stringify(outcomes));
+    assert.deepEqual(
+      outcomes.map((o) => o.ok),
+      [true],
+      JSON.stringify(outcomes),
+    );
     size = await h.store.auditSize();
   });
   after(async () => {
@@ -60,11 +67,16 @@ describe('the audit log served as C2SP tlog-tiles', () => {
     const r = await get('checkpoint');
     assert.equal(r.statusCode, 200);
     assert.match(String(r.headers['content-type']), /^text\/plain/);
-    const v = verifyCheckpoint(r.body, harnessLogKeys(h.keyRing), { origin: 'countersign.test/audit' });
+    const v = verifyCheckpoint(r.body, harnessLogKeys(h.keyRing), {
+      origin: 'countersign.test/audit',
+    });
     assert.ok(v.ok);
     assert.equal(v.checkpoint.size, size);
     const cos = verifyCosignatures(r.body, [w.endpoint.key]);
-    assert.deepEqual(cos.valid.map((c) => c.name), ['witness.test/w1']);
+    assert.deepEqual(
+      cos.valid.map((c) => c.name),
+      ['witness.test/w1'],
+    );
   });
 
   test('hash tiles and entry bundles rebuild the signed tree; entries hash to the leaves', async () => {
@@ -86,8 +98,15 @@ describe('the audit log served as C2SP tlog-tiles', () => {
     }
     assert.equal(entries.length, size);
     entries.forEach((e, i) => assert.equal(toHex(leafHash(e)), toHex(leaves[i] as Uint8Array)));
-    const events = await h.app.inject({ method: 'GET', url: '/v1/audit?limit=3', headers: h.auth('admin') });
-    assert.deepEqual(JSON.parse(Buffer.from(entries[1] as Uint8Array).toString()), events.json().items[1].event);
+    const events = await h.app.inject({
+      method: 'GET',
+      url: '/v1/audit?limit=3',
+      headers: h.auth('admin'),
+    });
+    assert.deepEqual(
+      JSON.parse(Buffer.from(entries[1] as Uint8Array).toString()),
+      events.json().items[1].event,
+    );
     const tree = new MemoryTree();
     for (const l of leaves) tree.append(l);
     const cp = verifyCheckpoint((await get('checkpoint')).body, harnessLogKeys(h.keyRing));

@@ -78,9 +78,16 @@ describe('witnessing: tlog-witness add-checkpoint between the log and real witne
       ['witness.test/w2', true],
     ]);
     const rows = await h.store.listCosignatures(cp.size);
-    assert.deepEqual(rows.map((r) => r.witness), ['witness.test/w1', 'witness.test/w2']);
+    assert.deepEqual(
+      rows.map((r) => r.witness),
+      ['witness.test/w1', 'witness.test/w2'],
+    );
     assert.equal(w1.state.get('countersign.test/audit')?.size, cp.size);
-    const r = await h.app.inject({ method: 'GET', url: `/v1/evidence/${id}`, headers: h.auth('admin') });
+    const r = await h.app.inject({
+      method: 'GET',
+      url: `/v1/evidence/${id}`,
+      headers: h.auth('admin'),
+    });
     assert.equal(r.statusCode, 200, r.body);
     const bundle = r.json() as EvidenceBundle;
     const witnesses = [w1.endpoint.key, w2.endpoint.key];
@@ -91,7 +98,11 @@ describe('witnessing: tlog-witness add-checkpoint between the log and real witne
     await stranger.close();
     const no = await verifyEvidence(bundle, { jwks, witnesses: [stranger.endpoint.key] });
     assert.equal(no.ok, false);
-    if (!no.ok) assert.deepEqual(no.problems.map((p) => p.code), ['checkpoint_cosignatures']);
+    if (!no.ok)
+      assert.deepEqual(
+        no.problems.map((p) => p.code),
+        ['checkpoint_cosignatures'],
+      );
   });
 
   test('a log that lost its record of a witness learns its size from the 409 and proves from there', async () => {
@@ -101,7 +112,10 @@ describe('witnessing: tlog-witness add-checkpoint between the log and real witne
     const cp = await h.services.audit.checkpoint();
     assert.ok(cp);
     const outcomes = await h.services.witnesses.witnessLatest();
-    assert.ok(outcomes.every((o) => o.ok), JSON.stringify(outcomes));
+    assert.ok(
+      outcomes.every((o) => o.ok),
+      JSON.stringify(outcomes),
+    );
     assert.equal(w2.state.get('countersign.test/audit')?.size, cp.size);
   });
 
@@ -146,12 +160,20 @@ describe('witnessing: tlog-witness add-checkpoint between the log and real witne
     const strangerLog = await startTestWitness(dir, 'other.log');
     await strangerLog.close();
     const otherOrigin = await sign('other.log', 1, new Uint8Array(32), strangerLog.key.signer);
-    assert.equal((await post(w1.url, formatAddCheckpoint({ oldSize: 0, proof: [], note: otherOrigin }))).status, 404);
+    assert.equal(
+      (await post(w1.url, formatAddCheckpoint({ oldSize: 0, proof: [], note: otherOrigin })))
+        .status,
+      404,
+    );
     const forgedKey = await sign('countersign.test/audit', known, new Uint8Array(32), {
       ...strangerLog.key.signer,
       name: 'countersign.test/audit',
     });
-    assert.equal((await post(w1.url, formatAddCheckpoint({ oldSize: known, proof: [], note: forgedKey }))).status, 403);
+    assert.equal(
+      (await post(w1.url, formatAddCheckpoint({ oldSize: known, proof: [], note: forgedKey })))
+        .status,
+      403,
+    );
 
     const stale = await post(w1.url, formatAddCheckpoint({ oldSize: 1, proof: [], note }));
     assert.equal(stale.status, 409);
@@ -159,21 +181,28 @@ describe('witnessing: tlog-witness add-checkpoint between the log and real witne
     assert.equal(await stale.text(), `${known}\n`);
 
     // validly signed by the log, but not an extension of what the witness cosigned
-    const readNodes = (refs: readonly { level: number; index: number }[]) => h.store.readAuditNodes(refs);
+    const readNodes = (refs: readonly { level: number; index: number }[]) =>
+      h.store.readAuditNodes(refs);
     const forkRoot = new Uint8Array(32).fill(9);
     const fork = await sign('countersign.test/audit', known + 3, forkRoot);
     const proof = await consistencyProof(known - 1, known, readNodes);
     const refused = await post(w1.url, formatAddCheckpoint({ oldSize: known, proof, note: fork }));
     assert.equal(refused.status, 422);
     const sameSize = await sign('countersign.test/audit', known, forkRoot);
-    const conflict = await post(w1.url, formatAddCheckpoint({ oldSize: known, proof: [], note: sameSize }));
+    const conflict = await post(
+      w1.url,
+      formatAddCheckpoint({ oldSize: known, proof: [], note: sameSize }),
+    );
     assert.equal(conflict.status, 409);
     assert.equal(w1.state.get('countersign.test/audit')?.size, known);
     assert.equal(
       Buffer.from(w1.state.get('countersign.test/audit')?.root as Uint8Array).toString('hex'),
       Buffer.from(record.root).toString('hex'),
     );
-    assert.deepEqual(w1.refusals.map((r) => r.status), [422, 409]);
+    assert.deepEqual(
+      w1.refusals.map((r) => r.status),
+      [422, 409],
+    );
 
     // the same checkpoint again is cosigned again (old size = its size, same root)
     const again = await post(w1.url, formatAddCheckpoint({ oldSize: known, proof: [], note }));

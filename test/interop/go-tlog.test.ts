@@ -24,7 +24,13 @@ const SOURCE = repoPath('test/interop/go');
 function goEnvironment(cache: string): NodeJS.ProcessEnv {
   const gopath = [X_MOD_GOPATH, process.env.GOPATH].filter(Boolean).join(delimiter);
   // GOPATH mode: x/mod comes from the Debian package, nothing is downloaded
-  return { ...process.env, GO111MODULE: 'off', GOPATH: gopath, GOCACHE: process.env.GOCACHE ?? cache, GOFLAGS: '' };
+  return {
+    ...process.env,
+    GO111MODULE: 'off',
+    GOPATH: gopath,
+    GOCACHE: process.env.GOCACHE ?? cache,
+    GOFLAGS: '',
+  };
 }
 
 function whyNot(): string | undefined {
@@ -92,7 +98,10 @@ describe('Go x/mod sumdb/tlog and sumdb/note verify the log', { skip: reason }, 
     await append(560);
     await h.services.audit.checkpoint();
     const outcomes = await h.services.witnesses.witnessLatest();
-    assert.ok(outcomes.every((o) => o.ok), JSON.stringify(outcomes));
+    assert.ok(
+      outcomes.every((o) => o.ok),
+      JSON.stringify(outcomes),
+    );
     token = (await h.addKey('auditor', ['audit:read'])).key;
     const [key] = harnessLogKeys(h.keyRing);
     logKey = formatVerifierKey(key?.name as string, key?.publicKey as Uint8Array);
@@ -107,7 +116,18 @@ describe('Go x/mod sumdb/tlog and sumdb/note verify the log', { skip: reason }, 
   });
 
   test('tiles, entries, proofs, the checkpoint and the cosignature all verify in Go', async () => {
-    const r = await run('-witness-key', w.key.verifierKey, '-old', '1', '-old', String(firstCheckpoint), '-old', '256', '-old', '513');
+    const r = await run(
+      '-witness-key',
+      w.key.verifierKey,
+      '-old',
+      '1',
+      '-old',
+      String(firstCheckpoint),
+      '-old',
+      '256',
+      '-old',
+      '513',
+    );
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     const size = headSize(h);
@@ -134,5 +154,7 @@ describe('Go x/mod sumdb/tlog and sumdb/note verify the log', { skip: reason }, 
 });
 
 function headSize(h: Harness): number {
-  return (h.store.database.prepare('SELECT size FROM audit_head WHERE id = 1').get() as { size: number }).size;
+  return (
+    h.store.database.prepare('SELECT size FROM audit_head WHERE id = 1').get() as { size: number }
+  ).size;
 }

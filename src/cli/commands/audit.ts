@@ -47,7 +47,7 @@ export function registerAuditCommands(program: Command): void {
 
   audit
     .command('verifier-key')
-    .description("the checkpoint verifier key(s) <origin>+<id>+<key>, for witnesses and verifiers")
+    .description('the checkpoint verifier key(s) <origin>+<id>+<key>, for witnesses and verifiers')
     .action((_o: unknown, cmd: Command) => {
       const opts = g(cmd);
       const config = opts.db || opts.config ? opts.config : findConfigFile({});

@@ -24,7 +24,8 @@ function usage(path: string, message: string): InputError {
 }
 
 function logKeys(values: readonly string[]): NoteKey[] {
-  if (values.length === 0) throw usage('--log-key', 'is required (the log checkpoint verifier key)');
+  if (values.length === 0)
+    throw usage('--log-key', 'is required (the log checkpoint verifier key)');
   return values.map((v) => {
     try {
       return parseVerifierKey(v);
@@ -53,7 +54,10 @@ export function registerWitnessCommands(program: Command): void {
         try {
           key = generateWitnessKey(o.name, resolve(o.key));
         } catch (err) {
-          throw usage('--key', `cannot be written: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+          throw usage(
+            '--key',
+            `cannot be written: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+          );
         }
         if (out.json) return printJson(out, { name: key.name, verifierKey: key.verifierKey });
         out.out(key.verifierKey);
@@ -72,38 +76,37 @@ export function registerWitnessCommands(program: Command): void {
       collect,
       [],
     )
-    .action(
-      (o: { key: string; state: string; listen: string; logKey: string[] }, cmd: Command) =>
-        runPlain(g(cmd), async (out) => {
-          const address = parseListen(o.listen);
-          if (!address) throw usage('--listen', 'must be host:port, e.g. 127.0.0.1:8090');
-          const logs = logKeys(o.logKey);
-          let key;
-          try {
-            key = loadWitnessKey(resolve(o.key));
-          } catch (err) {
-            throw usage('--key', (err as Error).message.replace(/^.*?: /, ''));
-          }
-          const state = new WitnessState(resolve(o.state));
-          const w = createWitness({
-            key,
-            logs,
-            state,
-            now: () => Date.now(),
-            onRefusal: (origin, status, message) =>
-              process.stderr.write(`refused ${origin} (${status}): ${message}\n`),
+    .action((o: { key: string; state: string; listen: string; logKey: string[] }, cmd: Command) =>
+      runPlain(g(cmd), async (out) => {
+        const address = parseListen(o.listen);
+        if (!address) throw usage('--listen', 'must be host:port, e.g. 127.0.0.1:8090');
+        const logs = logKeys(o.logKey);
+        let key;
+        try {
+          key = loadWitnessKey(resolve(o.key));
+        } catch (err) {
+          throw usage('--key', (err as Error).message.replace(/^.*?: /, ''));
+        }
+        const state = new WitnessState(resolve(o.state));
+        const w = createWitness({
+          key,
+          logs,
+          state,
+          now: () => Date.now(),
+          onRefusal: (origin, status, message) =>
+            process.stderr.write(`refused ${origin} (${status}): ${message}\n`),
+        });
+        const server = await startWitnessServer(w, address.host, address.port);
+        out.out(`witness ${key.name} listening on ${server.url}`);
+        out.out(`verifier key: ${key.verifierKey}`);
+        const shutdown = () => {
+          void server.close().finally(() => {
+            state.close();
+            process.exit(0);
           });
-          const server = await startWitnessServer(w, address.host, address.port);
-          out.out(`witness ${key.name} listening on ${server.url}`);
-          out.out(`verifier key: ${key.verifierKey}`);
-          const shutdown = () => {
-            void server.close().finally(() => {
-              state.close();
-              process.exit(0);
-            });
-          };
-          process.once('SIGINT', shutdown);
-          process.once('SIGTERM', shutdown);
-        }),
+        };
+        process.once('SIGINT', shutdown);
+        process.once('SIGTERM', shutdown);
+      }),
     );
 }

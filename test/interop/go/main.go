@@ -283,7 +283,7 @@ func run(witnessKeys, olds []string) (map[string]interface{}, error) {
 			return nil, err
 		}
 		var r struct {
-			Proof       []string
+			Proof        []string
 			FromRootHash string
 		}
 		if err := json.Unmarshal(body, &r); err != nil {
