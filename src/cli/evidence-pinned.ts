@@ -21,7 +21,7 @@ export function checkpointKeysOf(jwks: unknown, origin: string): NoteKey[] {
 }
 
 export type EvidencePinOutcome =
-  { ok: true; detail: string } | { ok: false; code: 'checkpoint_inconsistent'; message: string };
+  { ok: true; detail: string } | { ok: false; code: 'pin_inconsistent'; message: string };
 
 /** Checks the bundle checkpoint against the pins, then remembers the larger one. */
 export async function checkEvidencePins(
@@ -51,7 +51,7 @@ export async function checkEvidencePins(
     if (!consistent) {
       return {
         ok: false,
-        code: 'checkpoint_inconsistent',
+        code: 'pin_inconsistent',
         message: `the bundle checkpoint (size ${b.size}) is not consistent with the ${pin.source} (size ${p.size})`,
       };
     }

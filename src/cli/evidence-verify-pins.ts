@@ -51,7 +51,7 @@ export async function withPins(
   if (!pin.ok) {
     return {
       ok: false,
-      problems: [{ code: 'checkpoint_inconsistent', message: pin.message }],
+      problems: [{ code: 'pin_inconsistent', message: pin.message }],
       checks: [...result.checks, { name: 'pinned', status: 'fail', detail: pin.message }],
     };
   }

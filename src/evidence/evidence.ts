@@ -124,7 +124,7 @@ function verifyBundleCheckpoint(b: EvidenceBundle, o: VerifyEvidenceOptions): Ch
   if (witnesses.length > 0 || (o.minCosignatures ?? 0) > 0) {
     const min = o.minCosignatures ?? 1;
     const w = checkCosignaturePolicy(cp.note, { witnesses, min });
-    if (!w.ok) return fail('checkpoint_cosignatures', `the checkpoint has ${w.message}`);
+    if (!w.ok) return fail('checkpoint_unwitnessed', `the checkpoint has ${w.message}`);
   }
   return { ok: true, checkpoint };
 }

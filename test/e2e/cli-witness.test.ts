@@ -167,7 +167,7 @@ describe('countersign witness and evidence verify with witnesses and pins', () =
     assert.equal(strict.code, 1);
     assert.deepEqual(
       (JSON.parse(strict.stdout) as { problems: { code: string }[] }).problems.map((p) => p.code),
-      ['checkpoint_cosignatures'],
+      ['checkpoint_unwitnessed'],
     );
   });
 

@@ -101,7 +101,7 @@ describe('witnessing: tlog-witness add-checkpoint between the log and real witne
     if (!no.ok)
       assert.deepEqual(
         no.problems.map((p) => p.code),
-        ['checkpoint_cosignatures'],
+        ['checkpoint_unwitnessed'],
       );
   });
 
