@@ -177,6 +177,14 @@ export async function openRuntime(
     ),
     auditKeys: createCheckpointKeys(keyRing, config.audit.origin),
     attestationSigner: createAttestationSigner(keyRing),
+    witnessing: {
+      witnesses: config.audit.witnesses.map((w) => ({
+        name: w.name,
+        url: w.url,
+        key: { name: w.name, publicKey: w.publicKey },
+      })),
+      minCosignatures: config.audit.minCosignatures,
+    },
     callbackAllowlist: config.notifications.callbackAllowlist,
     rbac: config.identity.rbac,
     linkTemplates: config.console.links,
@@ -371,7 +379,13 @@ export async function startServer(
   );
   // signed checkpoints at most every audit.checkpointEvery, only when the log grew
   const checkpointer = startPeriodic(
-    () => runtime.services.audit.checkpoint(),
+    async () => {
+      await runtime.services.audit.checkpoint();
+      // then to the witnesses; a witness that does not answer is retried on the next round
+      for (const o of await runtime.services.witnesses.witnessLatest()) {
+        if (!o.ok) logger.warn({ witness: o.witness }, `witness: ${o.message}`);
+      }
+    },
     Math.max(100, config.audit.checkpointEveryMs),
     (err) => logger.error({ err }, 'checkpoint failed'),
   );

@@ -69,3 +69,45 @@ export {
   verifyLog,
 } from './verify-log.js';
 export { MemoryTree } from './memory-tree.js';
+export {
+  type TileRef,
+  MAX_ENTRY_SIZE,
+  TILE_HEIGHT,
+  TILE_WIDTH,
+  decodeEntryBundle,
+  encodeEntryBundle,
+  encodeHashTile,
+  entryRange,
+  formatTileIndex,
+  hashTileRefs,
+  parseTilePath,
+  tileExists,
+  tilePath,
+} from './tiles.js';
+export {
+  type Cosignature,
+  type CosignatureCheck,
+  COSIGNATURE_V1_TYPE,
+  appendSignatureLines,
+  cosignedMessage,
+  cosignerKeyId,
+  formatCosignerKey,
+  parseCosignerKey,
+  signCosignature,
+  verifyCosignatures,
+} from './cosignature.js';
+export {
+  type AddCheckpointRequest,
+  type ParseAddCheckpointResult,
+  MAX_ADD_CHECKPOINT_BODY,
+  MAX_WITNESS_PROOF,
+  formatAddCheckpoint,
+  parseAddCheckpoint,
+} from './witness-protocol.js';
+export {
+  type CosignaturePolicy,
+  type PinFailure,
+  type PinResult,
+  checkAgainstPin,
+  checkCosignaturePolicy,
+} from './pin.js';

@@ -14,7 +14,8 @@ import { parseScopes } from '../identity/api-keys.js';
 import { parseDuration } from '../lib/duration.js';
 import type { Runtime } from '../main.js';
 import { viewApproval } from '../services/read-service.js';
-import type { VerifyLogResult } from '../audit/index.js';
+import { hashFromHex, type VerifyLogResult } from '../audit/index.js';
+import { localAuditPinSource, localConsistency, type AuditPinSource } from './audit-pin-source.js';
 
 export type Backend = Pick<
   CountersignClient,
@@ -53,6 +54,10 @@ export type Backend = Pick<
   auditProve(index: number, size?: number): Promise<unknown>;
   /** Local only: recompute every leaf and node and check every checkpoint. */
   auditVerify(): Promise<VerifyLogResult>;
+  /** Local only: the log's origin, checkpoint keys and cosigned checkpoints (for pinning). */
+  auditPinSource(): Promise<AuditPinSource>;
+  /** An RFC 9162 consistency proof between two tree sizes. */
+  auditConsistency(from: number, to: number): Promise<Uint8Array[]>;
 };
 
 export type GateAnswer =
@@ -118,6 +123,18 @@ export function remoteBackend(url: string, token: string | undefined): Backend {
       throw new InputError('validation_failed', 'audit verify reads the store itself', [
         { path: '--db', message: 'pass --db PATH|URL or --config FILE' },
       ]);
+    },
+    auditPinSource: async () => {
+      throw new InputError('validation_failed', 'pinning a log reads the store itself', [
+        { path: '--db', message: 'pass --db PATH|URL or --config FILE' },
+      ]);
+    },
+    auditConsistency: async (from: number, to: number) => {
+      const r = await client.request<{ proof: string[] }>(
+        'GET',
+        `/v1/audit/proofs/consistency?from=${from}&to=${to}`,
+      );
+      return r.body.proof.map((h) => hashFromHex(h) ?? new Uint8Array(0));
     },
     evidenceBundle: async (id: string) =>
       (await client.request('GET', `/v1/evidence/${encodeURIComponent(id)}`)).body,
@@ -329,6 +346,8 @@ export function localBackend(rt: Runtime, principal: Principal): Backend {
           ...(q.cursor ? { cursor: q.cursor } : {}),
         }),
       ),
+    auditPinSource: () => asApi(() => localAuditPinSource(rt)),
+    auditConsistency: (from, to) => asApi(() => localConsistency(rt, principal, from, to)),
     registerVersion: (project, version, specHash) =>
       asApi(() => s.gate.registerVersion(principal, { project, version, specHash })),
     revokeApiKey: (id) => asApi(() => s.apiKeys.revoke(principal, id)),

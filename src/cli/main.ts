@@ -10,6 +10,7 @@ import { registerEvidenceCommands } from './commands/evidence.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerMcpCommands } from './commands/mcp.js';
 import { registerImportCommands } from './commands/import-cavra.js';
+import { registerWitnessCommands } from './commands/witness.js';
 import { EXIT } from './exit-codes.js';
 
 export function buildProgram(): Command {
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerAuditCommands(program);
   registerMcpCommands(program);
   registerImportCommands(program);
+  registerWitnessCommands(program);
   return program;
 }
 

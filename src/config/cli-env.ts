@@ -20,6 +20,17 @@ export function cliEnvironment(env: EnvVars = process.env): CliEnvironment {
   };
 }
 
+/**
+ * Where the CLI keeps per-user state (the last verified checkpoint of each log):
+ * `$XDG_CONFIG_HOME/countersign`, else `~/.config/countersign`; undefined without either.
+ */
+export function cliStateDir(env: EnvVars = process.env): string | undefined {
+  const base =
+    nonEmpty(env.XDG_CONFIG_HOME) ??
+    (nonEmpty(env.HOME) === undefined ? undefined : `${env.HOME as string}/.config`);
+  return base === undefined ? undefined : `${base}/countersign`;
+}
+
 /** The process environment with CLI overrides on top (e.g. `--db` as COUNTERSIGN_STORE_URL). */
 export function configEnvWith(overrides: EnvVars, env: EnvVars = process.env): EnvVars {
   return { ...env, ...overrides };

@@ -44,6 +44,19 @@ export interface AuditConfig {
   /** Checkpoint origin line (C2SP signed note). */
   readonly origin: string;
   readonly checkpointEveryMs: number;
+  /** Witnesses the log submits each checkpoint to (c2sp.org/tlog-witness). */
+  readonly witnesses: readonly WitnessConfig[];
+  /** Cosignatures a checkpoint needs before evidence bundles use it. */
+  readonly minCosignatures: number;
+}
+
+export interface WitnessConfig {
+  readonly name: string;
+  /** The witness's submission prefix (`<url>/add-checkpoint`). */
+  readonly url: string;
+  /** Its cosignature/v1 verifier key, as configured. */
+  readonly verifierKey: string;
+  readonly publicKey: Uint8Array;
 }
 
 export type JwsAlgorithm =

@@ -20,6 +20,7 @@ import {
   readStringList,
 } from '../policy/fields.js';
 import type { Issues } from '../policy/fields.js';
+import { readMinCosignatures, readWitnesses } from './witness-section.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
 export const DEFAULT_STORE_URL = 'sqlite:./.countersign/countersign.db';
@@ -130,10 +131,14 @@ const ORIGIN_RULES = {
 };
 
 export function readAudit(value: unknown, issues: Issues): AuditConfig {
-  const obj = readObject(value, 'audit', issues, ['origin', 'checkpointEvery']) ?? {};
+  const keys = ['origin', 'checkpointEvery', 'witnesses', 'minCosignatures'];
+  const obj = readObject(value, 'audit', issues, keys) ?? {};
+  const witnesses = readWitnesses(obj, issues);
   return {
     origin: readString(obj, 'origin', 'audit', issues, ORIGIN_RULES) ?? 'countersign/audit',
     checkpointEveryMs: readDuration(obj, 'checkpointEvery', 'audit', issues) ?? 1000,
+    witnesses,
+    minCosignatures: readMinCosignatures(obj, issues, witnesses.length),
   };
 }
 

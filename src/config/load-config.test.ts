@@ -105,7 +105,12 @@ describe('loadConfig', () => {
       clockSkewMs: 30_000,
       maxCredentialTtlMs: 86_400_000,
     });
-    assert.deepEqual(c.audit, { origin: 'countersign.acme/audit', checkpointEveryMs: 1000 });
+    assert.deepEqual(c.audit, {
+      origin: 'countersign.acme/audit',
+      checkpointEveryMs: 1000,
+      witnesses: [],
+      minCosignatures: 0,
+    });
     assert.deepEqual(c.identity.oidc, [
       {
         issuer: 'https://login.example.com',

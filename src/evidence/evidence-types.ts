@@ -66,6 +66,8 @@ export type EvidenceProblemCode =
   | 'checkpoint_signature'
   | 'checkpoint_origin'
   | 'checkpoint_mismatch'
+  | 'checkpoint_unwitnessed'
+  | 'pin_inconsistent'
   | 'inclusion_failed'
   | 'event_mismatch'
   | 'approval_mismatch'
@@ -81,7 +83,15 @@ export interface EvidenceProblem {
 
 /** The fixed order of checks; a check whose inputs are untrusted is skipped, not passed. */
 export type EvidenceCheckName =
-  'structure' | 'checkpoint' | 'inclusion' | 'membership' | 'approval' | 'state' | 'credential';
+  | 'structure'
+  | 'checkpoint'
+  | 'inclusion'
+  | 'membership'
+  | 'approval'
+  | 'state'
+  | 'credential'
+  /** Added by `evidence verify` with a pinned checkpoint (never by verifyEvidence alone). */
+  | 'pinned';
 
 export interface EvidenceCheck {
   name: EvidenceCheckName;

@@ -13,6 +13,8 @@ import { PURPOSE_MEMBER, STATUS_MEMBER } from '../credentials/verify/key-set.js'
 import { verifyCredential } from '../credentials/verify/verifier.js';
 import { actionHashOfClaims } from '../credentials/verify/action-hash.js';
 import { verifyCheckpoint, type Checkpoint, type CheckpointKey } from '../audit/checkpoint.js';
+import { checkCosignaturePolicy } from '../audit/pin.js';
+import type { NoteKey } from '../audit/signed-note.js';
 import { parseEvidenceBundle } from './evidence-parse.js';
 import { approvalEvents, checkApproval, checkMembership, checkState } from './evidence-rules.js';
 import type {
@@ -38,6 +40,10 @@ export interface VerifyEvidenceOptions {
   now?: Date | number;
   /** Longest credential lifetime accepted, seconds (default 86400, as the verifier's). */
   maxCredentialLifetime?: number;
+  /** Witness cosignature/v1 keys; with `minCosignatures`, the checkpoint must carry that many. */
+  witnesses?: readonly NoteKey[];
+  /** Valid cosignatures by `witnesses` the checkpoint needs (default 1 when witnesses are given). */
+  minCosignatures?: number;
 }
 
 const ED25519_X = /^[A-Za-z0-9_-]{43}$/;
@@ -114,6 +120,12 @@ function verifyBundleCheckpoint(b: EvidenceBundle, o: VerifyEvidenceOptions): Ch
   const { checkpoint } = result;
   if (checkpoint.size !== cp.size || toHex(checkpoint.root) !== cp.rootHash) {
     return fail('checkpoint_mismatch', 'size or rootHash differ from the signed checkpoint');
+  }
+  const witnesses = o.witnesses ?? [];
+  if (witnesses.length > 0 || (o.minCosignatures ?? 0) > 0) {
+    const min = o.minCosignatures ?? 1;
+    const w = checkCosignaturePolicy(cp.note, { witnesses, min });
+    if (!w.ok) return fail('checkpoint_unwitnessed', `the checkpoint has ${w.message}`);
   }
   return { ok: true, checkpoint };
 }

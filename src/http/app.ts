@@ -25,6 +25,7 @@ import { registerApiKeyRoutes } from './routes/apikeys.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerGateRoutes } from './routes/gate.js';
 import { registerAuditRoutes } from './routes/audit.js';
+import { registerAuditTileRoutes } from './routes/audit-tiles.js';
 import { registerEvidenceRoutes } from './routes/evidence.js';
 import { createAuthHook } from './auth-hook.js';
 import { registerHardening, type HardeningOptions } from './hardening.js';
@@ -201,6 +202,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (deps.notifications) registerApprovalStreamRoutes(v1, deps.services, deps.notifications);
       if (deps.notifications) registerNotifyRoutes(v1, deps.services, deps.notifications);
       registerAuditRoutes(v1, deps.services, deps.auditOrigin);
+      registerAuditTileRoutes(v1, deps.services);
       registerEvidenceRoutes(v1, deps.services);
       registerPolicyFactRoutes(v1, deps.services);
     },

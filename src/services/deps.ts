@@ -12,6 +12,7 @@ import type { AuditKeys } from './audit-service.js';
 import type { DsseSigner } from '../evidence/dsse.js';
 import type { BreakGlassEnvironmentOption } from '../policy/describe.js';
 import type { LinkTemplates } from '../lib/link-templates.js';
+import type { WitnessingConfig } from './witness-service.js';
 
 export interface BreakGlassRules {
   groups: string[];
@@ -90,4 +91,6 @@ export interface ServiceDeps {
   linkTemplates?: LinkTemplates;
   /** Signs approval attestations (DSSE) with the active credential key; absent = none. */
   attestationSigner?: DsseSigner | null;
+  /** Witnesses that cosign checkpoints and how many cosignatures evidence needs; absent = none. */
+  witnessing?: WitnessingConfig | null;
 }

@@ -25,9 +25,10 @@ import {
   ServiceError,
 } from '../errors/index.js';
 import { isoAt } from '../lib/clock.js';
-import type { StoredAuditEvent } from '../store/port.js';
+import type { StoredAuditEvent, StoredCheckpoint } from '../store/port.js';
 import { assertScope, isAdmin, isRequester } from './access.js';
 import type { AuditService } from './audit-service.js';
+import type { WitnessService } from './witness-service.js';
 import type { ServiceDeps } from './deps.js';
 import { approvalFields, auditEvent } from './audit-events.js';
 
@@ -36,6 +37,8 @@ export type EvidenceDeps = Pick<
   'store' | 'clock' | 'ids' | 'auditKeys' | 'attestationSigner' | 'bus'
 > & {
   audit: Pick<AuditService, 'checkpoint' | 'proveInclusion'>;
+  /** Witness cosignatures: bundles carry them and wait for `minCosignatures`. */
+  witnesses?: Pick<WitnessService, 'cosigned' | 'witness' | 'minCosignatures'>;
 };
 
 /** The most events one bundle carries (the offline verifier refuses more). */
@@ -114,7 +117,44 @@ export function createEvidenceService(deps: EvidenceDeps) {
         'no signed checkpoint covers the events of this approval',
       );
     }
-    return { origin: deps.auditKeys.origin, size: cp.size, rootHash: cp.rootHash, note: cp.note };
+    const cosigned = await witnessedCheckpoint(cp, lastIndex);
+    return {
+      origin: deps.auditKeys.origin,
+      size: cosigned.cp.size,
+      rootHash: cosigned.cp.rootHash,
+      note: cosigned.note,
+    };
+  }
+
+  /**
+   * The checkpoint with its witness cosignatures. When it has fewer than the policy needs it is
+   * submitted to the witnesses now; failing that, the newest older checkpoint that still covers
+   * the events and has enough is used; failing that, no bundle (503: not yet witnessed).
+   */
+  async function witnessedCheckpoint(
+    cp: StoredCheckpoint,
+    lastIndex: number,
+  ): Promise<{ cp: StoredCheckpoint; note: string }> {
+    const w = deps.witnesses;
+    if (!w) return { cp, note: cp.note };
+    const need = w.minCosignatures;
+    let c = await w.cosigned(cp);
+    if (c.cosignatures < need) {
+      await w.witness(cp);
+      c = await w.cosigned(cp);
+    }
+    if (c.cosignatures >= need) return { cp, note: c.note };
+    const older = (await deps.store.listCheckpoints())
+      .filter((o) => o.size > lastIndex && o.size < cp.size)
+      .reverse();
+    for (const o of older) {
+      const oc = await w.cosigned(o);
+      if (oc.cosignatures >= need) return { cp: o, note: oc.note };
+    }
+    throw new ServiceError(
+      'audit_unavailable',
+      `no checkpoint covering these events has the ${need} witness cosignatures evidence needs yet`,
+    );
   }
 
   async function attachedDecisionsOf(a: ApprovalRequest): Promise<Decision[]> {

@@ -11,9 +11,12 @@ import { createLifecycleService } from './lifecycle-service.js';
 import { createReadService } from './read-service.js';
 import { createRequestService } from './request-service.js';
 import { createReviewService } from './review-service.js';
+import { createAuditTiles } from './audit-tiles.js';
+import { createWitnessService } from './witness-service.js';
 
 export function createServices(deps: ServiceDeps) {
   const evaluator = createEvaluateService(deps);
+  const witnesses = createWitnessService(deps);
   return {
     evaluator,
     requests: createRequestService({ ...deps, evaluator }),
@@ -22,7 +25,9 @@ export function createServices(deps: ServiceDeps) {
     breakGlass: createBreakGlassService({ ...deps, evaluator }),
     gate: createGateService({ ...deps, evaluator }),
     audit: createAuditService(deps),
-    evidence: createEvidenceService({ ...deps, audit: createAuditService(deps) }),
+    evidence: createEvidenceService({ ...deps, audit: createAuditService(deps), witnesses }),
+    witnesses,
+    tiles: createAuditTiles({ ...deps, witnesses }),
     reads: createReadService(deps),
     eligibility: createEligibility({ ...deps, evaluator }),
     apiKeys: createApiKeyService(deps),
@@ -50,3 +55,4 @@ export type { ServiceDeps, PolicyEngine, CredentialMinter, BreakGlassRules } fro
 export { EventBus } from './event-bus.js';
 export type { GateVerifier, GateResult } from './gate-service.js';
 export type { AuditKeys } from './audit-service.js';
+export type { WitnessEndpoint, WitnessingConfig, WitnessOutcome } from './witness-service.js';

@@ -105,6 +105,14 @@ export interface StoredCheckpoint {
   createdAt: string;
 }
 
+/** A witness's cosignature of the checkpoint of `size`: its note signature line (no newline). */
+export interface StoredCosignature {
+  size: number;
+  witness: string;
+  line: string;
+  createdAt: string;
+}
+
 /** One raw audit row: the exact stored text hashed into leaf `index`. */
 export interface AuditRow {
   index: number;
@@ -140,6 +148,10 @@ export interface StoreReader extends RecordReader {
   readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]>;
   listCheckpoints(): Promise<StoredCheckpoint[]>;
   latestCheckpoint(): Promise<StoredCheckpoint | null>;
+  /** The witness cosignatures stored for the checkpoint of `size`, by witness name. */
+  listCosignatures(size: number): Promise<StoredCosignature[]>;
+  /** The largest checkpoint size `witness` has cosigned, or null when none. */
+  lastCosignedSize(witness: string): Promise<number | null>;
   findPipelineVersion(project: string, specHash: string): Promise<PipelineVersion | null>;
   /** A project's pipeline versions, latest registration first (cursor: registeredAt, specHash). */
   listPipelineVersions(project: string, page: PageRequest): Promise<Page<PipelineVersion>>;
@@ -180,6 +192,8 @@ export interface StoreTx extends StoreReader, OutboxTx, RecordTx, GithubDeployme
   registerPipelineVersion(v: PipelineVersion): Promise<boolean>;
   /** Stores a signed checkpoint; false when one of that size already exists. */
   insertCheckpoint(c: StoredCheckpoint): Promise<boolean>;
+  /** Stores a witness cosignature; false when that witness's one for that size exists. */
+  insertCosignature(c: StoredCosignature): Promise<boolean>;
   /** Appends one audit event to the log in this transaction; returns its index. */
   appendAudit(event: AuditEvent): Promise<number>;
   /**

@@ -109,6 +109,20 @@ export function credentialFromRow(row: CredentialRow | undefined): StoredCredent
     : null;
 }
 
+export interface CosignatureRow {
+  size: number;
+  witness: string;
+  line: string;
+  created_at: string;
+}
+
+export const cosignatureFromRow = (r: CosignatureRow) => ({
+  size: r.size,
+  witness: r.witness,
+  line: r.line,
+  createdAt: r.created_at,
+});
+
 export interface CheckpointRow {
   size: number;
   root_hash: string;

@@ -15,6 +15,7 @@ import type {
   PreviousApprovalQuery,
   StoredAuditEvent,
   StoredCheckpoint,
+  StoredCosignature,
   StoredCredential,
   StoredDecision,
   StoreReader,
@@ -65,6 +66,12 @@ export abstract class StoreReads implements StoreReader {
   }
   async latestCheckpoint(): Promise<StoredCheckpoint | null> {
     return this.reads.latestCheckpoint();
+  }
+  async listCosignatures(size: number): Promise<StoredCosignature[]> {
+    return this.reads.listCosignatures(size);
+  }
+  async lastCosignedSize(witness: string): Promise<number | null> {
+    return this.reads.lastCosignedSize(witness);
   }
   async findPipelineVersion(project: string, specHash: string): Promise<PipelineVersion | null> {
     return this.reads.findPipelineVersion(project, specHash);

@@ -161,4 +161,26 @@ export function defineAuditContract(ctx: ContractContext): void {
       [4, 6],
     ]);
   });
+
+  test('witness cosignatures are stored once per (size, witness) and read back by size and witness', async () => {
+    assert.equal(await ctx.store.lastCosignedSize('w1'), null);
+    const row = (size: number, witness: string) => ({
+      size,
+      witness,
+      line: `\u2014 ${witness} AAAA${size}`,
+      createdAt: isoPlus(size * MINUTE),
+    });
+    const inserted = await ctx.store.transaction(async (tx) => [
+      await tx.insertCosignature(row(5, 'w2')),
+      await tx.insertCosignature(row(5, 'w1')),
+      await tx.insertCosignature(row(9, 'w1')),
+      await tx.insertCosignature({ ...row(9, 'w1'), line: 'another' }),
+    ]);
+    assert.deepEqual(inserted, [true, true, true, false]);
+    assert.deepEqual(await ctx.store.listCosignatures(5), [row(5, 'w1'), row(5, 'w2')]);
+    assert.deepEqual(await ctx.store.listCosignatures(9), [row(9, 'w1')]);
+    assert.deepEqual(await ctx.store.listCosignatures(7), []);
+    assert.equal(await ctx.store.lastCosignedSize('w1'), 9);
+    assert.equal(await ctx.store.lastCosignedSize('w2'), 5);
+  });
 }

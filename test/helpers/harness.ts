@@ -22,6 +22,7 @@ import {
   type CredentialMinter,
   type PolicyEngine,
   type Services,
+  type WitnessingConfig,
 } from '../../src/services/index.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { openKeyRing, type KeyRing } from '../../src/credentials/index.js';
@@ -114,6 +115,8 @@ export async function createHarness(
     linkTemplates?: LinkTemplates;
     /** Hardening and console options passed to buildApp as they are. */
     app?: Pick<AppDeps, 'corsOrigins' | 'rateLimit' | 'console'>;
+    /** Witnesses that cosign checkpoints (default none). */
+    witnessing?: WitnessingConfig;
   } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'countersign-test-'));
@@ -160,6 +163,7 @@ export async function createHarness(
     callbackAllowlist: opts.callbackAllowlist ?? [],
     ...(opts.rbac ? { rbac: opts.rbac } : {}),
     ...(opts.linkTemplates ? { linkTemplates: opts.linkTemplates } : {}),
+    ...(opts.witnessing ? { witnessing: opts.witnessing } : {}),
   });
   const authenticator = createAuthenticator({
     store,

@@ -5,6 +5,9 @@ import { findConfigFile, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { printJson } from '../output.js';
 import { runCommand } from '../run.js';
+import { formatVerifierKey } from '../../audit/index.js';
+import { addPinOptions, wantsPinning, type PinOptions } from '../pinning.js';
+import { verifyPinned, type AuditVerifyOutcome } from '../audit-pinned.js';
 
 function index(value: string, name: string): number {
   if (!/^\d{1,15}$/.test(value)) {
@@ -19,22 +22,40 @@ export function registerAuditCommands(program: Command): void {
   const g = (cmd: Command): GlobalOptions => cmd.optsWithGlobals<GlobalOptions>();
   const audit = program.command('audit').description('the tamper-evident audit log');
 
+  addPinOptions(
+    audit
+      .command('verify')
+      .description(
+        'recompute every leaf and node from the stored events, check every checkpoint; name the first bad index',
+      ),
+  ).action((o: PinOptions, cmd: Command) => {
+    const opts = g(cmd);
+    // verification reads the store itself: without --db or --config use the local configuration
+    const config = opts.db || opts.config ? opts.config : findConfigFile({});
+    return runCommand({ ...opts, ...(config ? { config } : {}) }, async (backend, out) => {
+      let r: AuditVerifyOutcome = await backend.auditVerify();
+      if (r.ok && wantsPinning(o)) r = await verifyPinned(backend, o, r);
+      if (out.json) printJson(out, r);
+      else if (r.ok) {
+        out.out(`ok: ${r.size} events, root ${r.root}, ${r.checkpoints} checkpoints verified`);
+        if (r.pinned) out.out(r.pinned);
+      } else if (r.firstBadIndex === undefined) out.err(`FAILED: ${r.problem}: ${r.message}`);
+      else out.err(`FAILED at index ${r.firstBadIndex}: ${r.problem}: ${r.message}`);
+      if (!r.ok) process.exitCode = EXIT.rejected;
+    });
+  });
+
   audit
-    .command('verify')
-    .description(
-      'recompute every leaf and node from the stored events, check every checkpoint; name the first bad index',
-    )
+    .command('verifier-key')
+    .description('the checkpoint verifier key(s) <origin>+<id>+<key>, for witnesses and verifiers')
     .action((_o: unknown, cmd: Command) => {
       const opts = g(cmd);
-      // verification reads the store itself: without --db or --config use the local configuration
       const config = opts.db || opts.config ? opts.config : findConfigFile({});
       return runCommand({ ...opts, ...(config ? { config } : {}) }, async (backend, out) => {
-        const r = await backend.auditVerify();
-        if (out.json) printJson(out, r);
-        else if (r.ok)
-          out.out(`ok: ${r.size} events, root ${r.root}, ${r.checkpoints} checkpoints verified`);
-        else out.err(`FAILED at index ${r.firstBadIndex}: ${r.problem}: ${r.message}`);
-        if (!r.ok) process.exitCode = EXIT.rejected;
+        const src = await backend.auditPinSource();
+        const keys = src.logKeys.map((k) => formatVerifierKey(k.name, k.publicKey));
+        if (out.json) return printJson(out, { origin: src.origin, verifierKeys: keys });
+        for (const k of keys) out.out(k);
       });
     });
 

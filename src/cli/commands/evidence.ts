@@ -12,6 +12,10 @@ import { EXIT } from '../exit-codes.js';
 import { readDocument } from '../io.js';
 import { describeApproval, printJson, type Output } from '../output.js';
 import { runCommand, runPlain } from '../run.js';
+import { addPinOptions, wantsPinning, type PinOptions } from '../pinning.js';
+import { withPins, witnessKeys } from '../evidence-verify-pins.js';
+
+type EvidenceVerifyOptions = PinOptions & { jwks: string; origin?: string; maxLifetime: string };
 
 const g = (cmd: Command): GlobalOptions => cmd.optsWithGlobals<GlobalOptions>();
 const MARK = { pass: '✓', fail: '✗', skip: '-' } as const;
@@ -62,30 +66,36 @@ export function registerEvidenceCommands(program: Command): void {
       }),
     );
 
-  evidence
-    .command('verify <file>')
-    .description('verify a bundle offline with the public keys alone (exit 0 verified, 1 rejected)')
-    .requiredOption(
-      '--jwks <file|url>',
-      'the public keys (a file, or the server /.well-known/jwks.json URL)',
-    )
-    .option('--origin <origin>', 'the audit log origin the checkpoint must name')
-    .option('--max-lifetime <duration>', 'longest accepted credential lifetime', '24h')
-    .action(
-      (file: string, o: { jwks: string; origin?: string; maxLifetime: string }, cmd: Command) =>
-        runPlain(g(cmd), async (out) => {
-          const bundle = readDocument(file);
-          const jwks = /^https?:\/\//.test(o.jwks) ? await fetchJwks(o.jwks) : readDocument(o.jwks);
-          const result = await verifyEvidence(bundle, {
-            jwks: jwks as never,
-            maxCredentialLifetime: lifetimeSeconds(o.maxLifetime),
-            ...(o.origin ? { origin: o.origin } : {}),
-          });
-          if (out.json) printJson(out, result);
-          else printResult(out, result);
-          if (!result.ok) process.exitCode = EXIT.rejected;
-        }),
-    );
+  addPinOptions(
+    evidence
+      .command('verify <file>')
+      .description(
+        'verify a bundle offline with the public keys alone (exit 0 verified, 1 rejected)',
+      )
+      .requiredOption(
+        '--jwks <file|url>',
+        'the public keys (a file, or the server /.well-known/jwks.json URL)',
+      )
+      .option('--origin <origin>', 'the audit log origin the checkpoint must name')
+      .option('--max-lifetime <duration>', 'longest accepted credential lifetime', '24h'),
+  ).action((file: string, o: EvidenceVerifyOptions, cmd: Command) =>
+    runPlain(g(cmd), async (out) => {
+      const bundle = readDocument(file);
+      const jwks = /^https?:\/\//.test(o.jwks) ? await fetchJwks(o.jwks) : readDocument(o.jwks);
+      const witnesses = witnessKeys(o);
+      let result = await verifyEvidence(bundle, {
+        jwks: jwks as never,
+        maxCredentialLifetime: lifetimeSeconds(o.maxLifetime),
+        ...(o.origin ? { origin: o.origin } : {}),
+        ...(witnesses.length > 0 ? { witnesses } : {}),
+        ...(o.minCosignatures !== undefined ? { minCosignatures: Number(o.minCosignatures) } : {}),
+      });
+      if (result.ok && wantsPinning(o)) result = await withPins(result, bundle, jwks, o, g(cmd));
+      if (out.json) printJson(out, result);
+      else printResult(out, result);
+      if (!result.ok) process.exitCode = EXIT.rejected;
+    }),
+  );
 
   evidence
     .command('attest <id>')

@@ -6,6 +6,7 @@ import { migration001 } from './001-initial.js';
 import { migration002 } from './002-outbox.js';
 import { migration003 } from './003-notification-records.js';
 import { migration004 } from './004-github-deployments.js';
+import { migration005 } from './005-cosignatures.js';
 import { migration006 } from './006-lookups.js';
 import { migration010 } from './010-approval-scope.js';
 
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
   migration002,
   migration003,
   migration004,
+  migration005,
   migration006,
   migration010,
 ];

@@ -1,6 +1,11 @@
 /** Audit reads and checkpoint writes on PostgreSQL: nodes for proofs, raw rows, checkpoints. */
-import type { AuditRow, StoredCheckpoint } from '../port.js';
-import { checkpointFromRow, type CheckpointRow } from '../rows.js';
+import type { AuditRow, StoredCheckpoint, StoredCosignature } from '../port.js';
+import {
+  checkpointFromRow,
+  cosignatureFromRow,
+  type CheckpointRow,
+  type CosignatureRow,
+} from '../rows.js';
 import { SqlParams, type Queryable } from './postgres-sql.js';
 
 export function postgresAuditReads(db: Queryable) {
@@ -55,6 +60,27 @@ export function postgresAuditReads(db: Queryable) {
       const res = await db.query(
         'INSERT INTO audit_checkpoints (size, root_hash, note, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (size) DO NOTHING',
         [c.size, c.rootHash, c.note, c.createdAt],
+      );
+      return res.rowCount === 1;
+    },
+    async listCosignatures(size: number): Promise<StoredCosignature[]> {
+      const { rows } = await db.query<CosignatureRow>(
+        'SELECT * FROM audit_cosignatures WHERE size = $1 ORDER BY witness',
+        [size],
+      );
+      return rows.map(cosignatureFromRow);
+    },
+    async lastCosignedSize(witness: string): Promise<number | null> {
+      const { rows } = await db.query<{ size: number | null }>(
+        'SELECT MAX(size) AS size FROM audit_cosignatures WHERE witness = $1',
+        [witness],
+      );
+      return rows[0]?.size ?? null;
+    },
+    async insertCosignature(c: StoredCosignature): Promise<boolean> {
+      const res = await db.query(
+        'INSERT INTO audit_cosignatures (size, witness, line, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (size, witness) DO NOTHING',
+        [c.size, c.witness, c.line, c.createdAt],
       );
       return res.rowCount === 1;
     },

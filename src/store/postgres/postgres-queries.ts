@@ -20,6 +20,7 @@ import type {
   ApprovalFilter,
   AuditRow,
   StoredCheckpoint,
+  StoredCosignature,
   AuditFilter,
   Page,
   PageRequest,
@@ -209,6 +210,15 @@ export class PostgresQueries implements StoreTx {
   }
   insertCheckpoint(c: StoredCheckpoint): Promise<boolean> {
     return this.auditReads.insertCheckpoint(c);
+  }
+  listCosignatures(size: number): Promise<StoredCosignature[]> {
+    return this.auditReads.listCosignatures(size);
+  }
+  lastCosignedSize(witness: string): Promise<number | null> {
+    return this.auditReads.lastCosignedSize(witness);
+  }
+  insertCosignature(c: StoredCosignature): Promise<boolean> {
+    return this.auditReads.insertCosignature(c);
   }
 
   auditSize(): Promise<number> {

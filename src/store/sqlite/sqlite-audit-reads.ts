@@ -1,7 +1,12 @@
 /** Audit reads and checkpoint writes on SQLite: nodes for proofs, raw rows, checkpoints. */
 import type Database from 'better-sqlite3';
-import type { AuditRow, StoredCheckpoint } from '../port.js';
-import { checkpointFromRow, type CheckpointRow } from '../rows.js';
+import type { AuditRow, StoredCheckpoint, StoredCosignature } from '../port.js';
+import {
+  checkpointFromRow,
+  cosignatureFromRow,
+  type CheckpointRow,
+  type CosignatureRow,
+} from '../rows.js';
 
 export function sqliteAuditReads(db: Database.Database) {
   return {
@@ -57,6 +62,27 @@ export function sqliteAuditReads(db: Database.Database) {
           'INSERT INTO audit_checkpoints (size, root_hash, note, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (size) DO NOTHING',
         )
         .run(c.size, c.rootHash, c.note, c.createdAt);
+      return info.changes === 1;
+    },
+    async listCosignatures(size: number): Promise<StoredCosignature[]> {
+      return (
+        db
+          .prepare('SELECT * FROM audit_cosignatures WHERE size = ? ORDER BY witness')
+          .all(size) as CosignatureRow[]
+      ).map(cosignatureFromRow);
+    },
+    async lastCosignedSize(witness: string): Promise<number | null> {
+      const row = db
+        .prepare('SELECT MAX(size) AS size FROM audit_cosignatures WHERE witness = ?')
+        .get(witness) as { size: number | null } | undefined;
+      return row?.size ?? null;
+    },
+    async insertCosignature(c: StoredCosignature): Promise<boolean> {
+      const info = db
+        .prepare(
+          'INSERT INTO audit_cosignatures (size, witness, line, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (size, witness) DO NOTHING',
+        )
+        .run(c.size, c.witness, c.line, c.createdAt);
       return info.changes === 1;
     },
   };

@@ -12,6 +12,7 @@ import type {
   ApiKeyRecord,
   AuditRow,
   StoredCheckpoint,
+  StoredCosignature,
   ApprovalFilter,
   AuditFilter,
   Page,
@@ -250,6 +251,15 @@ export class SqlDialectQueries implements StoreTx {
   }
   insertCheckpoint(c: StoredCheckpoint): Promise<boolean> {
     return this.auditReads.insertCheckpoint(c);
+  }
+  listCosignatures(size: number): Promise<StoredCosignature[]> {
+    return this.auditReads.listCosignatures(size);
+  }
+  lastCosignedSize(witness: string): Promise<number | null> {
+    return this.auditReads.lastCosignedSize(witness);
+  }
+  insertCosignature(c: StoredCosignature): Promise<boolean> {
+    return this.auditReads.insertCosignature(c);
   }
 
   async auditSize(): Promise<number> {
