@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { CountersignConfig } from './config/index.js';
-import { readSecretEnv } from './config/index.js';
+import { providerHealth, readSecretEnv } from './config/index.js';
 import { createOutboxHook } from './notify/outbox.js';
 import {
   createDeliveryWorker,
@@ -292,6 +292,13 @@ export async function startServer(
     trustProxy: config.server.trustProxy,
     console: identity.console,
     notifications: { bus: runtime.bus, delivery: runtime.delivery, clock: runtime.clock },
+    operations: {
+      stats: () => runtime.store.opsStats(),
+      // the same secrets the delivery worker reads
+      providers: () =>
+        providerHealth(config.notifications, opts.notify?.secrets ?? ((n) => readSecretEnv(n))),
+      now: () => runtime.clock.now(),
+    },
   });
   runtime.delivery.start(logger);
   const sweeper = startExpirySweeper(

@@ -21,3 +21,4 @@ export type {
   NotificationProviders,
   NotificationEvent,
 } from './config-types.js';
+export { providerHealth, providerSecretNames, type ProviderHealth } from './provider-health.js';

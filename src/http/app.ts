@@ -17,6 +17,7 @@ import type { Store } from '../store/port.js';
 import { errorHandler, notFoundHandler, sendProblem } from './problem.js';
 import { registerInputGuards } from './input-guards.js';
 import { registerMetrics } from './metrics.js';
+import type { OpsMetricsSource } from './metric-collectors.js';
 import { Problem } from './schemas/common.js';
 import { Action, ActionInput, Approval, Decision } from './schemas/approval.js';
 import { registerApprovalRoutes } from './routes/approvals.js';
@@ -61,6 +62,8 @@ export interface AppDeps {
   console?: ConsoleAuthDeps | null;
   /** Long-poll, SSE and notification delivery routes; absent = not served. */
   notifications?: NotifyRouteDeps;
+  /** Store-backed metrics and provider readiness (/metrics, /readyz); absent = not reported. */
+  operations?: OpsMetricsSource;
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -171,7 +174,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (deps.devMode) reply.header('x-countersign-dev-mode', 'on; anyone can act');
   });
 
-  const metrics = registerMetrics(app, deps.notifications?.bus ?? null);
+  const metrics = registerMetrics(app, deps.notifications?.bus ?? null, deps.operations);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 

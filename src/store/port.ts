@@ -9,6 +9,7 @@ import type { Action } from '../domain/action.js';
 import type { Decision } from '../domain/decision.js';
 import type { Scope } from '../domain/principal.js';
 import type { OutboxStore, OutboxTx } from './outbox-types.js';
+import type { OpsStats } from './ops-stats.js';
 
 export type * from './outbox-types.js';
 
@@ -167,5 +168,7 @@ export interface Store extends StoreReader, OutboxStore {
   migrate(): Promise<void>;
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   touchApiKey(id: string, atIso: string): Promise<void>;
+  /** Deployment-wide counts for metrics (committed data only). */
+  opsStats(): Promise<OpsStats>;
   close(): Promise<void>;
 }
