@@ -49,6 +49,8 @@ import {
 } from './services/approval-relay.js';
 import { startApprovalListener } from './store/postgres/postgres-listener.js';
 import { openStore } from './store/open-store.js';
+import { acquireServerLock } from './store/sqlite/server-lock.js';
+import { StartupError } from './errors/startup-error.js';
 import type { Store } from './store/port.js';
 
 export interface Runtime {
@@ -260,10 +262,18 @@ export async function startServer(
   // config validation refuses this too; a config built in code must not slip past it
   assertDevModeLoopback(config);
   const identity = createIdentity(config, opts.clock ?? systemClock);
-  const runtime = await openRuntime(config, {
-    ...(opts.clock ? { clock: opts.clock } : {}),
-    ...(opts.notify ? { notify: opts.notify } : {}),
-  });
+  // one server per SQLite file: refused before anything is opened or started
+  const lock = config.store.kind === 'sqlite' ? acquireServerLock(config.store.path) : null;
+  let runtime: Runtime;
+  try {
+    runtime = await openRuntime(config, {
+      ...(opts.clock ? { clock: opts.clock } : {}),
+      ...(opts.notify ? { notify: opts.notify } : {}),
+    });
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   await recordPolicyLoaded(runtime);
   const logOptions = {
     level: opts.logLevel ?? 'info',
@@ -328,22 +338,43 @@ export async function startServer(
     logger.error({ err }, 'key reload failed'),
   );
   const stopReplicaWakeups = await startReplicaWakeups(runtime, logger);
-  await app.listen({ host: config.server.host, port: config.server.port });
+  const close = async () => {
+    sweeper.stop();
+    checkpointer.stop();
+    reminders.stop();
+    stopKeyWatch();
+    await stopReplicaWakeups();
+    await app.close();
+    await runtime.close();
+    lock?.release();
+  };
+  try {
+    await app.listen({ host: config.server.host, port: config.server.port });
+  } catch (err) {
+    await close();
+    throw listenError(err, config.server.listen);
+  }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.server.port;
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
-  return {
-    runtime,
-    app,
-    url: `http://${host}:${port}`,
-    close: async () => {
-      sweeper.stop();
-      checkpointer.stop();
-      reminders.stop();
-      stopKeyWatch();
-      await stopReplicaWakeups();
-      await app.close();
-      await runtime.close();
-    },
-  };
+  return { runtime, app, url: `http://${host}:${port}`, close };
+}
+
+/** A listen failure an operator can act on, instead of a bare errno. */
+function listenError(err: unknown, listen: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  const change = 'choose another with --listen HOST:PORT or server.listen in countersign.yaml';
+  if (code === 'EADDRINUSE') {
+    return new StartupError(
+      'address_in_use',
+      `${listen} is already in use (another Countersign, or another program, listens there): stop it, or ${change}`,
+    );
+  }
+  if (code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    return new StartupError(
+      'address_not_permitted',
+      `cannot listen on ${listen} (${code === 'EACCES' ? 'ports below 1024 need privileges' : 'no such local address'}): ${change}`,
+    );
+  }
+  return err;
 }
