@@ -26,6 +26,7 @@ import { registerApiKeyRoutes } from './routes/apikeys.js';
 import { registerHealthRoutes } from './routes/health.js';
 import { registerGateRoutes } from './routes/gate.js';
 import { registerAuditRoutes } from './routes/audit.js';
+import { registerCheckpointKeyRoute } from './routes/checkpoint-key.js';
 import { registerEvidenceRoutes } from './routes/evidence.js';
 import { createAuthHook } from './auth-hook.js';
 import { registerHardening, type HardeningOptions } from './hardening.js';
@@ -195,6 +196,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (deps.notifications) registerApprovalStreamRoutes(v1, deps.services, deps.notifications);
       if (deps.notifications) registerNotifyRoutes(v1, deps.services, deps.notifications);
       registerAuditRoutes(v1, deps.services, deps.auditOrigin);
+      registerCheckpointKeyRoute(v1, deps);
       registerEvidenceRoutes(v1, deps.services);
     },
     { prefix: '/v1' },

@@ -13,7 +13,14 @@ import {
 import { readFileSync } from 'node:fs';
 import type { GlobalOptions } from '../context.js';
 import { actionOrDecision, readDocument } from '../io.js';
-import { approvalRow, describeApproval, describeDecision, printJson } from '../output.js';
+import {
+  APPROVAL_COLUMNS,
+  approvalCells,
+  describeApproval,
+  describeDecision,
+  formatTable,
+  printJson,
+} from '../output.js';
 import { runCommand } from '../run.js';
 import { registerAttachDecisionCommand } from './evidence.js';
 import { registerNotifyCommands } from './notify.js';
@@ -133,7 +140,7 @@ export function registerApprovalCommands(program: Command): void {
         });
         if (out.json) return printJson(out, page);
         if (page.items.length === 0) out.out('no requests');
-        for (const a of page.items) out.out(approvalRow(a));
+        else out.out(formatTable(APPROVAL_COLUMNS, page.items.map(approvalCells)));
         if (page.nextCursor) out.out(`more: --cursor ${page.nextCursor}`);
       }),
     );
