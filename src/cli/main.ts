@@ -8,6 +8,7 @@ import { registerGateCommands } from './commands/gate.js';
 import { registerKeyCommands } from './commands/keys.js';
 import { registerEvidenceCommands } from './commands/evidence.js';
 import { registerAuditCommands } from './commands/audit.js';
+import { registerBackupCommand } from './commands/backup.js';
 import { EXIT } from './exit-codes.js';
 
 export function buildProgram(): Command {
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerKeyCommands(program);
   registerEvidenceCommands(program);
   registerAuditCommands(program);
+  registerBackupCommand(program);
   return program;
 }
 

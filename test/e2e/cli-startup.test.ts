@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -81,5 +82,32 @@ describe('starting a server: --listen, a busy port, one server per SQLite file, 
     const again = await startCliServer(['serve', '--listen', '127.0.0.1:0'], { cwd: dir });
     await again.stop();
     assert.match(again.output(), /listening on/);
+  });
+
+  test('backup copies the SQLite store while the server runs; an existing file is refused', async () => {
+    const server = await startCliServer(['serve', '--listen', '127.0.0.1:0'], { cwd: dir });
+    try {
+      const r = await runCli(['backup', '--out', 'copy.db'], { cwd: dir });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stdout,
+        /backed up .*countersign\.db to .*copy\.db \(\d+ pages, integrity ok\)/,
+      );
+      const again = await runCli(['backup', '--out', 'copy.db'], { cwd: dir });
+      assert.equal(again.code, 2);
+      assert.match(again.stderr, /--out: exists/);
+    } finally {
+      await server.stop();
+    }
+    const size = (file: string) => {
+      const db = new Database(join(dir, file), { readonly: true });
+      try {
+        return db.prepare('SELECT size FROM audit_head WHERE id = 1').get() as { size: number };
+      } finally {
+        db.close();
+      }
+    };
+    assert.ok(size('copy.db').size > 0);
+    assert.ok(size('copy.db').size <= size('.countersign/countersign.db').size);
   });
 });
