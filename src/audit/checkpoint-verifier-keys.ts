@@ -25,6 +25,9 @@ export function checkpointVerifierKeys(
     .map((k) => ({
       kid: String(k.kid),
       status: String(k['countersign:status'] ?? 'active'),
-      verifierKey: formatVerifierKey(origin, new Uint8Array(Buffer.from(k.x as string, 'base64url'))),
+      verifierKey: formatVerifierKey(
+        origin,
+        new Uint8Array(Buffer.from(k.x as string, 'base64url')),
+      ),
     }));
 }

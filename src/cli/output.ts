@@ -92,7 +92,10 @@ export function approvalCells(a: Approval): string[] {
 }
 
 /** A table with a header row; columns padded to their widest cell, the last one left ragged. */
-export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+export function formatTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
     cells

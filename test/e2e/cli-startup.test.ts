@@ -59,7 +59,7 @@ describe('starting a server: --listen, a busy port, one server per SQLite file, 
       new RegExp(`error: address_in_use: 127\\.0\\.0\\.1:${busyPort} is already in use`),
     );
     assert.match(r.stderr, /--listen HOST:PORT/);
-    assert.doesNotMatch(r.stderr, /internal|EADDRINUSE|    at /);
+    assert.doesNotMatch(r.stderr, /internal|EADDRINUSE|\s{4}at /);
   });
 
   test('a second server on the same SQLite file is refused (store_locked); after the first stops, it starts', async () => {
