@@ -58,7 +58,7 @@ function deps(overrides: Partial<IssueDeps> = {}): IssueDeps {
 }
 
 describe('issueCredential', () => {
-  it('signs exactly the claims of DOMAIN.md §4', async () => {
+  it('signs exactly the claims of docs/domain.md §4', async () => {
     const { claims } = await issueCredential(input(), deps());
     const iat = NOW_MS / 1000;
     assert.deepEqual(claims, {

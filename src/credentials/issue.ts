@@ -1,5 +1,5 @@
 /**
- * Issues approval credentials (DOMAIN.md §4): a JWS compact token signed with the newest active
+ * Issues approval credentials (docs/domain.md §4): a JWS compact token signed with the newest active
  * credential key, never the checkpoint key. Claims are checked by the same code the verifier
  * runs, so nothing is issued that a verifier would call malformed.
  */
@@ -58,7 +58,7 @@ function lifetimeSeconds(ttlMs: number, maxTtlMs: number): number {
   return seconds;
 }
 
-/** The claim set, in the order of DOMAIN.md §4. */
+/** The claim set, in the order of docs/domain.md §4. */
 function buildClaims(input: CredentialInput, deps: IssueDeps): CredentialClaims {
   const iat = Math.floor(deps.clock.now() / 1000);
   const action: CredentialClaims['action'] = { kind: input.action.kind, mode: input.action.mode };

@@ -1,5 +1,5 @@
 /**
- * The gate (DOMAIN.md §5): policy first (deny postures win over any credential), then for replay
+ * The gate (docs/domain.md §5): policy first (deny postures win over any credential), then for replay
  * execute the pipeline-version and source-environment checks, then the credential through the
  * same verifier runtimes use offline, then the online checks (revoked, consumed, policy drift,
  * self-approval). Exactly one audit event per call, in the transaction that consumes a
@@ -103,7 +103,7 @@ export function createGateService(deps: GateDeps) {
     return null;
   }
 
-  /** Online checks 12–14 of DOMAIN.md §4, after the offline verifier accepted the token. */
+  /** Online checks 12–14 of docs/domain.md §4, after the offline verifier accepted the token. */
   async function onlineRejection(
     claims: CredentialClaims,
     approval: ApprovalRequest | null,

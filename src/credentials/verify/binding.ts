@@ -1,5 +1,5 @@
 /**
- * Rows 5–11 of DOMAIN.md §4: does a validly signed credential cover this action, now?
+ * Rows 5–11 of docs/domain.md §4: does a validly signed credential cover this action, now?
  * Runs on claims whose signature and shape already hold.
  */
 import type { ActionMode } from '../../domain/action.js';

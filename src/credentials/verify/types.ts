@@ -39,7 +39,7 @@ export const CREDENTIAL_ALG = 'EdDSA';
 export const SUPPORTED_VERSIONS: readonly number[] = [1];
 
 /**
- * Reason codes of offline verification, in the order of DOMAIN.md §4 (rows 1–11) plus
+ * Reason codes of offline verification, in the order of docs/domain.md §4 (rows 1–11) plus
  * `keyset_unavailable`. Rows 12–14 need the service's state and are checked online only.
  *
  * @example
@@ -105,7 +105,7 @@ export interface CredentialClaims {
 }
 
 /**
- * The action a runtime is about to perform: the DOMAIN.md §1 action JSON. Send `spec` (hashed
+ * The action a runtime is about to perform: the docs/domain.md §1 action JSON. Send `spec` (hashed
  * here with RFC 8785 JCS) or `specHash`. `mode` defaults to `execute`, `capabilities` to none.
  *
  * @example
@@ -180,7 +180,7 @@ export interface VerifySuccess {
 }
 
 /**
- * A failed verification: the first failing check of DOMAIN.md §4. `message` never holds the
+ * A failed verification: the first failing check of docs/domain.md §4. `message` never holds the
  * token or its signature; `details` names hashes, fields or missing capabilities.
  *
  * @example
