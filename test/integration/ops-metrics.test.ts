@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { Registry } from 'prom-client';
 import { providerHealth } from '../../src/config/provider-health.js';
 import { defaultConfig } from '../../src/config/index.js';
 import { registerOpsMetrics, registerProcessMetrics } from '../../src/http/metric-collectors.js';
 import { createHarness, deployAction, type Harness } from '../helpers/harness.js';
+import { repoPath } from '../helpers/paths.js';
 
 const PROMTOOL = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => existsSync(p));
 
@@ -134,6 +135,32 @@ describe('store-backed metrics', () => {
     });
     assert.equal(r.status, 0, `promtool: ${r.stdout}${r.stderr}`);
   });
+});
+
+test('docs/metrics.md documents every metric, and the Grafana dashboard uses documented ones only', async () => {
+  const doc = readFileSync(repoPath('docs/metrics.md'), 'utf8');
+  const documented = new Set(doc.match(/countersign_[a-z_]+/g));
+  const registry = new Registry();
+  registerProcessMetrics(registry);
+  registerOpsMetrics(registry, {
+    stats: () => Promise.reject(new Error('not needed')),
+    providers: () => [],
+    now: () => 0,
+  });
+  for (const m of await registry.getMetricsAsJSON()) {
+    if (/^countersign_(process|nodejs)_/.test(m.name)) continue;
+    assert.ok(documented.has(m.name), `${m.name} is in docs/metrics.md`);
+  }
+  const dashboard = readFileSync(repoPath('docs/grafana-dashboard.json'), 'utf8');
+  JSON.parse(dashboard);
+  const used = new Set(
+    (dashboard.match(/countersign_[a-z_]+/g) ?? []).map((n) =>
+      n.replace(/_(bucket|sum|count)$/, ''),
+    ),
+  );
+  assert.ok(used.size >= 10);
+  for (const name of used)
+    assert.ok(documented.has(name), `${name} (dashboard) is in docs/metrics.md`);
 });
 
 describe('readiness', () => {
