@@ -37,5 +37,7 @@ done | xargs -0 cp --parents -t "$copy"
 cd "$copy"
 export PATH="$cache/bin:$PATH"
 export npm_config_nodedir="$cache"
-npm ci --no-audit --no-fund
+# install scripts only for the native driver (and esbuild's check): `npm test` builds dist/ itself
+npm ci --no-audit --no-fund --ignore-scripts
+npm rebuild better-sqlite3 esbuild
 npm test
