@@ -263,7 +263,10 @@ export async function startServer(
   assertDevModeLoopback(config);
   const identity = createIdentity(config, opts.clock ?? systemClock);
   // one server per SQLite file: refused before anything is opened or started
-  const lock = config.store.kind === 'sqlite' ? acquireServerLock(config.store.path) : null;
+  const lock =
+    config.store.kind === 'sqlite' && config.store.path !== ':memory:'
+      ? acquireServerLock(config.store.path)
+      : null;
   let runtime: Runtime;
   try {
     runtime = await openRuntime(config, {
