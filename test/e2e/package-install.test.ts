@@ -25,8 +25,9 @@ const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const COPY = ['bin', 'docs', 'examples', 'scripts', 'src', 'test', 'bench', 'web'];
 const COPY_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'LICENSE', 'README.md'];
 
+// generous: the SQLite driver compiles from source, which takes minutes on a busy 2-core machine
 function run(cmd: string, args: string[], opts: SpawnSyncOptions & { cwd: string }): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 600_000, ...opts });
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 1_800_000, ...opts });
   assert.equal(r.status, 0, `${cmd} ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`);
   return String(r.stdout);
 }
