@@ -2,7 +2,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.countersign/**', 'web/dist/**', 'dist-action/**'] },
+  {
+    ignores: [
+      'dist/**',
+      '.dist-*/**',
+      'node_modules/**',
+      '.countersign/**',
+      'web/dist/**',
+      'dist-action/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

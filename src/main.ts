@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { CountersignConfig } from './config/index.js';
-import { readSecretEnv } from './config/index.js';
+import { providerHealth, readSecretEnv } from './config/index.js';
 import { createOutboxHook } from './notify/outbox.js';
 import {
   createDeliveryWorker,
@@ -56,6 +56,8 @@ import type { GithubWebhookDeps } from './integrations/github/webhook-handler.js
 import { InputError } from './errors/index.js';
 import type { GithubIntegrationConfig } from './config/index.js';
 import { openStore } from './store/open-store.js';
+import { acquireServerLock } from './store/sqlite/server-lock.js';
+import { StartupError } from './errors/startup-error.js';
 import type { Store } from './store/port.js';
 
 export interface Runtime {
@@ -336,10 +338,21 @@ export async function startServer(
   // config validation refuses this too; a config built in code must not slip past it
   assertDevModeLoopback(config);
   const identity = createIdentity(config, opts.clock ?? systemClock);
-  const runtime = await openRuntime(config, {
-    ...(opts.clock ? { clock: opts.clock } : {}),
-    ...(opts.notify ? { notify: opts.notify } : {}),
-  });
+  // one server per SQLite file: refused before anything is opened or started
+  const lock =
+    config.store.kind === 'sqlite' && config.store.path !== ':memory:'
+      ? acquireServerLock(config.store.path)
+      : null;
+  let runtime: Runtime;
+  try {
+    runtime = await openRuntime(config, {
+      ...(opts.clock ? { clock: opts.clock } : {}),
+      ...(opts.notify ? { notify: opts.notify } : {}),
+    });
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
   await recordPolicyLoaded(runtime);
   const logOptions = {
     level: opts.logLevel ?? 'info',
@@ -370,6 +383,13 @@ export async function startServer(
     notifications: { bus: runtime.bus, delivery: runtime.delivery, clock: runtime.clock },
     slackInteractions: slackInteractionsFor(runtime, opts.notify),
     githubWebhook: githubWebhookDeps(runtime),
+    operations: {
+      stats: () => runtime.store.opsStats(),
+      // the same secrets the delivery worker reads
+      providers: () =>
+        providerHealth(config.notifications, opts.notify?.secrets ?? ((n) => readSecretEnv(n))),
+      now: () => runtime.clock.now(),
+    },
   });
   runtime.delivery.start(logger);
   const sweeper = startExpirySweeper(
@@ -405,22 +425,43 @@ export async function startServer(
     logger.error({ err }, 'key reload failed'),
   );
   const stopReplicaWakeups = await startReplicaWakeups(runtime, logger);
-  await app.listen({ host: config.server.host, port: config.server.port });
+  const close = async () => {
+    sweeper.stop();
+    checkpointer.stop();
+    reminders.stop();
+    stopKeyWatch();
+    await stopReplicaWakeups();
+    await app.close();
+    await runtime.close();
+    lock?.release();
+  };
+  try {
+    await app.listen({ host: config.server.host, port: config.server.port });
+  } catch (err) {
+    await close();
+    throw listenError(err, config.server.listen);
+  }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.server.port;
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
-  return {
-    runtime,
-    app,
-    url: `http://${host}:${port}`,
-    close: async () => {
-      sweeper.stop();
-      checkpointer.stop();
-      reminders.stop();
-      stopKeyWatch();
-      await stopReplicaWakeups();
-      await app.close();
-      await runtime.close();
-    },
-  };
+  return { runtime, app, url: `http://${host}:${port}`, close };
+}
+
+/** A listen failure an operator can act on, instead of a bare errno. */
+function listenError(err: unknown, listen: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  const change = 'choose another with --listen HOST:PORT or server.listen in countersign.yaml';
+  if (code === 'EADDRINUSE') {
+    return new StartupError(
+      'address_in_use',
+      `${listen} is already in use (another Countersign, or another program, listens there): stop it, or ${change}`,
+    );
+  }
+  if (code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    return new StartupError(
+      'address_not_permitted',
+      `cannot listen on ${listen} (${code === 'EACCES' ? 'ports below 1024 need privileges' : 'no such local address'}): ${change}`,
+    );
+  }
+  return err;
 }

@@ -45,7 +45,7 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
   return crypto.createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
 }
 
-/** The bytes of an event's leaf: UTF-8 of its RFC 8785 (JCS) form (DOMAIN.md §6). */
+/** The bytes of an event's leaf: UTF-8 of its RFC 8785 (JCS) form (docs/domain.md §6). */
 export function eventLeafBytes(event: unknown): Uint8Array {
   return Buffer.from(jcs(event), 'utf8');
 }

@@ -1,5 +1,5 @@
 /**
- * The audit log's Merkle math (DOMAIN.md §6, docs/audit-merkle.md): RFC 6962/9162 hashing,
+ * The audit log's Merkle math (docs/domain.md §6, docs/audit-merkle.md): RFC 6962/9162 hashing,
  * O(log n) appends through a compact range, inclusion and consistency proofs from stored perfect
  * subtrees, C2SP signed checkpoints and full log verification. Pure and storage-agnostic.
  */

@@ -14,6 +14,8 @@ export interface GlobalOptions {
   config?: string;
   json?: boolean;
   asGroups?: string;
+  /** `serve`/`start` only: host:port to listen on (overrides server.listen). */
+  listen?: string;
 }
 
 export const DEFAULT_URL = 'http://127.0.0.1:8080';
@@ -38,6 +40,7 @@ export function loadCliConfig(opts: GlobalOptions): CountersignConfig {
       ? opts.db
       : `sqlite:${resolve(opts.db)}`;
   }
+  if (opts.listen) overrides.COUNTERSIGN_LISTEN = opts.listen;
   return loadConfig({ ...(file ? { file } : {}), env: configEnvWith(overrides) });
 }
 

@@ -1,5 +1,5 @@
 /** The `countersign` command line. */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { packageVersion } from '../main.js';
 import { registerApprovalCommands } from './commands/approval.js';
 import { registerMiscCommands } from './commands/misc.js';
@@ -11,6 +11,7 @@ import { registerAuditCommands } from './commands/audit.js';
 import { registerMcpCommands } from './commands/mcp.js';
 import { registerImportCommands } from './commands/import-cavra.js';
 import { registerWitnessCommands } from './commands/witness.js';
+import { registerBackupCommand } from './commands/backup.js';
 import { EXIT } from './exit-codes.js';
 
 export function buildProgram(): Command {
@@ -27,6 +28,21 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .showHelpAfterError()
     .exitOverride();
+  // `--version` is answered in main() before parsing (subcommands own a --version of their own),
+  // so it is listed here for the help only
+  const versionOption = new Option('-V, --version', 'print the version and exit');
+  program.configureHelp({
+    visibleOptions(cmd) {
+      const shown = Help.prototype.visibleOptions.call(this, cmd);
+      return cmd === program ? [versionOption, ...shown] : shown;
+    },
+  });
+  program
+    .command('version')
+    .description('print the version')
+    .action(() => {
+      process.stdout.write(`${packageVersion()}\n`);
+    });
   registerSetupCommands(program);
   registerMiscCommands(program);
   registerApprovalCommands(program);
@@ -37,6 +53,7 @@ export function buildProgram(): Command {
   registerMcpCommands(program);
   registerImportCommands(program);
   registerWitnessCommands(program);
+  registerBackupCommand(program);
   return program;
 }
 

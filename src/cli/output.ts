@@ -129,28 +129,34 @@ export function describeSpec(a: Approval, previous: Approval | null): string {
   return lines.join('\n');
 }
 
-/** The column names of {@link approvalRow}. */
-export function approvalHeader(): string {
-  return [
-    'ID'.padEnd(28),
-    'STATE'.padEnd(9),
-    'KIND/MODE'.padEnd(22),
-    'ENV/PROJECT'.padEnd(26),
-    'VOTES'.padEnd(5),
-    'REQUESTED BY',
-  ].join(' ');
-}
+/** The header of `approval list`, matching {@link approvalCells}. */
+export const APPROVAL_COLUMNS = ['ID', 'STATE', 'ACTION', 'WHERE', 'APPROVALS', 'REQUESTED BY'];
 
-export function approvalRow(a: Approval): string {
+/** One `approval list` row. */
+export function approvalCells(a: Approval): string[] {
   const act = a.action;
   return [
-    a.id.padEnd(28),
-    a.state.padEnd(9),
-    `${act.kind}/${act.mode}`.padEnd(22),
-    `${act.environment}/${act.project}`.padEnd(26),
-    `${a.progress.approvals}/${a.progress.min}`.padEnd(5),
-    a.breakGlass ? 'BREAK-GLASS' : a.requestedBy.name,
-  ].join(' ');
+    a.id,
+    a.state,
+    `${act.kind}/${act.mode}`,
+    `${act.environment}/${act.project}`,
+    `${a.progress.approvals}/${a.progress.min}`,
+    a.breakGlass ? `BREAK-GLASS (${a.requestedBy.name})` : a.requestedBy.name,
+  ];
+}
+
+/** A table with a header row; columns padded to their widest cell, the last one left ragged. */
+export function formatTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
 }
 
 /** Pipeline versions as a table with a header. */

@@ -4,6 +4,7 @@ import { isCountersignError, statusForCode, InputError } from '../errors/index.j
 import type { Backend } from './backend.js';
 import { openBackend, type GlobalOptions } from './context.js';
 import { exitCodeFor } from './exit-codes.js';
+import { StartupError } from '../errors/startup-error.js';
 import { printJson, stdio, type Output } from './output.js';
 
 function isFileError(err: unknown): err is NodeJS.ErrnoException {
@@ -23,6 +24,10 @@ export function reportError(out: Output, err: unknown): number {
     code = err.code;
     detail = err.problem.detail ?? err.message;
     errors = err.problem.errors ?? [];
+  } else if (err instanceof StartupError) {
+    status = 503;
+    code = err.code;
+    detail = err.message;
   } else if (isCountersignError(err)) {
     status = statusForCode(err.code);
     code = err.code;

@@ -1,4 +1,4 @@
-/** The deployment configuration (CONFIG.md `countersign.yaml`), validated, defaulted and frozen. */
+/** The deployment configuration (docs/configuration.md `countersign.yaml`), validated, defaulted and frozen. */
 import type { ConsoleConfig } from './console-section.js';
 import type { Scope } from '../domain/principal.js';
 

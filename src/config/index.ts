@@ -23,3 +23,4 @@ export type {
   IntegrationsConfig,
   GithubIntegrationConfig,
 } from './config-types.js';
+export { providerHealth, providerSecretNames, type ProviderHealth } from './provider-health.js';

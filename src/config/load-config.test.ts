@@ -30,7 +30,7 @@ function configErrors(text: string, env: Record<string, string> = {}) {
   assert.fail('expected a validation error');
 }
 
-/** The CONFIG.md example, complete. */
+/** The docs/configuration.md example, complete. */
 const FULL = `
 server:
   listen: 127.0.0.1:8080
@@ -82,7 +82,7 @@ notifications:
 `;
 
 describe('loadConfig', () => {
-  it('loads the CONFIG.md example with durations in ms, sizes in bytes and absolute paths', () => {
+  it('loads the docs/configuration.md example with durations in ms, sizes in bytes and absolute paths', () => {
     const { dir, file } = writeConfig(FULL);
     const c = loadConfig({ file, env: {} });
     assert.equal(c.file, file);

@@ -1,7 +1,7 @@
 /**
  * The audit checkpoint key as the audit log needs it: a signed-note signer named by the log
  * origin, and every checkpoint public key (active and retired) to verify stored checkpoints.
- * Checkpoint keys are never credential keys (DOMAIN.md §6).
+ * Checkpoint keys are never credential keys (docs/domain.md §6).
  */
 import type { KeyRing } from './keyring.js';
 

@@ -1,5 +1,5 @@
 /**
- * Issues approval credentials (DOMAIN.md §4): a JWS compact token signed with the newest active
+ * Issues approval credentials (docs/domain.md §4): a JWS compact token signed with the newest active
  * credential key, never the checkpoint key. Claims are checked by the same code the verifier
  * runs, so nothing is issued that a verifier would call malformed.
  */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { repoPath } from '../../test/helpers/paths.js';
 
-// ARCHITECTURE.md: countersign/verify runs with only the token, the action and a JWKS.
+// The architecture rule (architecture.test.ts): countersign/verify runs with only the token, the action and a JWKS.
 const ALLOWED = /^(jose|canonicalize|node:crypto|\.\/[a-z-]+\.js|\.\.\/\.\.\/domain\/[a-z-]+\.js)$/;
 // the TypeScript sources, whether this test runs from src/ or from dist/
 const dir = repoPath('src', 'credentials', 'verify');

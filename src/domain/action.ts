@@ -1,4 +1,4 @@
-/** What someone wants to do (DOMAIN.md §1). */
+/** What someone wants to do (docs/domain.md §1). */
 import type { Quorum } from './decision.js';
 
 export type ActionMode = 'execute' | 'dry-run';

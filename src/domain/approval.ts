@@ -1,4 +1,4 @@
-/** Approval requests, reviews and their state machine (DOMAIN.md §3). Pure: no I/O, no clock. */
+/** Approval requests, reviews and their state machine (docs/domain.md §3). Pure: no I/O, no clock. */
 import type { Action } from './action.js';
 import type { Decision, Quorum } from './decision.js';
 import type { PrincipalRef } from './principal.js';

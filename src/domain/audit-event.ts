@@ -1,4 +1,4 @@
-/** The audit event schema (DOMAIN.md §6, docs/audit-log.md). Fields name what they identify. */
+/** The audit event schema (docs/domain.md §6, docs/audit-log.md). Fields name what they identify. */
 
 export const AUDIT_EVENT_TYPES = [
   'decision.evaluated',

@@ -1,4 +1,4 @@
-/** A policy decision about one action (DOMAIN.md §2). */
+/** A policy decision about one action (docs/domain.md §2). */
 
 export type DecisionOutcome = 'allow' | 'require_approval' | 'deny' | 'dry_run_only';
 
@@ -14,7 +14,7 @@ export type Posture = 'dev' | 'staging' | 'prod';
 
 /**
  * Reason codes of a decision. `allow*` for allowed, `approval_required` for require_approval,
- * the deny codes match the gate codes of DOMAIN.md §4–5.
+ * the deny codes match the gate codes of docs/domain.md §4–5.
  */
 export type DecisionReasonCode =
   | 'allowed_by_environment'

@@ -1,4 +1,4 @@
-/** Who is acting. Identity comes only from authentication (DOMAIN.md §7). */
+/** Who is acting. Identity comes only from authentication (docs/domain.md §7). */
 
 export type Scope =
   | 'approvals:request'

@@ -3,7 +3,7 @@
  * code to a status through {@link statusForCode}. Messages never carry tokens, keys or secrets.
  */
 
-/** Codes of broken evidence: the credential (or proof) itself is wrong. DOMAIN.md §4. */
+/** Codes of broken evidence: the credential (or proof) itself is wrong. docs/domain.md §4. */
 export type CredentialErrorCode =
   | 'credential_malformed'
   | 'unknown_signing_key'

@@ -1,5 +1,5 @@
 /**
- * The signer of approval attestations: the newest active CREDENTIAL key (DOMAIN.md §6: the
+ * The signer of approval attestations: the newest active CREDENTIAL key (docs/domain.md §6: the
  * attestation is signed like the credential; the checkpoint key only signs checkpoints).
  */
 import type { DsseSigner } from './dsse.js';

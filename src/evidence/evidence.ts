@@ -1,5 +1,5 @@
 /**
- * Offline verification of an evidence bundle (DOMAIN.md §6, docs/evidence.md) with nothing but
+ * Offline verification of an evidence bundle (docs/domain.md §6, docs/evidence.md) with nothing but
  * the bundle and the public keys: a fixed, ordered pipeline. The checkpoint must be signed by a
  * checkpoint key of the JWKS (never a credential key); only then is its root trusted for the
  * inclusion proofs; only proven events are compared with the request; the credential is verified

@@ -24,5 +24,10 @@ export {
   type VerifyAttestationResult,
 } from './attestation.js';
 export { verifyCheckpoint, parseCheckpoint, type Checkpoint } from '../audit/checkpoint.js';
+export { parseVerifierKey, formatVerifierKey, type NoteKey } from '../audit/signed-note.js';
+export {
+  checkpointVerifierKeys,
+  type CheckpointVerifierKey,
+} from '../audit/checkpoint-verifier-keys.js';
 export { verifyInclusion, verifyConsistency } from '../audit/verify-proofs.js';
 export { eventLeafHash, leafHash, nodeHash } from '../audit/hash.js';

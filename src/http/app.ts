@@ -17,6 +17,7 @@ import type { Store } from '../store/port.js';
 import { errorHandler, notFoundHandler, sendProblem } from './problem.js';
 import { registerInputGuards } from './input-guards.js';
 import { registerMetrics } from './metrics.js';
+import type { OpsMetricsSource } from './metric-collectors.js';
 import { Problem } from './schemas/common.js';
 import { Action, ActionInput, Approval, Decision } from './schemas/approval.js';
 import { registerApprovalRoutes } from './routes/approvals.js';
@@ -26,6 +27,7 @@ import { registerHealthRoutes } from './routes/health.js';
 import { registerGateRoutes } from './routes/gate.js';
 import { registerAuditRoutes } from './routes/audit.js';
 import { registerAuditTileRoutes } from './routes/audit-tiles.js';
+import { registerCheckpointKeyRoute } from './routes/checkpoint-key.js';
 import { registerEvidenceRoutes } from './routes/evidence.js';
 import { createAuthHook } from './auth-hook.js';
 import { registerHardening, type HardeningOptions } from './hardening.js';
@@ -71,6 +73,8 @@ export interface AppDeps {
   slackInteractions?: SlackInteractions | null;
   /** GitHub deployment protection rules webhook; absent = not served. */
   githubWebhook?: GithubWebhookDeps | null;
+  /** Store-backed metrics and provider readiness (/metrics, /readyz); absent = not reported. */
+  operations?: OpsMetricsSource;
 }
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -181,7 +185,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (deps.devMode) reply.header('x-countersign-dev-mode', 'on; anyone can act');
   });
 
-  const metrics = registerMetrics(app, deps.notifications?.bus ?? null);
+  const metrics = registerMetrics(app, deps.notifications?.bus ?? null, deps.operations);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 
@@ -203,6 +207,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (deps.notifications) registerNotifyRoutes(v1, deps.services, deps.notifications);
       registerAuditRoutes(v1, deps.services, deps.auditOrigin);
       registerAuditTileRoutes(v1, deps.services);
+      registerCheckpointKeyRoute(v1, deps);
       registerEvidenceRoutes(v1, deps.services);
       registerPolicyFactRoutes(v1, deps.services);
     },

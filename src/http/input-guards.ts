@@ -3,6 +3,8 @@
  * - JSON bodies: an empty body is "no body" (routes whose fields are all optional accept it);
  *   every string, key or value, must be well-formed Unicode (a lone surrogate would otherwise
  *   reach canonical JSON hashing deep in a use case and fail there).
+ * - JSON bodies: repeated member names and integers beyond ±(2^53 − 1) are refused (400): canonical
+ *   JSON (RFC 8785) could not hash them as sent (lib/jcs-input.ts).
  * - Route scopes: a route may declare `config.scopes`; a caller with none of them gets 403 before
  *   its body is parsed or validated (never 400 for an authorization failure).
  */
@@ -10,6 +12,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Scope } from '../domain/principal.js';
 import { InputError, type FieldError } from '../errors/index.js';
 import { assertScope } from '../services/access.js';
+import { jcsInputProblems } from '../lib/jcs-input.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -45,6 +48,19 @@ export function registerInputGuards(app: FastifyInstance): void {
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') {
       done(null, undefined);
+      return;
+    }
+    // what canonical JSON cannot represent exactly is refused, not silently changed
+    const ambiguous = jcsInputProblems(text);
+    if (ambiguous.length > 0) {
+      done(
+        new InputError(
+          'validation_failed',
+          'the body holds JSON that canonical JSON (RFC 8785) cannot represent exactly',
+          ambiguous,
+        ),
+        undefined,
+      );
       return;
     }
     parseJson(req, text, done);

@@ -1,20 +1,31 @@
 /**
  * `GET /metrics`: Prometheus metrics (prom-client) — process defaults, request durations by route
- * and status, gate answers by reason code, and request changes by kind. Labels carry route
+ * and status, gate answers by reason code, request changes by kind, and the store-backed gauges of
+ * metric-collectors.ts (docs/metrics.md lists them all). Labels carry route
  * patterns and codes only: never ids, principals or anything a caller typed.
  */
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry } from 'prom-client';
 import type { EventBus } from '../services/event-bus.js';
+import {
+  registerOpsMetrics,
+  registerProcessMetrics,
+  type OpsMetricsSource,
+} from './metric-collectors.js';
 
 export interface Metrics {
   registry: Registry;
   gateAnswered(allowed: boolean, code: string): void;
 }
 
-export function registerMetrics(app: FastifyInstance, bus: EventBus | null): Metrics {
+export function registerMetrics(
+  app: FastifyInstance,
+  bus: EventBus | null,
+  ops?: OpsMetricsSource,
+): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'countersign_' });
+  registerProcessMetrics(registry);
+  if (ops) registerOpsMetrics(registry, ops);
   const duration = new Histogram({
     name: 'countersign_http_request_duration_seconds',
     help: 'HTTP request duration by route pattern, method and status',

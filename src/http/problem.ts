@@ -57,19 +57,50 @@ interface AjvIssue {
   params?: Record<string, unknown>;
 }
 
-/** Ajv issues → `[{path, message}]`, naming unknown fields by their path. */
+/**
+ * Ajv issues → `[{path, message}]`, naming unknown fields by their path. With `allErrors`, a value
+ * outside a union of literals yields one "must be equal to constant" per literal plus "must match
+ * a schema in anyOf"; those become one "must be one of: a, b, c" (types alike: "must be string or
+ * integer"), so a field's problem is said once, with what is allowed.
+ */
 export function fieldErrors(context: string, validation: readonly AjvIssue[]): FieldError[] {
   const prefix = context === 'body' ? '' : `${context}:`;
-  return validation.map((v) => {
+  const allowed = new Map<string, { consts: string[]; types: string[] }>();
+  for (const v of validation) {
+    const at = allowed.get(v.instancePath ?? '') ?? { consts: [], types: [] };
+    if (v.keyword === 'const') at.consts.push(JSON.stringify(v.params?.allowedValue));
+    else if (v.keyword === 'enum' && Array.isArray(v.params?.allowedValues))
+      at.consts.push(...v.params.allowedValues.map((x) => JSON.stringify(x)));
+    else if (v.keyword === 'type' && typeof v.params?.type === 'string')
+      at.types.push(v.params.type);
+    allowed.set(v.instancePath ?? '', at);
+  }
+  const out: FieldError[] = [];
+  const seen = new Set<string>();
+  for (const v of validation) {
     const base = v.instancePath ?? '';
+    let e: FieldError;
+    const at = allowed.get(base);
+    const merged = at && (at.consts.length > 0 || at.types.length > 1);
     if (v.keyword === 'additionalProperties' && typeof v.params?.additionalProperty === 'string') {
-      return { path: `${prefix}${base}/${v.params.additionalProperty}`, message: 'unknown field' };
+      e = { path: `${prefix}${base}/${v.params.additionalProperty}`, message: 'unknown field' };
+    } else if (v.keyword === 'required' && typeof v.params?.missingProperty === 'string') {
+      e = { path: `${prefix}${base}/${v.params.missingProperty}`, message: 'is required' };
+    } else if (merged && ['const', 'enum', 'type', 'anyOf', 'oneOf'].includes(v.keyword ?? '')) {
+      const choices = at.consts.length > 0 ? at.consts : at.types;
+      const message =
+        at.consts.length > 0
+          ? `must be one of: ${[...new Set(choices)].join(', ')}`
+          : `must be ${[...new Set(choices)].join(' or ')}`;
+      e = { path: `${prefix}${base || '/'}`, message };
+    } else {
+      e = { path: `${prefix}${base || '/'}`, message: v.message ?? 'is invalid' };
     }
-    if (v.keyword === 'required' && typeof v.params?.missingProperty === 'string') {
-      return { path: `${prefix}${base}/${v.params.missingProperty}`, message: 'is required' };
-    }
-    return { path: `${prefix}${base || '/'}`, message: v.message ?? 'is invalid' };
-  });
+    const key = `${e.path}\n${e.message}`;
+    if (!seen.has(key)) out.push(e);
+    seen.add(key);
+  }
+  return out;
 }
 
 export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {

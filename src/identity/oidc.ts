@@ -1,5 +1,5 @@
 /**
- * OIDC bearer tokens for people (DOMAIN.md §7). A fixed pipeline: parse, pick the trusted issuer
+ * OIDC bearer tokens for people (docs/domain.md §7). A fixed pipeline: parse, pick the trusted issuer
  * by `iss`, check the algorithm against that issuer's allowlist (before any key is touched),
  * resolve the key, verify the signature and `iss`/`aud`/`exp`/`nbf`/`iat` with the leeway, then
  * map groups and scopes through RBAC. Every failure is `AuthError('unauthenticated')` with one

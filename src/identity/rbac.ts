@@ -1,5 +1,5 @@
 /**
- * RBAC for people (DOMAIN.md §3 eligibility, §7): external groups from the identity provider map
+ * RBAC for people (docs/domain.md §3 eligibility, §7): external groups from the identity provider map
  * to approver groups, groups grant scopes, and repository permissions delegate an approver group
  * to repository owners for one repository and a closed set of verdicts. Pure: no I/O.
  */
@@ -16,7 +16,7 @@ export const EMPTY_RBAC: RbacConfig = Object.freeze({
   repositoryPermissions: Object.freeze([]) as readonly never[],
 });
 
-/** What every authenticated person may do (DOMAIN.md §7); the rest comes from `rbac.scopes`. */
+/** What every authenticated person may do (docs/domain.md §7); the rest comes from `rbac.scopes`. */
 export const PERSON_BASE_SCOPES: readonly Scope[] = ['approvals:request', 'approvals:review'];
 
 /**

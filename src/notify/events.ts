@@ -1,4 +1,4 @@
-/** What happened to an approval that people or systems should hear about (DOMAIN.md §8). */
+/** What happened to an approval that people or systems should hear about (docs/domain.md §8). */
 import { effectiveState } from '../domain/approval.js';
 import type { ApprovalRequest, ApprovalState } from '../domain/approval.js';
 import type { NotificationsConfig } from '../config/config-types.js';

@@ -13,7 +13,7 @@ export const PROVIDER_NAMES: readonly ProviderName[] = [
 
 /**
  * Settings used for a provider that is not configured (export with `allProviders`): the
- * CONFIG.md example, so exported files show what a configured deployment would send.
+ * docs/configuration.md example, so exported files show what a configured deployment would send.
  */
 export const EXAMPLE_PROVIDERS: {
   readonly [P in ProviderName]: NonNullable<NotificationProviders[P]>;

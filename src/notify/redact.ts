@@ -1,6 +1,6 @@
 /**
  * Redaction for anything kept or shown about a delivery: no token, password, signature or full
- * webhook URL may reach a log line, error, audit event or delivery record (STYLE.md rule 4).
+ * webhook URL may reach a log line, error, audit event or delivery record (the project rule: never a secret in a log, error or record).
  */
 
 export const REDACTED = '…';

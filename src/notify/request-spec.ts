@@ -285,7 +285,7 @@ export function buildLiveRequest(
   return signed(base, secret, options.sentAt, shape.needs[1] ?? '');
 }
 
-/** Whether a callback URL is under one of the allowlisted prefixes (DOMAIN.md §8). */
+/** Whether a callback URL is under one of the allowlisted prefixes (docs/domain.md §8). */
 export { isCallbackAllowed } from '../lib/callback-allowlist.js';
 
 function callbackUrlOf(approval: ApprovalRequest, ctx: NotifyContext): string {

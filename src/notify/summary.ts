@@ -1,4 +1,4 @@
-/** The facts every provider shows, extracted once from an approval (DOMAIN.md §8). */
+/** The facts every provider shows, extracted once from an approval (docs/domain.md §8). */
 import { quorumProgress } from '../domain/approval.js';
 import type { ApprovalRequest, ApprovalState } from '../domain/approval.js';
 import type { Posture, QuorumMode } from '../domain/decision.js';

@@ -1,5 +1,5 @@
 /**
- * The semantic normaliser for actions (DOMAIN.md §1) and the action hash. The HTTP layer checks
+ * The semantic normaliser for actions (docs/domain.md §1) and the action hash. The HTTP layer checks
  * shape with JSON Schema first; this must still be safe on arbitrary input (CLI files, tests).
  */
 import { boundFields, sortedUnique } from '../domain/action.js';

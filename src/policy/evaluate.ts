@@ -1,5 +1,5 @@
 /**
- * Policy evaluation (DOMAIN.md §2): action → decision draft. Pure: no clock, no ids, no I/O.
+ * Policy evaluation (docs/domain.md §2): action → decision draft. Pure: no clock, no ids, no I/O.
  *
  * Order: unknown environment → `deny` posture → dry-run → execute replay → the environment's
  * `actions[kind]` → the first matching `rules` entry → the environment's `sideEffects` default;

@@ -20,7 +20,7 @@ function validationErrors(fn: () => unknown): { path: string; message: string }[
 const MINIMAL = { version: 1, environments: { dev: { posture: 'dev', sideEffects: 'allow' } } };
 
 describe('parsePolicy', () => {
-  it('loads the CONFIG.md example and expands defaults', () => {
+  it('loads the docs/configuration.md example and expands defaults', () => {
     const policy = parsePolicy(EXAMPLE_POLICY, 'policy.yaml');
     assert.equal(policy.version, 1);
     assert.equal(policy.source, 'policy.yaml');

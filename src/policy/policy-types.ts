@@ -1,4 +1,4 @@
-/** The parsed, validated, defaults-expanded policy (DOMAIN.md §2, CONFIG.md `policy.yaml`). */
+/** The parsed, validated, defaults-expanded policy (docs/domain.md §2, docs/policy.md `policy.yaml`). */
 import type { Posture, Quorum } from '../domain/decision.js';
 
 export type SideEffects = 'allow' | 'require_approval' | 'deny';

@@ -2,7 +2,7 @@
 import type { Action } from '../domain/action.js';
 import { normalizeAction } from './action.js';
 
-/** The CONFIG.md example policy, with comments, as an operator would write it. */
+/** The docs/policy.md example policy, with comments, as an operator would write it. */
 export const EXAMPLE_POLICY = `
 version: 1
 environments:

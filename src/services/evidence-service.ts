@@ -1,5 +1,5 @@
 /**
- * Evidence for one approval (DOMAIN.md §6, docs/evidence.md): the offline-verifiable bundle (the
+ * Evidence for one approval (docs/domain.md §6, docs/evidence.md): the offline-verifiable bundle (the
  * request, its decisions, its credential, its audit events with inclusion proofs and a signed
  * checkpoint that covers them), the in-toto attestation in a DSSE envelope signed by the
  * credential key, and attaching further decisions of the same action to a request.

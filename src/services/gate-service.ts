@@ -1,5 +1,5 @@
 /**
- * The gate (DOMAIN.md §5): policy first (deny postures win over any credential), then the
+ * The gate (docs/domain.md §5): policy first (deny postures win over any credential), then the
  * pipeline-version registry (execute replay, `requireRegisteredVersion`) and the replay
  * source-environment checks, then the credential through the
  * same verifier runtimes use offline, then the online checks (revoked, consumed, policy drift,

@@ -11,6 +11,7 @@ import type { Scope } from '../domain/principal.js';
 import type { OutboxStore, OutboxTx } from './outbox-types.js';
 import type { RecordReader, RecordTx } from './record-types.js';
 import type { GithubDeploymentTx } from './github-deployment-types.js';
+import type { OpsStats } from './ops-stats.js';
 
 export type * from './outbox-types.js';
 export type * from './record-types.js';
@@ -208,5 +209,7 @@ export interface Store extends StoreReader, OutboxStore {
   migrate(): Promise<void>;
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   touchApiKey(id: string, atIso: string): Promise<void>;
+  /** Deployment-wide counts for metrics (committed data only). */
+  opsStats(): Promise<OpsStats>;
   close(): Promise<void>;
 }

@@ -135,6 +135,56 @@ describe('countersign evidence: export, offline verify, tamper, attest, attach-d
     assert.equal(forbidden.code, 4, 'no audit:read: exit 4');
   });
 
+  test('evidence verify checks an attestation (DSSE) offline: exit 0 verified, 1 when tampered', async () => {
+    const r = await cli('auditor', 'evidence', 'attest', id);
+    writeFileSync(join(dir, 'attestation.json'), r.stdout);
+    const jwks = `${server.url}/.well-known/jwks.json`;
+    const ok = await cli('auditor', 'evidence', 'verify', 'attestation.json', '--jwks', jwks);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, new RegExp(`^verified attestation: approval ${id} approved`, 'm'));
+    assert.match(ok.stdout, /^subject: .* sha256:[0-9a-f]{64}$/m);
+    const envelope = JSON.parse(r.stdout);
+    const statement = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8'));
+    statement.predicate.state = 'denied';
+    envelope.payload = Buffer.from(JSON.stringify(statement)).toString('base64');
+    writeFileSync(join(dir, 'tampered.json'), JSON.stringify(envelope));
+    const bad = await cli('auditor', 'evidence', 'verify', 'tampered.json', '--jwks', jwks);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /^rejected: /m);
+  });
+
+  test('the checkpoint verifier key is served and listed, and verifies the served checkpoint', async () => {
+    const res = await fetch(`${server.url}/v1/audit/checkpoint-key`, {
+      headers: { authorization: `Bearer ${tokens.auditor}` },
+    });
+    assert.equal(res.status, 200);
+    const body = (await res.json()) as {
+      origin: string;
+      keys: { kid: string; verifierKey: string }[];
+    };
+    assert.equal(body.keys.length, 1);
+    const { parseVerifierKey, verifyCheckpoint } = await import('../../src/evidence/index.js');
+    const key = parseVerifierKey(body.keys[0]!.verifierKey);
+    assert.equal(key.name, body.origin);
+    const listed = await runCli(['keys', 'list', '--config', '.countersign/countersign.yaml'], {
+      cwd: dir,
+    });
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /^KID\s+PURPOSE\s+STATUS\s+CREATED$/m);
+    assert.ok(
+      listed.stdout.includes(body.keys[0]!.verifierKey),
+      'keys list shows the same verifier key',
+    );
+    const cp = await fetch(`${server.url}/v1/audit/checkpoint`, {
+      headers: { authorization: `Bearer ${tokens.auditor}` },
+    });
+    assert.equal(cp.status, 200);
+    const note = await cp.text();
+    assert.equal(verifyCheckpoint(note, [key], { origin: body.origin }).ok, true);
+    const anonymous = await fetch(`${server.url}/v1/audit/checkpoint-key`);
+    assert.equal(anonymous.status, 401);
+  });
+
   test('approval attach-decision: same action attaches (exit 0), another action is a conflict (exit 3)', async () => {
     const same = await cli('requester', 'evaluate', 'examples/deploy-prod.json', '--json');
     assert.equal(same.code, 0, same.stderr);

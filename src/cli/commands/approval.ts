@@ -16,11 +16,12 @@ import type { GlobalOptions } from '../context.js';
 import { actionOf, actionOrDecision, readDocument } from '../io.js';
 import { EXIT } from '../exit-codes.js';
 import {
-  approvalHeader,
-  approvalRow,
+  APPROVAL_COLUMNS,
+  approvalCells,
   describeApproval,
   describeDecision,
   describeSpec,
+  formatTable,
   printJson,
 } from '../output.js';
 import { runCommand } from '../run.js';
@@ -144,7 +145,7 @@ export function registerApprovalCommands(program: Command): void {
         });
         if (out.json) return printJson(out, page);
         if (page.items.length === 0) out.out('no requests');
-        for (const a of page.items) out.out(approvalRow(a));
+        else out.out(formatTable(APPROVAL_COLUMNS, page.items.map(approvalCells)));
         if (page.nextCursor) out.out(`more: --cursor ${page.nextCursor}`);
       }),
     );
@@ -276,8 +277,7 @@ export function registerApprovalCommands(program: Command): void {
           printJson(out, { actionHash: decision.actionHash, items: page.items });
         } else if (page.items.length > 0) {
           out.out(`usable approvals for ${decision.actionHash}:`);
-          out.out(approvalHeader());
-          for (const a of page.items) out.out(approvalRow(a));
+          out.out(formatTable(APPROVAL_COLUMNS, page.items.map(approvalCells)));
           out.out(`present one: countersign gate check ${file} --approval ${page.items[0]?.id}`);
         } else {
           out.err(

@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { verifyEvidence, type VerifyEvidenceResult } from '../../evidence/evidence.js';
+import { verifyAttestation } from '../../evidence/attestation.js';
 import { fetchJwks } from '../../credentials/verify/index.js';
 import { InputError } from '../../errors/index.js';
 import { parseDuration } from '../../lib/duration.js';
@@ -52,6 +53,25 @@ function printResult(out: Output, r: VerifyEvidenceResult): void {
   }
 }
 
+/** A DSSE envelope (what `evidence attest` prints) rather than an evidence bundle. */
+function isEnvelope(doc: unknown): boolean {
+  return typeof doc === 'object' && doc !== null && 'payloadType' in doc && 'signatures' in doc;
+}
+
+function verifyAttestationFile(out: Output, envelope: unknown, jwks: unknown): void {
+  const r = verifyAttestation(envelope, jwks as never);
+  if (out.json) printJson(out, r);
+  else if (r.ok) {
+    const p = r.statement.predicate;
+    const subject = r.statement.subject[0];
+    out.out(
+      `verified attestation: approval ${p.approvalId} ${p.state}${p.breakGlass ? ' [BREAK-GLASS]' : ''} — ${p.kind} ${p.environment}/${p.project}, signed by key ${r.keyid}`,
+    );
+    if (subject) out.out(`subject: ${subject.name} sha256:${subject.digest.sha256}`);
+  } else out.err(`rejected: ${r.code}: ${r.message}`);
+  if (!r.ok) process.exitCode = EXIT.rejected;
+}
+
 export function registerEvidenceCommands(program: Command): void {
   const evidence = program
     .command('evidence')
@@ -70,7 +90,7 @@ export function registerEvidenceCommands(program: Command): void {
     evidence
       .command('verify <file>')
       .description(
-        'verify a bundle offline with the public keys alone (exit 0 verified, 1 rejected)',
+        'verify an evidence bundle, or an attestation (DSSE envelope from `evidence attest`), offline with the public keys alone (exit 0 verified, 1 rejected)',
       )
       .requiredOption(
         '--jwks <file|url>',
@@ -82,6 +102,7 @@ export function registerEvidenceCommands(program: Command): void {
     runPlain(g(cmd), async (out) => {
       const bundle = readDocument(file);
       const jwks = /^https?:\/\//.test(o.jwks) ? await fetchJwks(o.jwks) : readDocument(o.jwks);
+      if (isEnvelope(bundle)) return verifyAttestationFile(out, bundle, jwks);
       const witnesses = witnessKeys(o);
       let result = await verifyEvidence(bundle, {
         jwks: jwks as never,

@@ -8,6 +8,7 @@ import type { GlobalOptions } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { actionOrDecision, readDocument } from '../io.js';
 import { describeDecision, printJson, versionTable } from '../output.js';
+import type { Decision } from '../../client/types.js';
 import { runCommand, runPlain } from '../run.js';
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
@@ -47,6 +48,19 @@ function seconds(value: string | undefined, name: string): number | undefined {
   return Math.floor(ms / 1000);
 }
 
+/**
+ * An allowed gate answer. With an approval the policy's own outcome is `require_approval`: it is
+ * shown as the requirement the approval met, never as an outcome beside "allowed".
+ */
+function describeAllowed(d: Decision, approvalId?: string | null): string {
+  if (!approvalId) return `allowed: the policy allows it (${d.reasonCode})\n${describeDecision(d)}`;
+  const details = describeDecision(d).replace(
+    /^outcome:.*$/m,
+    `requirement:  ${d.outcome} (${d.reasonCode}), met by approval ${approvalId}`,
+  );
+  return `allowed: approval ${approvalId} covers this action\n${details}`;
+}
+
 export function registerGateCommands(program: Command): void {
   const g = (cmd: Command): GlobalOptions => cmd.optsWithGlobals<GlobalOptions>();
 
@@ -74,10 +88,7 @@ export function registerGateCommands(program: Command): void {
             : undefined;
         const r = await backend.gateCheck(actionFrom(file), token);
         if (out.json) printJson(out, r);
-        else if (r.allowed)
-          out.out(
-            `allowed${r.approvalId ? ` (approval ${r.approvalId})` : ''}\n${describeDecision(r.decision)}`,
-          );
+        else if (r.allowed) out.out(describeAllowed(r.decision, r.approvalId));
         else out.err(`rejected: ${r.code}: ${r.detail}`);
         if (!r.allowed) process.exitCode = EXIT.rejected;
       }),

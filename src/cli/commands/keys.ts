@@ -11,7 +11,8 @@ import { auditEvent } from '../../services/audit-events.js';
 import { openStore } from '../../store/open-store.js';
 import { localPrincipal } from '../backend.js';
 import { loadCliConfig, requireDeploymentConfig, type GlobalOptions } from '../context.js';
-import { printJson } from '../output.js';
+import { formatTable, printJson } from '../output.js';
+import { checkpointVerifierKeys } from '../../audit/checkpoint-verifier-keys.js';
 import { runPlain } from '../run.js';
 
 async function recordKeyChange(
@@ -48,10 +49,23 @@ export function registerKeyCommands(program: Command): void {
     .description('every key with its purpose and state (no private material)')
     .action((_o: unknown, cmd: Command) =>
       runPlain(g(cmd), async (out) => {
-        const list = (await ring(g(cmd))).list();
+        const opts = requireDeploymentConfig(g(cmd), 'keys');
+        const keyRing = await ring(opts);
+        const origin = loadCliConfig(opts).audit.origin;
+        // checkpoint keys also as verifier keys (origin+keyid+base64), for third-party verifiers
+        const verifier = new Map(
+          checkpointVerifierKeys(keyRing.publicJwks(), origin).map((v) => [v.kid, v.verifierKey]),
+        );
+        const list = keyRing
+          .list()
+          .map((k) => (verifier.has(k.kid) ? { ...k, verifierKey: verifier.get(k.kid) } : k));
         if (out.json) return printJson(out, list);
-        for (const k of list)
-          out.out(`${k.kid}  ${k.purpose.padEnd(10)} ${k.status.padEnd(8)} created ${k.createdAt}`);
+        const rows = list.map((k) => [k.kid, k.purpose, k.status, k.createdAt]);
+        out.out(formatTable(['KID', 'PURPOSE', 'STATUS', 'CREATED'], rows));
+        if (verifier.size > 0) {
+          out.out('\ncheckpoint verifier keys (for verifyCheckpoint / parseVerifierKey):');
+          for (const [kid, vkey] of verifier) out.out(`  ${kid}  ${vkey}`);
+        }
       }),
     );
 

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { ActionInput } from '../../client/types.js';
 import type { GlobalOptions } from '../context.js';
 import { actionOrDecision, readDocument } from '../io.js';
-import { describeDecision, printJson } from '../output.js';
+import { describeDecision, formatTable, printJson } from '../output.js';
 import { runCommand } from '../run.js';
 import { registerApiKeyRotateCommand } from './apikey-rotate.js';
 
@@ -57,12 +57,16 @@ export function registerMiscCommands(program: Command): void {
       runCommand(g(cmd), async (backend, out) => {
         const keys = await backend.listApiKeys();
         if (out.json) return printJson(out, keys);
-        for (const k of keys) {
-          out.out(
-            `${k.id}  ${k.revokedAt ? 'REVOKED' : 'active '}  ${k.name}  [${k.scopes.join(',')}]` +
-              `${k.groups.length ? `  groups: ${k.groups.join(', ')}` : ''}  last used ${k.lastUsedAt ?? 'never'}`,
-          );
-        }
+        if (keys.length === 0) return out.out('no API keys');
+        const rows = keys.map((k) => [
+          k.id,
+          k.revokedAt ? 'REVOKED' : 'active',
+          k.name,
+          k.scopes.join(','),
+          k.groups.join(',') || '-',
+          k.lastUsedAt ?? 'never',
+        ]);
+        out.out(formatTable(['ID', 'STATE', 'NAME', 'SCOPES', 'GROUPS', 'LAST USED'], rows));
       }),
     );
   apikey

@@ -130,10 +130,36 @@ function exportCommand(
           t.kind === 'remote' ||
           configuredProviders(ctx.config).length === 0;
         const files = await write(a, ctx, o.output, { allProviders: all, nowMs: Date.now() });
-        if (out.json) return printJson(out, { approvalId: id, files });
+        const settings = exampleSettingsNote(t, ctx.config, all);
+        if (out.json) return printJson(out, { approvalId: id, files, settings: settings.kind });
         for (const f of files) out.out(f);
+        if (settings.note) out.err(settings.note);
       }),
     );
+}
+
+/**
+ * Whether the written files carry the deployment's provider settings or the example ones
+ * (`jira.example`, `servicenow.example`, example variable names), said plainly on stderr.
+ */
+function exampleSettingsNote(
+  t: Target,
+  config: NotificationsConfig,
+  all: boolean,
+): { kind: 'configured' | 'example' | 'mixed'; note?: string } {
+  if (t.kind === 'remote') {
+    return {
+      kind: 'example',
+      note: "note: EXAMPLE provider settings (hosts like jira.example, example variable names): a server's notification settings are not readable over the API; run with --config <the server's countersign.yaml> for the real ones",
+    };
+  }
+  const configured = configuredProviders(config);
+  if (!all || configured.length === PROVIDER_NAMES.length) return { kind: 'configured' };
+  const example = PROVIDER_NAMES.filter((p) => !configured.includes(p));
+  return {
+    kind: configured.length === 0 ? 'example' : 'mixed',
+    note: `note: EXAMPLE settings for the providers this configuration does not set up: ${example.join(', ')}`,
+  };
 }
 
 /** Registers the notification and resume commands on the `approval` command. */

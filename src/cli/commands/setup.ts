@@ -1,5 +1,5 @@
 /** `countersign init | serve | start | migrate`: getting a deployment running. */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig, renderStarterConfig, renderStarterPolicy } from '../../config/index.js';
@@ -87,7 +87,15 @@ async function serve(
       'devMode is ON: no authentication, anyone can act. Never use it beyond your own machine.',
     );
   if (banner) {
-    if (banner.token) lines.push(`Admin API key (also in ${banner.tokenFile}): ${banner.token}`);
+    // the key is shown once, by the start that created it; later starts say where it is
+    if (banner.token)
+      lines.push(`Admin API key (shown once; also in ${banner.tokenFile}): ${banner.token}`);
+    else if (existsSync(banner.tokenFile))
+      lines.push(`Admin API key: in ${banner.tokenFile} (readable by you only)`);
+    else
+      lines.push(
+        `No ${banner.tokenFile}: create a key with \`npx countersign apikey create --config ${join(INIT_DIR, 'countersign.yaml')} --name me --scopes admin\``,
+      );
     lines.push(nextSteps(server.url, banner.tokenFile));
   }
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -124,12 +132,14 @@ export function registerSetupCommands(program: Command): void {
   program
     .command('serve')
     .description('run the API, console and workers')
+    .option('--listen <host:port>', 'address to listen on (overrides server.listen)')
     .option('--log-level <level>', 'pino level', 'info')
     .action((_o: unknown, cmd: Command) => runPlain(g(cmd), async () => serve(g(cmd))));
 
   program
     .command('start')
     .description('the quick start: `init` when .countersign/ is absent, then `serve`')
+    .option('--listen <host:port>', 'address to listen on (overrides server.listen)')
     .action((_o: unknown, cmd: Command) =>
       runPlain(g(cmd), async (out) => {
         const tokenFile = join(INIT_DIR, ADMIN_TOKEN_FILE);
@@ -137,8 +147,6 @@ export function registerSetupCommands(program: Command): void {
         if (!existsSync(join(INIT_DIR, 'countersign.yaml'))) {
           token = (await initialise(INIT_DIR)).adminToken;
           out.out(`initialised ${resolve(INIT_DIR)} (demo policy, signing keys, SQLite store)`);
-        } else if (existsSync(tokenFile)) {
-          token = readFileSync(tokenFile, 'utf8').trim();
         }
         await serve(
           { ...g(cmd), config: join(INIT_DIR, 'countersign.yaml') },

@@ -1,5 +1,5 @@
 /**
- * Shape checks of the claim set, run only after the signature holds (DOMAIN.md §4 rows 1 and 4).
+ * Shape checks of the claim set, run only after the signature holds (docs/domain.md §4 rows 1 and 4).
  * `v` is read first: each version defines its own claims, so a claim set of an unknown version
  * is `unsupported_version`, not `credential_malformed`.
  */
@@ -65,7 +65,7 @@ function isApprovers(value: unknown): boolean {
   );
 }
 
-/** Claim name → check, in the order of the claim list of DOMAIN.md §4. */
+/** Claim name → check, in the order of the claim list of docs/domain.md §4. */
 const CLAIM_CHECKS: readonly (readonly [string, (value: unknown) => boolean, boolean])[] = [
   ['iss', isText, true],
   ['sub', isText, true],

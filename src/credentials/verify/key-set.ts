@@ -7,7 +7,7 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { JSONWebKeySet } from 'jose';
 
 /**
- * The JWKS member naming what a key signs: `credential` or `checkpoint` (DOMAIN.md §6). Only
+ * The JWKS member naming what a key signs: `credential` or `checkpoint` (docs/domain.md §6). Only
  * `credential` keys verify credentials.
  *
  * @example
@@ -76,7 +76,7 @@ function usableCredentialKey(entry: unknown): { kid: string; x: string } | undef
   if (typeof jwk.kid !== 'string' || jwk.kid.length === 0) return undefined;
   if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519') return undefined;
   if (typeof jwk.x !== 'string' || !ED25519_X.test(jwk.x)) return undefined;
-  // DOMAIN.md §6: only keys marked for credentials verify credentials (never the audit key).
+  // docs/domain.md §6: only keys marked for credentials verify credentials (never the audit key).
   if (jwk[PURPOSE_MEMBER] !== 'credential') return undefined;
   if (jwk[STATUS_MEMBER] === 'revoked') return undefined;
   if (jwk.alg !== undefined && jwk.alg !== 'EdDSA') return undefined;

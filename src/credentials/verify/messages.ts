@@ -1,5 +1,5 @@
 /**
- * The fixed messages of verification failures, in the words of DOMAIN.md §4 and RFC 7515/7519.
+ * The fixed messages of verification failures, in the words of docs/domain.md §4 and RFC 7515/7519.
  * None of them ever carries the token, its signature or any other attacker-chosen text.
  */
 export const MESSAGES = {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 
 /**
- * The spec hash of DOMAIN.md §1: `"sha256:" + hex(sha256(JCS(spec)))` with RFC 8785 JCS, so key
+ * The spec hash of docs/domain.md §1: `"sha256:" + hex(sha256(JCS(spec)))` with RFC 8785 JCS, so key
  * order and whitespace never change it. Throws a TypeError for values JSON cannot represent.
  *
  * @example

@@ -142,7 +142,7 @@ export interface CredentialClaims {
 }
 
 /**
- * The action a runtime is about to perform: the DOMAIN.md §1 action JSON. Send `spec` (hashed
+ * The action a runtime is about to perform: the docs/domain.md §1 action JSON. Send `spec` (hashed
  * here with RFC 8785 JCS) or `specHash`. `mode` defaults to `execute`, `capabilities` to none.
  *
  * @example
@@ -217,7 +217,7 @@ export interface VerifySuccess {
 }
 
 /**
- * A failed verification: the first failing check of DOMAIN.md §4. `message` never holds the
+ * A failed verification: the first failing check of docs/domain.md §4. `message` never holds the
  * token or its signature; `details` names hashes, fields or missing capabilities.
  *
  * @example

@@ -1,5 +1,5 @@
 /**
- * The verification pipeline of DOMAIN.md §4 rows 1–11. Keys are imported once per verifier;
+ * The verification pipeline of docs/domain.md §4 rows 1–11. Keys are imported once per verifier;
  * each verification is one header lookup, one Ed25519 verify and one JSON.parse.
  */
 import { verify as verifySignature, type KeyObject } from 'node:crypto';
@@ -153,7 +153,7 @@ function signatureHolds(signingInput: string, key: KeyObject, signature: Buffer)
 
 /**
  * Verifies an approval credential offline for the action about to run, in the order and with
- * the reason codes of DOMAIN.md §4 (rows 1–11). Resolves to `{ok: true, claims, kid}` or
+ * the reason codes of docs/domain.md §4 (rows 1–11). Resolves to `{ok: true, claims, kid}` or
  * `{ok: false, code, message, details?}`; rejects with a TypeError only on caller misuse.
  * Imports the key set on every call: build a verifier with {@link createVerifier} to verify
  * many credentials.

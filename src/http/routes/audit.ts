@@ -6,6 +6,7 @@ import { InputError } from '../../errors/index.js';
 import type { Services } from '../../services/index.js';
 import { principalOf } from '../app.js';
 import { Name, Nullable, problemResponses, Str } from '../schemas/common.js';
+import { ConsistencyProof, InclusionProof } from '../schemas/proofs.js';
 
 const Int = Str(16, { pattern: '^[0-9]{1,15}$' });
 const Time = Str(40, { pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$' });
@@ -123,14 +124,7 @@ export function registerAuditRoutes(app: FastifyInstance, s: Services, origin: s
           'RFC 9162 inclusion proof of event `index` in the tree of `size` (default: latest checkpoint)',
         querystring: InclusionQuery,
         response: {
-          200: Type.Object({
-            index: Type.Integer(),
-            size: Type.Integer(),
-            leafHash: Nullable(Type.String()),
-            rootHash: Type.String(),
-            proof: Type.Array(Type.String()),
-            event: Type.Unknown(),
-          }),
+          200: InclusionProof,
           ...problemResponses,
         },
       },
@@ -153,13 +147,7 @@ export function registerAuditRoutes(app: FastifyInstance, s: Services, origin: s
           'RFC 9162 consistency proof between tree sizes `from` and `to` (default: current size)',
         querystring: ConsistencyQuery,
         response: {
-          200: Type.Object({
-            from: Type.Integer(),
-            to: Type.Integer(),
-            fromRootHash: Type.String(),
-            toRootHash: Type.String(),
-            proof: Type.Array(Type.String()),
-          }),
+          200: ConsistencyProof,
           ...problemResponses,
         },
       },

@@ -1,5 +1,5 @@
 /**
- * Evidence routes (API.md): the offline-verifiable evidence bundle of an approval, its in-toto
+ * Evidence routes (docs/evidence.md): the offline-verifiable evidence bundle of an approval, its in-toto
  * attestation in a DSSE envelope, and attaching a decision of the same action to a request.
  */
 import type { FastifyInstance } from 'fastify';

@@ -2,7 +2,21 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../app.js';
 
-export function registerHealthRoutes(app: FastifyInstance, deps: Pick<AppDeps, 'store'>): void {
+const ProviderState = Type.Object(
+  {
+    provider: Type.String({ description: 'slack, teams, jira, servicenow, webhook or callback' }),
+    ready: Type.Boolean(),
+    missing: Type.Array(Type.String(), {
+      description: 'names of the unset environment variables the provider needs',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export function registerHealthRoutes(
+  app: FastifyInstance,
+  deps: Pick<AppDeps, 'store' | 'operations'>,
+): void {
   app.get(
     '/healthz',
     { schema: { tags: ['ops'], response: { 200: Type.Object({ status: Type.String() }) } } },
@@ -13,18 +27,28 @@ export function registerHealthRoutes(app: FastifyInstance, deps: Pick<AppDeps, '
     {
       schema: {
         tags: ['ops'],
+        description:
+          'Ready (200) while the store answers. `status` is `degraded` (still 200: approvals and the gate work) when a configured notification provider lacks a secret; `providers` says which and names the unset variables.',
         response: {
-          200: Type.Object({ status: Type.String(), auditSize: Type.Integer() }),
+          200: Type.Object({
+            status: Type.Union([Type.Literal('ready'), Type.Literal('degraded')]),
+            auditSize: Type.Integer(),
+            providers: Type.Array(ProviderState),
+          }),
           503: Type.Object({ status: Type.String() }),
         },
       },
     },
     async (_req, reply) => {
+      let auditSize: number;
       try {
-        return { status: 'ready', auditSize: await deps.store.auditSize() };
+        auditSize = await deps.store.auditSize();
       } catch {
         return reply.code(503).send({ status: 'store unavailable' });
       }
+      const providers = deps.operations?.providers() ?? [];
+      const status = providers.every((p) => p.ready) ? 'ready' : 'degraded';
+      return { status, auditSize, providers };
     },
   );
 }

@@ -14,6 +14,7 @@ import { parseInt8 } from './postgres-sql.js';
 import type { ClaimedDelivery, DeliveryClaimScope, DeliveryRecord } from '../outbox-types.js';
 import { claimPostgresDeliveries, listPostgresDeliveries } from './postgres-outbox.js';
 import { asUnavailable } from './postgres-errors.js';
+import { readOpsStats, type OpsStats } from '../ops-stats.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user@host:port/db`; its credentials never appear in an error we raise. */
@@ -101,6 +102,13 @@ export class PostgresStore extends StoreReads implements Store {
   async listDeliveries(approvalId: string): Promise<DeliveryRecord[]> {
     this.assertOpen();
     return listPostgresDeliveries(this.pool, approvalId);
+  }
+
+  async opsStats(): Promise<OpsStats> {
+    this.assertOpen();
+    return readOpsStats(
+      async (sql) => (await this.pool.query(sql)).rows as Record<string, unknown>[],
+    );
   }
 
   async touchApiKey(id: string, atIso: string): Promise<void> {

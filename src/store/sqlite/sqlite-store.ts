@@ -12,6 +12,7 @@ import { MIGRATIONS } from '../migrations/index.js';
 import { StoreReads } from '../store-reads.js';
 import type { Store, StoreReader, StoreTx } from '../port.js';
 import { Mutex } from '../mutex.js';
+import { readOpsStats, type OpsStats } from '../ops-stats.js';
 import { SqlDialectQueries } from './sqlite-queries.js';
 import type { ClaimedDelivery, DeliveryClaimScope, DeliveryRecord } from '../outbox-types.js';
 import { claimSqliteDeliveries, listSqliteDeliveries } from './sqlite-outbox.js';
@@ -105,6 +106,10 @@ export class SqliteStore extends StoreReads implements Store {
 
   async listDeliveries(approvalId: string): Promise<DeliveryRecord[]> {
     return listSqliteDeliveries(this.reader, approvalId);
+  }
+
+  async opsStats(): Promise<OpsStats> {
+    return readOpsStats(async (sql) => this.reader.prepare(sql).all() as Record<string, unknown>[]);
   }
 
   async touchApiKey(id: string, atIso: string): Promise<void> {
