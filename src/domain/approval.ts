@@ -127,13 +127,15 @@ export function quorumProgress(quorum: Quorum, reviews: readonly Review[]): Quor
   };
 }
 
-/** Which of the request's approver groups a reviewer's (already RBAC-mapped) groups cover. */
+/**
+ * Which of the request's approver groups a reviewer's (already RBAC-mapped) groups cover. Names
+ * compare literally: no group value is a wildcard here (devMode's "anyone" is expanded by the
+ * caller from the principal's kind, never from a group name).
+ */
 export function eligibleGroups(
   requestGroups: readonly string[],
   reviewerGroups: readonly string[],
 ): string[] {
-  // '*' is held only by the devMode principal (a local demo where anyone can act)
-  if (reviewerGroups.includes('*')) return [...requestGroups];
   return requestGroups.filter((g) => reviewerGroups.includes(g));
 }
 

@@ -5,6 +5,7 @@ import type { AuditEventType } from '../domain/audit-event.js';
 import type { Principal } from '../domain/principal.js';
 import { hasScope, SYSTEM_PRINCIPAL } from '../domain/principal.js';
 import { ConflictError, PolicyError } from '../errors/index.js';
+import { reviewerGroupsFor } from '../identity/rbac.js';
 import { isoAt } from '../lib/clock.js';
 import { startPeriodic } from '../lib/periodic.js';
 import { isAdmin, isApprover, isRequester } from './access.js';
@@ -104,7 +105,7 @@ export function createLifecycleService(deps: LifecycleDeps) {
       const reviewerOfBreakGlass =
         req.breakGlass !== null &&
         hasScope(p, 'approvals:review') &&
-        eligibleGroups(req.approverGroups, p.groups).length > 0;
+        eligibleGroups(req.approverGroups, reviewerGroupsFor(p, req)).length > 0;
       if (!isAdmin(p) && !isApprover(p, req) && !reviewerOfBreakGlass) {
         throw new PolicyError(
           'forbidden',

@@ -5,7 +5,12 @@ import { effectiveState, quorumProgress, reviewRefusal } from '../domain/approva
 import type { Principal } from '../domain/principal.js';
 import { hasScope, principalRef } from '../domain/principal.js';
 import { ConflictError } from '../errors/index.js';
-import { EMPTY_RBAC, effectiveReviewerGroups, reviewableVerdicts } from '../identity/rbac.js';
+import {
+  EMPTY_RBAC,
+  effectiveReviewerGroups,
+  reviewableVerdicts,
+  reviewerGroupsFor,
+} from '../identity/rbac.js';
 import type { ApprovalFilter, Page, PageRequest } from '../store/port.js';
 import { redactUrlToOrigin } from '../notify/redact.js';
 import { assertScope, isAdmin, isRequester } from './access.js';
@@ -32,10 +37,11 @@ export function viewApproval(
   rbac: RbacConfig = EMPTY_RBAC,
 ): ApprovalView {
   // eligible for either verdict: held or mapped groups, or a repository delegation
+  const held = reviewerGroupsFor(viewer, req);
   const groups = [
     ...new Set([
-      ...effectiveReviewerGroups(req, viewer.groups, 'approve', rbac),
-      ...effectiveReviewerGroups(req, viewer.groups, 'deny', rbac),
+      ...effectiveReviewerGroups(req, held, 'approve', rbac),
+      ...effectiveReviewerGroups(req, held, 'deny', rbac),
     ]),
   ];
   let refusal: string | null = reviewRefusal(req, principalRef(viewer), groups, nowMs);
@@ -52,7 +58,7 @@ export function viewApproval(
     progress: quorumProgress(req.quorum, req.reviews),
     canReview: refusal === null,
     cannotReviewReason: refusal,
-    reviewVerdicts: refusal === null ? reviewableVerdicts(req, viewer.groups, rbac) : [],
+    reviewVerdicts: refusal === null ? reviewableVerdicts(req, held, rbac) : [],
   };
 }
 
