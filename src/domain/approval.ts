@@ -28,7 +28,11 @@ export interface Review {
   verdict: ReviewVerdict;
   reason: string;
   externalRef: string | null;
-  /** The request's approver groups this reviewer counted for. */
+  /**
+   * The request's approver groups this reviewer counted for. For a break-glass declaration (the
+   * request's only review), the groups the declarer holds: they count by break-glass, not as a
+   * member of the approver group they named.
+   */
   groups: string[];
   at: string;
 }

@@ -6,6 +6,7 @@ import type { ApprovalRequest } from '../domain/approval.js';
 import type { Principal } from '../domain/principal.js';
 import { principalRef } from '../domain/principal.js';
 import { InputError, PolicyError, type FieldError } from '../errors/index.js';
+import { isLiteralGroup } from '../identity/rbac.js';
 import { isoAt } from '../lib/clock.js';
 import { formatDuration } from '../lib/duration.js';
 import { assertScope } from './access.js';
@@ -78,6 +79,9 @@ export function createBreakGlassService(deps: BreakGlassDeps) {
     const nowMs = deps.clock.now();
     const at = isoAt(nowMs);
     const me = principalRef(principal);
+    // the declarer approves as who they are: the credential's approvers list (fed by the
+    // reviews) names their own groups, never the approver group they are not a member of
+    const declarerGroups = [...new Set(principal.groups.filter(isLiteralGroup))].sort();
     const approval: ApprovalRequest = {
       id: deps.ids.next('apr'),
       state: 'approved',
@@ -102,7 +106,7 @@ export function createBreakGlassService(deps: BreakGlassDeps) {
           verdict: 'approve',
           reason: input.reason,
           externalRef: input.externalRef ?? null,
-          groups: [input.approverGroup],
+          groups: declarerGroups,
           at,
         },
       ],
@@ -135,6 +139,7 @@ export function createBreakGlassService(deps: BreakGlassDeps) {
             breakGlass: true,
             reason: input.reason,
             approverGroup: input.approverGroup,
+            declarerGroups,
             externalRef: input.externalRef ?? null,
             expiresAt: approval.expiresAt,
             policyOutcome: decision.outcome,
