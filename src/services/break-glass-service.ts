@@ -38,7 +38,13 @@ export function createBreakGlassService(deps: BreakGlassDeps) {
     assertScope(principal, 'approvals:request');
     const action = deps.policy.normalizeAction(input.action);
     const rules = deps.policy.breakGlassRules(action.environment);
+    const decision = deps.evaluator.decide(action);
     if (!rules) {
+      // a deny posture is the stronger answer: nothing but the environment's own break-glass
+      // rules overrides it, and here there are none
+      if (decision.reasonCode === 'action_denied_by_posture') {
+        throw new PolicyError('action_denied_by_posture', decision.reason);
+      }
       throw new PolicyError(
         'break_glass_not_allowed',
         `break-glass is not allowed in environment ${action.environment}`,
@@ -50,7 +56,6 @@ export function createBreakGlassService(deps: BreakGlassDeps) {
         `break-glass needs membership of one of: ${rules.groups.join(', ')}`,
       );
     }
-    const decision = deps.evaluator.decide(action);
     const errors: FieldError[] = [];
     if (input.reason.trim() === '')
       errors.push({ path: '/reason', message: 'a reason is required' });

@@ -116,4 +116,16 @@ describe('break-glass names the declarer as who they are', () => {
     });
     assert.equal(gate.statusCode, 200, gate.body);
   });
+
+  test('in an environment whose posture denies (no break-glass there), the deny posture wins', async () => {
+    const res = await declare('sealed');
+    assert.equal(res.statusCode, 403, res.body);
+    assert.equal(res.json<{ code: string }>().code, 'action_denied_by_posture');
+  });
+
+  test('where break-glass is simply not configured it is still break_glass_not_allowed', async () => {
+    const res = await declare('staging');
+    assert.equal(res.statusCode, 403, res.body);
+    assert.equal(res.json<{ code: string }>().code, 'break_glass_not_allowed');
+  });
 });
