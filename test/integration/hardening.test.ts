@@ -29,7 +29,7 @@ describe('rate limits: failed authentications per IP, mutations per principal', 
   const get = (headers: Record<string, string>, remoteAddress = '127.0.0.9') =>
     h.app.inject({ method: 'GET', url: '/v1/approvals', headers, remoteAddress });
 
-  test('after 3 failed authentications further failures get 429 rate_limited; a valid key is not locked out', async () => {
+  test('after 3 failed authentications every request from that IP is 429, valid key or not: no oracle', async () => {
     for (let i = 0; i < 3; i++) {
       assert.equal((await get({ authorization: `Bearer ${WRONG_KEY}` })).statusCode, 401);
     }
@@ -38,9 +38,15 @@ describe('rate limits: failed authentications per IP, mutations per principal', 
     assert.equal(blocked.headers['content-type'], 'application/problem+json; charset=utf-8');
     assert.equal(blocked.json().code, 'rate_limited');
     assert.ok(Number(blocked.headers['retry-after']) >= 1);
-    // only failures spend the budget: someone else's guesses never lock out a valid caller
-    assert.equal((await get(h.auth('admin'))).statusCode, 200);
+    // over budget, a valid key gets the same answer as a wrong one: the limiter tells nothing
+    // about which keys are valid, and guessing from this address stops for the window
+    const valid = await get(h.auth('admin'));
+    assert.equal(valid.statusCode, 429);
+    assert.equal(valid.json().code, 'rate_limited');
     assert.equal((await get({ authorization: `Bearer ${WRONG_KEY}` })).statusCode, 429);
+    // a console session cookie is a credential too
+    const cookie = await get({ cookie: 'countersign_session=forged' });
+    assert.equal(cookie.statusCode, 429);
     // another address is unaffected, and successful calls never count
     for (let i = 0; i < 5; i++)
       assert.equal((await get(h.auth('admin'), '127.0.0.10')).statusCode, 200);
