@@ -55,8 +55,8 @@ export interface AppDeps {
   corsOrigins?: HardeningOptions['corsOrigins'];
   /** Failed authentications per IP and mutations per principal, per minute. */
   rateLimit?: HardeningOptions['rateLimit'];
-  /** Trust `X-Forwarded-*` (the client IP for rate limits) from a reverse proxy. */
-  trustProxy?: boolean;
+  /** Addresses/CIDRs of reverse proxies whose `X-Forwarded-*` gives the client IP; none = off. */
+  trustProxy?: readonly string[];
   /** Console sign-in (authorization code + PKCE) and session cookies; absent = off. */
   console?: ConsoleAuthDeps | null;
   /** Long-poll, SSE and notification delivery routes; absent = not served. */
@@ -107,7 +107,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       ? { loggerInstance: deps.logger as FastifyServerOptions['loggerInstance'] }
       : { logger: deps.logger as FastifyServerOptions['logger'] }),
     bodyLimit: deps.bodyLimit,
-    trustProxy: deps.trustProxy ?? false,
+    // only the listed proxies are believed (proxy-addr); never `true`, which believes anyone
+    trustProxy: deps.trustProxy && deps.trustProxy.length > 0 ? [...deps.trustProxy] : false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID();

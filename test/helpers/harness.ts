@@ -110,7 +110,7 @@ export async function createHarness(
     /** Verifier for bearer tokens that are not API keys (default none: they are 401). */
     oidc?: TokenVerifier | null;
     /** Hardening and console options passed to buildApp as they are. */
-    app?: Pick<AppDeps, 'corsOrigins' | 'rateLimit' | 'console'>;
+    app?: Pick<AppDeps, 'corsOrigins' | 'rateLimit' | 'console' | 'trustProxy'>;
   } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'countersign-test-'));

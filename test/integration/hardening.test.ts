@@ -72,6 +72,39 @@ describe('rate limits: failed authentications per IP, mutations per principal', 
   });
 });
 
+describe('trustProxy: X-Forwarded-For is believed only from the listed proxies', () => {
+  let h: Harness;
+  before(async () => {
+    h = await createHarness({
+      app: {
+        rateLimit: { authFailuresPerMinute: 1, mutationsPerMinute: 100 },
+        trustProxy: ['10.9.0.0/16'],
+      },
+    });
+  });
+  after(async () => h.close());
+
+  const guess = (remoteAddress: string, forwardedFor: string) =>
+    h.app.inject({
+      method: 'GET',
+      url: '/v1/approvals',
+      headers: { authorization: `Bearer ${WRONG_KEY}`, 'x-forwarded-for': forwardedFor },
+      remoteAddress,
+    });
+
+  test('a client that is not a listed proxy cannot pick its address with X-Forwarded-For', async () => {
+    assert.equal((await guess('127.0.0.30', '198.51.100.1')).statusCode, 401);
+    // a fresh forwarded address does not buy a fresh budget
+    assert.equal((await guess('127.0.0.30', '198.51.100.2')).statusCode, 429);
+  });
+
+  test('behind a listed proxy the forwarded client address is the one limited', async () => {
+    assert.equal((await guess('10.9.0.5', '198.51.100.10')).statusCode, 401);
+    assert.equal((await guess('10.9.0.5', '198.51.100.10')).statusCode, 429);
+    assert.equal((await guess('10.9.0.5', '198.51.100.11')).statusCode, 401);
+  });
+});
+
 describe('security headers and CORS', () => {
   let plain: Harness;
   let withCors: Harness;
