@@ -17,6 +17,7 @@ import type { Store } from '../store/port.js';
 import { errorHandler, notFoundHandler, sendProblem } from './problem.js';
 import { registerInputGuards } from './input-guards.js';
 import { registerMetrics } from './metrics.js';
+import { protectMetrics } from './metrics-access.js';
 import { Problem } from './schemas/common.js';
 import { Action, ActionInput, Approval, Decision } from './schemas/approval.js';
 import { registerApprovalRoutes } from './routes/approvals.js';
@@ -172,16 +173,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (deps.devMode) reply.header('x-countersign-dev-mode', 'on; anyone can act');
   });
 
-  const metrics = registerMetrics(app, deps.notifications?.bus ?? null);
-  app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
-
   /** Authentication for /v1: sets req.principal or answers 401 (or 429 when over budget). */
   const authenticate = createAuthHook({
     authenticator: deps.authenticator,
     sessions: deps.console?.sessions ?? null,
     limits,
   });
+  protectMetrics(app, authenticate);
+  const metrics = registerMetrics(app, deps.notifications?.bus ?? null);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
 
   await app.register(
     async (v1) => {
