@@ -4,6 +4,7 @@
  */
 import { migration001 } from './001-initial.js';
 import { migration002 } from './002-outbox.js';
+import { migration007 } from './007-redact-delivery-callbacks.js';
 
 export interface Migration {
   id: number;
@@ -12,4 +13,4 @@ export interface Migration {
   postgres: string;
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration001, migration002];
+export const MIGRATIONS: readonly Migration[] = [migration001, migration002, migration007];
