@@ -1,12 +1,7 @@
 /** Who is acting. Identity comes only from authentication (DOMAIN.md §7). */
 
 export type Scope =
-  | 'approvals:request'
-  | 'approvals:review'
-  | 'gate:check'
-  | 'audit:read'
-  | 'metrics:read'
-  | 'admin';
+  'approvals:request' | 'approvals:review' | 'gate:check' | 'audit:read' | 'metrics:read' | 'admin';
 
 export const ALL_SCOPES: readonly Scope[] = [
   'approvals:request',
