@@ -1,5 +1,5 @@
 /** Readers specific to the deployment configuration: URLs, env-var names, sizes, addresses. */
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { resolve } from 'node:path';
 import { parseByteSize } from '../lib/duration.js';
 import { joinPath, own, readString } from '../policy/fields.js';
@@ -28,6 +28,17 @@ export function isLoopbackHost(host: string): boolean {
   if (isIPv4(h)) return h.startsWith('127.');
   if (isIPv6(h)) return h === '::1' || /^(0{0,4}:){7}0{0,3}1$/.test(h) || /^::ffff:127\./.test(h);
   return false;
+}
+
+/** `192.0.2.7`, `10.0.0.0/8`, `::1`, `fd00::/8`: an IP address, with an optional prefix length. */
+export function isAddressOrCidr(value: string): boolean {
+  const [address = '', prefix, extra] = value.split('/');
+  if (extra !== undefined) return false;
+  const version = isIP(address);
+  if (version === 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (version === 4 ? 32 : 128);
 }
 
 export interface UrlRules {

@@ -14,8 +14,11 @@ export interface ServerConfig {
   readonly devMode: boolean;
   readonly bodyLimitBytes: number;
   readonly cors: { readonly origins: readonly string[] };
-  /** Whether to trust `X-Forwarded-*` from a reverse proxy. */
-  readonly trustProxy: boolean;
+  /**
+   * Addresses and CIDRs of the reverse proxies whose `X-Forwarded-*` is believed (the client IP
+   * for rate limits and logs); empty = believe no one.
+   */
+  readonly trustProxy: readonly string[];
   /** Per minute: failed authentications per client IP, and mutations per principal. */
   readonly rateLimit: {
     readonly authFailuresPerMinute: number;

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import {
   checkUrl,
+  isAddressOrCidr,
   isLoopbackHost,
   parseListen,
   readByteSize,
@@ -19,7 +20,7 @@ import {
   readString,
   readStringList,
 } from '../policy/fields.js';
-import type { Issues } from '../policy/fields.js';
+import type { Issues, Obj } from '../policy/fields.js';
 import { readMinCosignatures, readWitnesses } from './witness-section.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';
@@ -71,9 +72,33 @@ export function readServer(value: unknown, issues: Issues): ServerConfig {
       readByteSize(obj, 'bodyLimit', 'server', issues, { min: 1024, max: 100 * 1024 ** 2 }) ??
       1024 ** 2,
     cors: { origins },
-    trustProxy: readBoolean(obj, 'trustProxy', 'server', issues) ?? false,
+    trustProxy: readTrustProxy(obj, issues),
     rateLimit,
   };
+}
+
+/**
+ * `server.trustProxy`: the proxies' addresses or CIDRs. `false` (or absent) trusts no one; `true`
+ * is refused, because it would believe any X-Forwarded-For, from any client.
+ */
+function readTrustProxy(obj: Obj, issues: Issues): string[] {
+  const path = 'server.trustProxy';
+  const raw = own(obj, 'trustProxy');
+  if (raw === false) return [];
+  if (raw === true) {
+    issues.add(
+      path,
+      "true would believe any X-Forwarded-For; list the proxies' addresses or CIDRs, e.g. [10.0.0.0/8]",
+    );
+    return [];
+  }
+  const list = readStringList(obj, 'trustProxy', 'server', issues, { single: true, max: 64 }) ?? [];
+  list.forEach((entry, i) => {
+    if (!isAddressOrCidr(entry)) {
+      issues.add(joinPath(path, i), 'must be an IP address or CIDR, e.g. 10.0.0.0/8 or fd00::/8');
+    }
+  });
+  return list;
 }
 
 const STORE_URL_MESSAGE = 'must be sqlite:PATH or postgres://user@host:5432/db';

@@ -95,7 +95,7 @@ describe('loadConfig', () => {
       devMode: false,
       bodyLimitBytes: 1024 * 1024,
       cors: { origins: [] },
-      trustProxy: false,
+      trustProxy: [],
       rateLimit: { authFailuresPerMinute: 20, mutationsPerMinute: 6000 },
     });
     assert.deepEqual(c.store, { kind: 'sqlite', path: join(dir, '.countersign/countersign.db') });
@@ -433,16 +433,34 @@ identity:
     assert.match(errors[0]?.path ?? '', /^line \d+, column \d+$/);
   });
 
-  it('accepts cors origins and trustProxy', () => {
+  it("accepts cors origins and trustProxy as the proxies' addresses and CIDRs", () => {
     const { file } = writeConfig(
-      'server: { cors: { origins: ["https://console.example.com", "http://localhost:5173"] }, trustProxy: true }\n',
+      'server: { cors: { origins: ["https://console.example.com", "http://localhost:5173"] }, trustProxy: ["10.0.0.0/8", "192.0.2.7", "fd00::/8", "::1"] }\n',
     );
     const c = loadConfig({ file, env: {} });
     assert.deepEqual(c.server.cors.origins, [
       'https://console.example.com',
       'http://localhost:5173',
     ]);
-    assert.equal(c.server.trustProxy, true);
+    assert.deepEqual(c.server.trustProxy, ['10.0.0.0/8', '192.0.2.7', 'fd00::/8', '::1']);
+    assert.deepEqual(
+      loadConfig({ file: writeConfig('server: { trustProxy: false }\n').file, env: {} }).server
+        .trustProxy,
+      [],
+    );
+  });
+
+  it('refuses trustProxy: true (it would believe any X-Forwarded-For) and bad addresses', () => {
+    const errors = configErrors('server: { trustProxy: true }\n');
+    assert.equal(errors[0]?.path, 'server.trustProxy');
+    assert.match(errors[0]?.message ?? '', /any X-Forwarded-For/);
+    const bad = configErrors(
+      'server: { trustProxy: ["10.0.0.0/33", "proxy.example.com", "::1/129"] }\n',
+    );
+    assert.deepEqual(
+      bad.map((e) => e.path),
+      ['server.trustProxy[0]', 'server.trustProxy[1]', 'server.trustProxy[2]'],
+    );
   });
 
   it('works from a nested directory', () => {

@@ -28,7 +28,11 @@ export interface Review {
   verdict: ReviewVerdict;
   reason: string;
   externalRef: string | null;
-  /** The request's approver groups this reviewer counted for. */
+  /**
+   * The request's approver groups this reviewer counted for. For a break-glass declaration (the
+   * request's only review), the groups the declarer holds: they count by break-glass, not as a
+   * member of the approver group they named.
+   */
   groups: string[];
   at: string;
   /** Where the review was cast, when not over the API or console (`slack`: a chat button). */
@@ -132,13 +136,15 @@ export function quorumProgress(quorum: Quorum, reviews: readonly Review[]): Quor
   };
 }
 
-/** Which of the request's approver groups a reviewer's (already RBAC-mapped) groups cover. */
+/**
+ * Which of the request's approver groups a reviewer's (already RBAC-mapped) groups cover. Names
+ * compare literally: no group value is a wildcard here (devMode's "anyone" is expanded by the
+ * caller from the principal's kind, never from a group name).
+ */
 export function eligibleGroups(
   requestGroups: readonly string[],
   reviewerGroups: readonly string[],
 ): string[] {
-  // '*' is held only by the devMode principal (a local demo where anyone can act)
-  if (reviewerGroups.includes('*')) return [...requestGroups];
   return requestGroups.filter((g) => reviewerGroups.includes(g));
 }
 

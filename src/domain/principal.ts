@@ -7,6 +7,8 @@ export type Scope =
   | 'audit:read'
   /** Registers pipeline versions (the builds replays and `requireRegisteredVersion` accept). */
   | 'versions:write'
+  /** Reads `/metrics`. */
+  | 'metrics:read'
   | 'admin';
 
 export const ALL_SCOPES: readonly Scope[] = [
@@ -15,6 +17,7 @@ export const ALL_SCOPES: readonly Scope[] = [
   'gate:check',
   'audit:read',
   'versions:write',
+  'metrics:read',
   'admin',
 ];
 

@@ -118,6 +118,28 @@ function checkApproval(c: Checker, value: unknown): void {
   if (a.attachedDecisions !== undefined) c.strings(a, 'attachedDecisions', '/approval');
 }
 
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+/** The token, or (withheld) its claims, digest and the reason; a stated digest is well-formed. */
+function checkCredentialToken(c: Checker, cred: Obj): void {
+  const path = '/credential';
+  if (
+    cred.tokenDigest !== undefined &&
+    (typeof cred.tokenDigest !== 'string' || !DIGEST.test(cred.tokenDigest))
+  ) {
+    c.fail(`${path}/tokenDigest`, 'must be sha256: and 64 lower-case hex digits');
+  }
+  if (cred.token !== undefined) {
+    c.string(cred, 'token', path, MAX_TOKEN);
+    return;
+  }
+  // withheld: what the bundle says instead of the token
+  c.string(cred, 'withheld', path, MAX_NOTE);
+  if (cred.tokenDigest === undefined)
+    c.fail(`${path}/tokenDigest`, 'is required when the token is withheld');
+  c.object(cred.claims, `${path}/claims`);
+}
+
 function checkEvents(c: Checker, b: Obj): void {
   const events = c.array(b, 'events', '', MAX_EVENTS) ?? [];
   const seen = new Set<number>();
@@ -152,7 +174,7 @@ export function parseEvidenceBundle(
   if (b.credential !== null) {
     const cred = c.object(b.credential, '/credential');
     if (cred) {
-      c.string(cred, 'token', '/credential', MAX_TOKEN);
+      checkCredentialToken(c, cred);
       for (const k of ['kid', 'jti', 'issuedAt', 'expiresAt']) c.string(cred, k, '/credential');
     }
   }

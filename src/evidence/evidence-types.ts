@@ -16,9 +16,21 @@ export interface EvidenceEvent {
   proof: string[];
 }
 
-/** The issued credential. The token is in the bundle by design: it is what was approved. */
+/**
+ * The issued credential. The token is what was approved, but while the credential is live (the
+ * approval approved, not expired, a single-use credential not consumed) only those who may fetch
+ * it (the requester and admins) receive it: anyone else gets `claims`, `tokenDigest` and
+ * `withheld` instead, and verification reports the signature check as skipped.
+ */
 export interface EvidenceCredential {
-  token: string;
+  /** The compact JWS; absent when withheld. */
+  token?: string;
+  /** `sha256:` + hex SHA-256 of the token's ASCII bytes (absent in bundles made before it). */
+  tokenDigest?: string;
+  /** The token's payload, unverified: present when the token is withheld. */
+  claims?: Record<string, unknown>;
+  /** Why the token is not in the bundle: present exactly when it is withheld. */
+  withheld?: string;
   kid: string;
   jti: string;
   issuedAt: string;
@@ -117,6 +129,8 @@ export interface EvidenceSummary {
     issuedAt: string;
     expiresAt: string;
     expired: boolean;
+    /** The bundle holds the claims, not the token: the signature was not checked. */
+    withheld: boolean;
   } | null;
 }
 

@@ -18,6 +18,7 @@ import { errorHandler, notFoundHandler, sendProblem } from './problem.js';
 import { registerInputGuards } from './input-guards.js';
 import { registerMetrics } from './metrics.js';
 import type { OpsMetricsSource } from './metric-collectors.js';
+import { protectMetrics } from './metrics-access.js';
 import { Problem } from './schemas/common.js';
 import { Action, ActionInput, Approval, Decision } from './schemas/approval.js';
 import { registerApprovalRoutes } from './routes/approvals.js';
@@ -63,8 +64,8 @@ export interface AppDeps {
   corsOrigins?: HardeningOptions['corsOrigins'];
   /** Failed authentications per IP and mutations per principal, per minute. */
   rateLimit?: HardeningOptions['rateLimit'];
-  /** Trust `X-Forwarded-*` (the client IP for rate limits) from a reverse proxy. */
-  trustProxy?: boolean;
+  /** Addresses/CIDRs of reverse proxies whose `X-Forwarded-*` gives the client IP; none = off. */
+  trustProxy?: readonly string[];
   /** Console sign-in (authorization code + PKCE) and session cookies; absent = off. */
   console?: ConsoleAuthDeps | null;
   /** Long-poll, SSE and notification delivery routes; absent = not served. */
@@ -121,7 +122,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       ? { loggerInstance: deps.logger as FastifyServerOptions['loggerInstance'] }
       : { logger: deps.logger as FastifyServerOptions['logger'] }),
     bodyLimit: deps.bodyLimit,
-    trustProxy: deps.trustProxy ?? false,
+    // only the listed proxies are believed (proxy-addr); never `true`, which believes anyone
+    trustProxy: deps.trustProxy && deps.trustProxy.length > 0 ? [...deps.trustProxy] : false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID();
@@ -185,16 +187,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (deps.devMode) reply.header('x-countersign-dev-mode', 'on; anyone can act');
   });
 
-  const metrics = registerMetrics(app, deps.notifications?.bus ?? null, deps.operations);
-  app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
-
   /** Authentication for /v1: sets req.principal or answers 401 (or 429 when over budget). */
   const authenticate = createAuthHook({
     authenticator: deps.authenticator,
     sessions: deps.console?.sessions ?? null,
     limits,
   });
+  protectMetrics(app, authenticate);
+  const metrics = registerMetrics(app, deps.notifications?.bus ?? null, deps.operations);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
 
   await app.register(
     async (v1) => {

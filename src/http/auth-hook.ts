@@ -2,8 +2,9 @@
  * Authentication for /v1: `Authorization: Bearer` (API key or OIDC token) first; without it, a
  * console session cookie; without either, devMode or 401. A cookie-authenticated mutation must
  * echo the session's CSRF token in `x-countersign-csrf` (a cross-site form or fetch cannot read
- * it). Failed authentications count against the client IP (only failures: a valid caller is never
- * locked out by someone else's guesses); mutations against the principal.
+ * it). Failed authentications count against the client IP; once its budget is spent, every request
+ * from that IP that presents a credential is 429 until the window passes, valid or not, so the
+ * limiter is no oracle for which keys are valid. Mutations count against the principal.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../domain/principal.js';
@@ -67,13 +68,18 @@ export function createAuthHook(deps: AuthHookDeps) {
   }
 
   return async function authenticate(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const presented =
+      (req.headers.authorization ?? '') !== '' ||
+      (deps.sessions !== null && req.cookies?.[SESSION_COOKIE] !== undefined);
+    // checked before the credential is: over budget, a valid and a guessed key get the same 429
+    // (a limiter that let valid keys through would confirm every right guess)
+    if (presented) await deps.limits.assertAuthBudget(req, reply);
     try {
       req.principal = await identify(req);
     } catch (err) {
-      // only failures spend the budget, so an attacker's guesses never lock out valid callers
+      // only failures spend the budget
       if (err instanceof AuthError) {
-        await deps.limits.assertAuthBudget(req, reply);
-        if (reply.sent) return;
+        if (!presented) await deps.limits.assertAuthBudget(req, reply);
         await deps.limits.recordAuthFailure(req);
       }
       throw err;

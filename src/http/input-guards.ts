@@ -2,7 +2,9 @@
  * Input guards at the edge, before any schema or service sees a request:
  * - JSON bodies: an empty body is "no body" (routes whose fields are all optional accept it);
  *   every string, key or value, must be well-formed Unicode (a lone surrogate would otherwise
- *   reach canonical JSON hashing deep in a use case and fail there).
+ *   reach canonical JSON hashing deep in a use case and fail there) and free of NUL (U+0000),
+ *   which PostgreSQL text cannot hold: refused here, both stores answer the same 400. Query
+ *   strings and path parameters are held to the same rule.
  * - JSON bodies: repeated member names and integers beyond ±(2^53 − 1) are refused (400): canonical
  *   JSON (RFC 8785) could not hash them as sent (lib/jcs-input.ts).
  * - Route scopes: a route may declare `config.scopes`; a caller with none of them gets 403 before
@@ -28,6 +30,8 @@ function illFormed(value: unknown, path: string, out: FieldError[], depth = 0): 
   if (typeof value === 'string') {
     if (!value.isWellFormed())
       out.push({ path: path || '/', message: 'is not well-formed Unicode' });
+    else if (value.includes('\u0000'))
+      out.push({ path: path || '/', message: 'must not contain a NUL character' });
   } else if (Array.isArray(value)) {
     value.forEach((v, i) => illFormed(v, `${path}/${i}`, out, depth + 1));
   } else if (typeof value === 'object' && value !== null) {
@@ -35,6 +39,8 @@ function illFormed(value: unknown, path: string, out: FieldError[], depth = 0): 
       const p = `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
       if (!k.isWellFormed())
         out.push({ path: p, message: 'field name is not well-formed Unicode' });
+      else if (k.includes('\u0000'))
+        out.push({ path: p, message: 'field name must not contain a NUL character' });
       illFormed(v, p, out, depth + 1);
     }
   }
@@ -73,6 +79,7 @@ export function registerInputGuards(app: FastifyInstance): void {
     const errors: FieldError[] = [];
     illFormed(req.body, '', errors);
     illFormed(req.query, 'querystring:', errors);
+    illFormed(req.params, 'params:', errors);
     if (errors.length > 0) {
       throw new InputError(
         'validation_failed',

@@ -8,6 +8,7 @@ import { ALL_SCOPES } from '../domain/principal.js';
 import { constantTimeEqual } from '../lib/compare.js';
 import { sha256Hex } from '../lib/hash.js';
 import type { ApiKeyRecord } from '../store/port.js';
+import { isLiteralGroup } from './rbac.js';
 
 const KEY_RE = /^cs_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 
@@ -55,7 +56,8 @@ export function principalForApiKey(record: ApiKeyRecord): Principal {
     id: `apikey:${record.id}`,
     kind: 'apikey',
     name: record.name,
-    groups: [...record.groups],
+    // a key stored with `*` before it was refused holds no such group: names are literal
+    groups: record.groups.filter(isLiteralGroup),
     scopes: [...record.scopes],
     fingerprint: `apikey:${record.id}`,
   };

@@ -1,6 +1,7 @@
 /**
  * The verification keys of one OIDC issuer: a remote JWKS (`jwks_uri`, cached, refetched on an
- * unknown `kid` at most once per refresh interval) or a local JWKS file read once at build.
+ * unknown `kid` at most once per refresh interval) or a local JWKS file read at build and again
+ * on an unknown `kid`, at most once per refresh interval.
  * Configuration mistakes are TypeErrors at build; a key set that cannot be fetched is reported
  * as {@link KeySetUnavailableError} so the verifier can fail closed with its own reason.
  */
@@ -120,19 +121,51 @@ function readJwksFile(cfg: OidcIssuerConfig, file: string): JSONWebKeySet {
   return parsed as JSONWebKeySet;
 }
 
+function localKeySet(cfg: OidcIssuerConfig, file: string): JWTVerifyGetKey {
+  const jwks = readJwksFile(cfg, file);
+  try {
+    return createLocalJWKSet(jwks);
+  } catch (cause) {
+    throw new TypeError(
+      `identity.oidc issuer ${JSON.stringify(cfg.issuer)}: jwksFile is not a valid JWKS`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * A local JWKS file, read at build and read again when a token names a `kid` it does not hold
+ * (a key rotated into the file), at most once per `refreshIntervalMs`, like the remote set's
+ * cooldown. A file that no longer reads as a valid JWKS keeps the keys read before.
+ */
+function fileKeySet(cfg: OidcIssuerConfig, file: string, opts: KeySetOptions): JWTVerifyGetKey {
+  let current = localKeySet(cfg, file);
+  let readAtMs = Date.now();
+  return async (header, token) => {
+    try {
+      return await current(header, token);
+    } catch (err) {
+      if (
+        !(err instanceof errors.JWKSNoMatchingKey) ||
+        Date.now() - readAtMs < opts.refreshIntervalMs
+      ) {
+        throw err;
+      }
+      readAtMs = Date.now();
+      try {
+        current = localKeySet(cfg, file);
+      } catch {
+        // a half-written or broken file: keep verifying with the keys read before
+        throw err;
+      }
+      return current(header, token);
+    }
+  };
+}
+
 /** Builds the key resolver for one issuer; throws a TypeError on a bad jwksUri or jwksFile. */
 export function createIssuerKeySet(cfg: OidcIssuerConfig, opts: KeySetOptions): JWTVerifyGetKey {
-  if (cfg.jwksFile !== null) {
-    const jwks = readJwksFile(cfg, cfg.jwksFile);
-    try {
-      return createLocalJWKSet(jwks);
-    } catch (cause) {
-      throw new TypeError(
-        `identity.oidc issuer ${JSON.stringify(cfg.issuer)}: jwksFile is not a valid JWKS`,
-        { cause },
-      );
-    }
-  }
+  if (cfg.jwksFile !== null) return fileKeySet(cfg, cfg.jwksFile, opts);
   const remote = createRemoteJWKSet(jwksUrl(cfg, cfg.jwksUri as string), {
     cooldownDuration: opts.refreshIntervalMs,
     cacheMaxAge: opts.cacheMaxAgeMs,

@@ -73,6 +73,7 @@ describe('a local JWKS file', () => {
   let k1: SigningKey;
   let k2: SigningKey;
   let impostor: SigningKey;
+  let k4: SigningKey;
   const write = (name: string, body: unknown) => {
     const file = join(dir, name);
     writeFileSync(file, typeof body === 'string' ? body : JSON.stringify(body));
@@ -80,19 +81,44 @@ describe('a local JWKS file', () => {
   };
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'countersign-oidc-'));
-    [k1, k2, impostor] = await Promise.all([
+    [k1, k2, impostor, k4] = await Promise.all([
       makeSigningKey('k1'),
       makeSigningKey('k2'),
       makeSigningKey('k3'),
+      makeSigningKey('k4'),
     ]);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('is read once at build: later changes to the file do not matter', async () => {
+  test('a kid it holds keeps verifying with the keys read at build, whatever the file says now', async () => {
     const file = write('jwks.json', { keys: [k1.publicJwk] });
     const v = build(issuerConfig({ jwksFile: file }));
     write('jwks.json', { keys: [k2.publicJwk] });
     assert.equal((await v.verify(await mintToken(k1, timed))).id, `oidc:${claims.iss}#alice`);
+  });
+
+  test('a kid not in the file re-reads it, so a key rotated into the file verifies', async () => {
+    const file = write('rotating.json', { keys: [k1.publicJwk] });
+    const v = createOidcVerifier([issuerConfig({ jwksFile: file })], rbac, {
+      clock,
+      refreshIntervalMs: 0,
+    });
+    const rotated = await mintToken(k4, timed);
+    await assert.rejects(v.verify(rotated), AuthError);
+    write('rotating.json', { keys: [k1.publicJwk, k4.publicJwk] });
+    assert.equal((await v.verify(rotated)).name, 'alice');
+    assert.equal((await v.verify(await mintToken(k1, timed))).name, 'alice');
+  });
+
+  test('the re-read is rate-bounded: at most once per refresh interval', async () => {
+    const file = write('bounded.json', { keys: [k1.publicJwk] });
+    const v = createOidcVerifier([issuerConfig({ jwksFile: file })], rbac, {
+      clock,
+      refreshIntervalMs: 60_000,
+    });
+    write('bounded.json', { keys: [k1.publicJwk, k4.publicJwk] });
+    // read at build just now: an unknown kid does not make it read the file again yet
+    await assert.rejects(v.verify(await mintToken(k4, timed)), AuthError);
   });
 
   test('without kid, each key of the right type is tried', async () => {

@@ -6,6 +6,7 @@ import {
   mapGroups,
   repositoryEligibility,
   reviewableVerdicts,
+  reviewerGroupsFor,
   scopesFor,
 } from './rbac.js';
 
@@ -39,6 +40,11 @@ describe('mapGroups', () => {
       'sre',
       'zeta',
     ]);
+  });
+
+  test('"*" is never held, whether from a claim or from a mapping', () => {
+    const starMap: RbacConfig = { ...rbac, groupMappings: { ops: ['*', 'sre'] } };
+    assert.deepEqual(mapGroups(['*', 'ops'], starMap), ['ops', 'sre']);
   });
 
   test('an unmapped group maps to nothing more', () => {
@@ -118,8 +124,19 @@ describe('repositoryEligibility', () => {
     );
   });
 
-  test('the devMode wildcard still counts for every group', () => {
-    assert.deepEqual(repositoryEligibility(req(['b', 'a']), ['*'], 'approve', rbac), ['a', 'b']);
+  test('"*" is a literal name: it counts for no group', () => {
+    assert.deepEqual(repositoryEligibility(req(['b', 'a']), ['*'], 'approve', rbac), []);
+  });
+
+  test('the devMode principal counts for every group; a "*" group held by anyone else does not', () => {
+    const request = req(['b', 'a']);
+    const dev = reviewerGroupsFor({ kind: 'dev', groups: ['*'] }, request);
+    assert.deepEqual(repositoryEligibility(request, dev, 'approve', rbac), ['a', 'b']);
+    for (const kind of ['user', 'apikey'] as const) {
+      const held = reviewerGroupsFor({ kind, groups: ['*', 'c'] }, request);
+      assert.deepEqual(held, ['c']);
+      assert.deepEqual(repositoryEligibility(request, held, 'approve', rbac), []);
+    }
   });
 });
 

@@ -5,7 +5,7 @@
  */
 import type { ApprovalRequest, ReviewVerdict } from '../domain/approval.js';
 import { eligibleGroups } from '../domain/approval.js';
-import type { Scope } from '../domain/principal.js';
+import type { Principal, Scope } from '../domain/principal.js';
 import { ALL_SCOPES } from '../domain/principal.js';
 import type { RbacConfig } from '../config/config-types.js';
 
@@ -20,19 +20,49 @@ export const EMPTY_RBAC: RbacConfig = Object.freeze({
 export const PERSON_BASE_SCOPES: readonly Scope[] = ['approvals:request', 'approvals:review'];
 
 /**
+ * The group the devMode principal holds: shown as its group, but it grants nothing by its name.
+ * What makes devMode's "anyone can act" is the principal's kind ({@link reviewerGroupsFor}).
+ */
+export const DEV_WILDCARD_GROUP = '*';
+
+/**
+ * Whether a group value from a token, a session or an API key may be held. `*` never is: claim
+ * values are literal names, and a group called `*` would read as devMode's wildcard to a person.
+ */
+export function isLiteralGroup(group: string): boolean {
+  return group !== DEV_WILDCARD_GROUP;
+}
+
+/**
  * The groups a person holds: their external groups plus every approver group those map to,
  * unique and sorted. An unmapped external group stays as it is; it counts only where a request
- * names it literally.
+ * names it literally. `*` is dropped wherever it appears (see {@link isLiteralGroup}).
  */
 export function mapGroups(externalGroups: readonly string[], rbac: RbacConfig): string[] {
   const out = new Set<string>();
   for (const g of externalGroups) {
+    if (!isLiteralGroup(g)) continue;
     out.add(g);
     // own-property lookup: a group named "constructor" must not reach Object.prototype
     const mapped = Object.hasOwn(rbac.groupMappings, g) ? rbac.groupMappings[g] : undefined;
-    for (const m of mapped ?? []) out.add(m);
+    for (const m of mapped ?? []) if (isLiteralGroup(m)) out.add(m);
   }
   return [...out].sort();
+}
+
+/**
+ * The groups to judge `principal` with on `request`: its own groups, except for the devMode
+ * principal (kind `dev`, made only by the authenticator when devMode is on and no credential was
+ * presented), which counts for every approver group the request names. Pass the result wherever
+ * a reviewer's groups are compared with a request's.
+ */
+export function reviewerGroupsFor(
+  principal: Pick<Principal, 'kind' | 'groups'>,
+  request: Pick<ApprovalRequest, 'approverGroups'>,
+): string[] {
+  if (principal.kind === 'dev')
+    return [...new Set([...principal.groups, ...request.approverGroups])];
+  return principal.groups.filter(isLiteralGroup);
 }
 
 /**

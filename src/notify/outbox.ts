@@ -14,8 +14,12 @@ import { eventsFor, isEventEnabled, messageIdFor, reviewedEvent } from './events
 import type { NotificationEvent, NotificationEventKind } from './events.js';
 import type { DeliveryTarget } from './evidence.js';
 import { configuredProviders, isRecordProvider } from './providers.js';
+import { redactUrlToOrigin } from './redact.js';
 
-/** What a delivery row renders: the notification and the request as it was when it happened. */
+/**
+ * What a delivery row renders: the notification and the request as it was when it happened, its
+ * `callbackUrl` redacted to the origin (the real one is read from the request at send time).
+ */
 export interface OutboxPayload {
   readonly event: NotificationEvent;
   readonly approval: ApprovalRequest;
@@ -75,7 +79,13 @@ export function deliveryRows(
     : [];
   // The callback resumes a waiting run, so it follows every decision whatever onEvents says.
   if (event.kind === 'decided' && approval.callbackUrl !== null) targets.push('callback');
-  const payload = JSON.stringify({ event, approval } satisfies OutboxPayload);
+  // a callback URL may carry a secret: the row keeps its origin only, and the worker resolves
+  // the real URL from the request when it sends
+  const stored: ApprovalRequest = {
+    ...approval,
+    callbackUrl: approval.callbackUrl === null ? null : redactUrlToOrigin(approval.callbackUrl),
+  };
+  const payload = JSON.stringify({ event, approval: stored } satisfies OutboxPayload);
   return targets
     .filter((t) => opts.only === undefined || opts.only.includes(t))
     .map((provider) => ({

@@ -145,13 +145,19 @@ export function createDeliveryWorker(o: DeliveryWorkerOptions): DeliveryWorker {
 
   const nowIso = (): string => isoAt(o.clock.now());
 
-  function build(row: ClaimedDelivery): { built: LiveRequestResult } | { refused: true } {
+  async function build(
+    row: ClaimedDelivery,
+  ): Promise<{ built: LiveRequestResult } | { refused: true }> {
     const { event, approval } = parseOutboxPayload(row.payload);
     const ctx = { consoleUrl: o.consoleUrl, config: o.config };
     const sentAt = o.clock.now();
     if (row.provider === 'callback') {
+      // the row holds the URL redacted: the real one (with any secret in it) lives on the request
+      const callbackUrl = (await o.store.getApproval(row.approvalId))?.callbackUrl ?? null;
+      if (callbackUrl === null) return { refused: true };
+      const target = { ...approval, callbackUrl };
       try {
-        return { built: buildCallbackRequest(event, approval, ctx, o.secrets, { sentAt }) };
+        return { built: buildCallbackRequest(event, target, ctx, o.secrets, { sentAt }) };
       } catch (err) {
         // the allowlist no longer admits this URL (it is checked again at every delivery)
         if (isCountersignError(err) && err.code === 'forbidden') return { refused: true };
@@ -190,7 +196,7 @@ export function createDeliveryWorker(o: DeliveryWorkerOptions): DeliveryWorker {
         permanent: r.error !== null && !isRetryable(r),
       };
     }
-    const b = build(row);
+    const b = await build(row);
     if ('refused' in b) {
       return {
         result: { responseStatus: null, error: 'callback_not_allowed', durationMs: 0, startedAtMs },

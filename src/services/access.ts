@@ -1,4 +1,5 @@
 /** Authorization checks shared by services: scopes and ownership. */
+import { reviewerGroupsFor } from '../identity/rbac.js';
 import type { ApprovalRequest } from '../domain/approval.js';
 import { eligibleGroups, isSameParty } from '../domain/approval.js';
 import type { Principal, Scope } from '../domain/principal.js';
@@ -38,6 +39,6 @@ export function mayRevoke(p: Principal, req: ApprovalRequest): boolean {
   const reviewerOfBreakGlass =
     req.breakGlass !== null &&
     hasScope(p, 'approvals:review') &&
-    eligibleGroups(req.approverGroups, p.groups).length > 0;
+    eligibleGroups(req.approverGroups, reviewerGroupsFor(p, req)).length > 0;
   return isAdmin(p) || isApprover(p, req) || reviewerOfBreakGlass;
 }

@@ -1,7 +1,8 @@
 /** Creating, listing and revoking API keys (admin only); each is audited. */
 import type { Principal, Scope } from '../domain/principal.js';
-import { ConflictError } from '../errors/index.js';
+import { ConflictError, InputError } from '../errors/index.js';
 import { describeApiKey, generateApiKey, generateApiKeySecret } from '../identity/api-keys.js';
+import { isLiteralGroup } from '../identity/rbac.js';
 import { isoAt } from '../lib/clock.js';
 import type { ApiKeyRecord } from '../store/port.js';
 import { assertScope } from './access.js';
@@ -18,6 +19,12 @@ export function createApiKeyService(deps: ApiKeyDeps) {
     opts: { bootstrap?: boolean } = {},
   ): Promise<{ key: string; record: ReturnType<typeof describeApiKey> }> {
     if (!opts.bootstrap) assertScope(actor, 'admin');
+    const notLiteral = (input.groups ?? []).flatMap((g, i) =>
+      isLiteralGroup(g) ? [] : [{ path: `/groups/${i}`, message: 'must be a group name, not *' }],
+    );
+    if (notLiteral.length > 0) {
+      throw new InputError('validation_failed', 'an API key holds literal group names', notLiteral);
+    }
     const generated = generateApiKey();
     const record: ApiKeyRecord = {
       id: generated.id,

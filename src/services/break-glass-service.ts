@@ -6,6 +6,7 @@ import type { ApprovalRequest } from '../domain/approval.js';
 import type { Principal } from '../domain/principal.js';
 import { principalRef } from '../domain/principal.js';
 import { InputError, PolicyError, type FieldError } from '../errors/index.js';
+import { isLiteralGroup } from '../identity/rbac.js';
 import { isoAt } from '../lib/clock.js';
 import { formatDuration } from '../lib/duration.js';
 import { assertScope } from './access.js';
@@ -37,7 +38,13 @@ export function createBreakGlassService(deps: BreakGlassDeps) {
     assertScope(principal, 'approvals:request');
     const action = deps.policy.normalizeAction(input.action);
     const rules = deps.policy.breakGlassRules(action.environment);
+    const decision = deps.evaluator.decide(action);
     if (!rules) {
+      // a deny posture is the stronger answer: nothing but the environment's own break-glass
+      // rules overrides it, and here there are none
+      if (decision.reasonCode === 'action_denied_by_posture') {
+        throw new PolicyError('action_denied_by_posture', decision.reason);
+      }
       throw new PolicyError(
         'break_glass_not_allowed',
         `break-glass is not allowed in environment ${action.environment}`,
@@ -49,7 +56,6 @@ export function createBreakGlassService(deps: BreakGlassDeps) {
         `break-glass needs membership of one of: ${rules.groups.join(', ')}`,
       );
     }
-    const decision = deps.evaluator.decide(action);
     const errors: FieldError[] = [];
     if (input.reason.trim() === '')
       errors.push({ path: '/reason', message: 'a reason is required' });
@@ -78,6 +84,9 @@ export function createBreakGlassService(deps: BreakGlassDeps) {
     const nowMs = deps.clock.now();
     const at = isoAt(nowMs);
     const me = principalRef(principal);
+    // the declarer approves as who they are: the credential's approvers list (fed by the
+    // reviews) names their own groups, never the approver group they are not a member of
+    const declarerGroups = [...new Set(principal.groups.filter(isLiteralGroup))].sort();
     const approval: ApprovalRequest = {
       id: deps.ids.next('apr'),
       state: 'approved',
@@ -102,7 +111,7 @@ export function createBreakGlassService(deps: BreakGlassDeps) {
           verdict: 'approve',
           reason: input.reason,
           externalRef: input.externalRef ?? null,
-          groups: [input.approverGroup],
+          groups: declarerGroups,
           at,
         },
       ],
@@ -135,6 +144,7 @@ export function createBreakGlassService(deps: BreakGlassDeps) {
             breakGlass: true,
             reason: input.reason,
             approverGroup: input.approverGroup,
+            declarerGroups,
             externalRef: input.externalRef ?? null,
             expiresAt: approval.expiresAt,
             policyOutcome: decision.outcome,

@@ -12,9 +12,12 @@ import {
   evidenceApproval,
   type EvidenceBundle,
   type EvidenceCheckpoint,
+  type EvidenceCredential,
   type EvidenceEvent,
 } from '../evidence/evidence.js';
+import { decodeJwt } from 'jose';
 import type { ApprovalRequest } from '../domain/approval.js';
+import { effectiveState } from '../domain/approval.js';
 import type { Decision } from '../domain/decision.js';
 import type { Principal } from '../domain/principal.js';
 import {
@@ -25,6 +28,7 @@ import {
   ServiceError,
 } from '../errors/index.js';
 import { isoAt } from '../lib/clock.js';
+import { sha256Hex } from '../lib/hash.js';
 import type { StoredAuditEvent, StoredCheckpoint } from '../store/port.js';
 import { assertScope, isAdmin, isRequester } from './access.js';
 import type { AuditService } from './audit-service.js';
@@ -50,6 +54,8 @@ const PAGE = 1000;
 /** How long after a decision's `evaluatedAt` its audit event may be stamped (same transaction). */
 const DECISION_EVENT_WINDOW_MS = 60_000;
 const CONCURRENT_ATTEMPTS = 5;
+const WITHHELD =
+  'the credential is live; only the requester or an admin receive its token (as from GET /v1/approvals/{id}/credential)';
 
 export function createEvidenceService(deps: EvidenceDeps) {
   async function approvalOf(id: string): Promise<ApprovalRequest> {
@@ -174,6 +180,32 @@ export function createEvidenceService(deps: EvidenceDeps) {
       : null;
   }
 
+  /** Live: it would still pass the gate's approval checks (approved, unexpired, not consumed). */
+  async function isLive(a: ApprovalRequest, c: { jti: string; expiresAt: string }) {
+    const nowMs = deps.clock.now();
+    if (effectiveState(a, nowMs) !== 'approved' || nowMs >= Date.parse(c.expiresAt)) return false;
+    return !(a.decision.singleUse && (await deps.store.isCredentialConsumed(c.jti)));
+  }
+
+  /**
+   * The bundle's credential as `p` may see it: a live token only for those who may fetch the
+   * credential (the requester and admins, as `GET /v1/approvals/{id}/credential`); anyone else
+   * gets its claims and digest, so a reader cannot present someone else's credential.
+   */
+  async function bundleCredential(
+    p: Principal,
+    a: ApprovalRequest,
+  ): Promise<EvidenceCredential | null> {
+    const c = await credentialOf(a.id);
+    if (!c) return null;
+    const tokenDigest = `sha256:${sha256Hex(c.token)}`;
+    const { token, ...rest } = c;
+    if (isRequester(p, a) || isAdmin(p) || !(await isLive(a, c))) {
+      return { token, tokenDigest, ...rest };
+    }
+    return { ...rest, tokenDigest, claims: { ...decodeJwt(token) }, withheld: WITHHELD };
+  }
+
   async function bundle(p: Principal, approvalId: string): Promise<EvidenceBundle> {
     assertScope(p, 'audit:read');
     const approval = await approvalOf(approvalId);
@@ -194,7 +226,7 @@ export function createEvidenceService(deps: EvidenceDeps) {
       approval: evidenceApproval(approval),
       decision: approval.decision,
       attachedDecisions: attached,
-      credential: await credentialOf(approvalId),
+      credential: await bundleCredential(p, approval),
       events,
       checkpoint,
     };

@@ -10,7 +10,12 @@ import { effectiveState, quorumProgress, reviewRefusal } from '../domain/approva
 import type { Principal } from '../domain/principal.js';
 import { hasScope, principalRef } from '../domain/principal.js';
 import { ConflictError } from '../errors/index.js';
-import { EMPTY_RBAC, effectiveReviewerGroups, reviewableVerdicts } from '../identity/rbac.js';
+import {
+  EMPTY_RBAC,
+  effectiveReviewerGroups,
+  reviewableVerdicts,
+  reviewerGroupsFor,
+} from '../identity/rbac.js';
 import type { ApprovalFilter, Page, PageRequest } from '../store/port.js';
 import { redactUrlToOrigin } from '../notify/redact.js';
 import {
@@ -107,10 +112,11 @@ export function viewApproval(
   ctx: ViewContext = {},
 ): ApprovalView {
   // eligible for either verdict: held or mapped groups, or a repository delegation
+  const held = reviewerGroupsFor(viewer, req);
   const groups = [
     ...new Set([
-      ...effectiveReviewerGroups(req, viewer.groups, 'approve', rbac),
-      ...effectiveReviewerGroups(req, viewer.groups, 'deny', rbac),
+      ...effectiveReviewerGroups(req, held, 'approve', rbac),
+      ...effectiveReviewerGroups(req, held, 'deny', rbac),
     ]),
   ];
   let refusal: string | null = reviewRefusal(req, principalRef(viewer), groups, nowMs);
@@ -129,7 +135,7 @@ export function viewApproval(
     progress: quorumProgress(req.quorum, req.reviews),
     canReview: refusal === null,
     cannotReviewReason: refusal,
-    reviewVerdicts: refusal === null ? reviewableVerdicts(req, viewer.groups, rbac) : [],
+    reviewVerdicts: refusal === null ? reviewableVerdicts(req, held, rbac) : [],
     reasonRequired: ctx.policy?.approvalReasonRequired?.(req.action.environment) ?? true,
     canCancel: state === 'pending' && mayCancel(viewer, req),
     canRevoke: state === 'approved' && mayRevoke(viewer, req),

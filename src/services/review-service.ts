@@ -4,7 +4,7 @@ import { eligibleGroups, reviewRefusal, stateAfterReview } from '../domain/appro
 import type { RbacConfig } from '../config/config-types.js';
 import type { Principal } from '../domain/principal.js';
 import { principalRef } from '../domain/principal.js';
-import { EMPTY_RBAC, effectiveReviewerGroups } from '../identity/rbac.js';
+import { EMPTY_RBAC, effectiveReviewerGroups, reviewerGroupsFor } from '../identity/rbac.js';
 import { ConflictError, InputError, PolicyError } from '../errors/index.js';
 import { isoAt } from '../lib/clock.js';
 import { assertScope } from './access.js';
@@ -64,7 +64,8 @@ function applyReview(
 ): { next: ApprovalRequest; review: Review } {
   const me = principalRef(reviewer);
   // held and mapped groups, plus what a repository permission delegates for this verdict
-  const groups = effectiveReviewerGroups(current, reviewer.groups, input.verdict, rbac);
+  const held = reviewerGroupsFor(reviewer, current);
+  const groups = effectiveReviewerGroups(current, held, input.verdict, rbac);
   const refusal = reviewRefusal(current, me, groups, nowMs);
   switch (refusal) {
     case null:

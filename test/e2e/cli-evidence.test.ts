@@ -82,11 +82,20 @@ describe('countersign evidence: export, offline verify, tamper, attest, attach-d
       'membership',
       'approval',
       'state',
-      'credential',
     ]) {
       assert.match(v.stdout, new RegExp(`✓ ${check}`));
     }
+    // the credential is live and the auditor is not its requester: claims and digest only
+    assert.match(v.stdout, /- credential +skipped: signature check withheld/);
     assert.match(v.stdout, new RegExp(`verified: ${id} approved`));
+
+    const full = await cli('admin', 'evidence', 'export', id);
+    writeFileSync(join(dir, 'bundle-admin.json'), full.stdout);
+    const va = await runCli(['evidence', 'verify', 'bundle-admin.json', '--jwks', 'jwks.json'], {
+      cwd: dir,
+    });
+    assert.equal(va.code, 0, va.stdout + va.stderr);
+    assert.match(va.stdout, /✓ credential/);
 
     const byUrl = await runCli(
       [

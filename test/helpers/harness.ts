@@ -114,7 +114,7 @@ export async function createHarness(
     /** Console link templates (`console.links`). */
     linkTemplates?: LinkTemplates;
     /** Hardening and console options passed to buildApp as they are. */
-    app?: Pick<AppDeps, 'corsOrigins' | 'rateLimit' | 'console' | 'operations'>;
+    app?: Pick<AppDeps, 'corsOrigins' | 'rateLimit' | 'console' | 'operations' | 'trustProxy'>;
     /** Witnesses that cosign checkpoints (default none). */
     witnessing?: WitnessingConfig;
   } = {},

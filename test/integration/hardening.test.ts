@@ -29,7 +29,7 @@ describe('rate limits: failed authentications per IP, mutations per principal', 
   const get = (headers: Record<string, string>, remoteAddress = '127.0.0.9') =>
     h.app.inject({ method: 'GET', url: '/v1/approvals', headers, remoteAddress });
 
-  test('after 3 failed authentications further failures get 429 rate_limited; a valid key is not locked out', async () => {
+  test('after 3 failed authentications every request from that IP is 429, valid key or not: no oracle', async () => {
     for (let i = 0; i < 3; i++) {
       assert.equal((await get({ authorization: `Bearer ${WRONG_KEY}` })).statusCode, 401);
     }
@@ -38,9 +38,15 @@ describe('rate limits: failed authentications per IP, mutations per principal', 
     assert.equal(blocked.headers['content-type'], 'application/problem+json; charset=utf-8');
     assert.equal(blocked.json().code, 'rate_limited');
     assert.ok(Number(blocked.headers['retry-after']) >= 1);
-    // only failures spend the budget: someone else's guesses never lock out a valid caller
-    assert.equal((await get(h.auth('admin'))).statusCode, 200);
+    // over budget, a valid key gets the same answer as a wrong one: the limiter tells nothing
+    // about which keys are valid, and guessing from this address stops for the window
+    const valid = await get(h.auth('admin'));
+    assert.equal(valid.statusCode, 429);
+    assert.equal(valid.json().code, 'rate_limited');
     assert.equal((await get({ authorization: `Bearer ${WRONG_KEY}` })).statusCode, 429);
+    // a console session cookie is a credential too
+    const cookie = await get({ cookie: 'countersign_session=forged' });
+    assert.equal(cookie.statusCode, 429);
     // another address is unaffected, and successful calls never count
     for (let i = 0; i < 5; i++)
       assert.equal((await get(h.auth('admin'), '127.0.0.10')).statusCode, 200);
@@ -63,6 +69,39 @@ describe('rate limits: failed authentications per IP, mutations per principal', 
     assert.equal((await post('ic', 'a:4')).statusCode, 201);
     // reads are not mutations
     assert.equal((await get(h.auth('requester'), '127.0.0.20')).statusCode, 200);
+  });
+});
+
+describe('trustProxy: X-Forwarded-For is believed only from the listed proxies', () => {
+  let h: Harness;
+  before(async () => {
+    h = await createHarness({
+      app: {
+        rateLimit: { authFailuresPerMinute: 1, mutationsPerMinute: 100 },
+        trustProxy: ['10.9.0.0/16'],
+      },
+    });
+  });
+  after(async () => h.close());
+
+  const guess = (remoteAddress: string, forwardedFor: string) =>
+    h.app.inject({
+      method: 'GET',
+      url: '/v1/approvals',
+      headers: { authorization: `Bearer ${WRONG_KEY}`, 'x-forwarded-for': forwardedFor },
+      remoteAddress,
+    });
+
+  test('a client that is not a listed proxy cannot pick its address with X-Forwarded-For', async () => {
+    assert.equal((await guess('127.0.0.30', '198.51.100.1')).statusCode, 401);
+    // a fresh forwarded address does not buy a fresh budget
+    assert.equal((await guess('127.0.0.30', '198.51.100.2')).statusCode, 429);
+  });
+
+  test('behind a listed proxy the forwarded client address is the one limited', async () => {
+    assert.equal((await guess('10.9.0.5', '198.51.100.10')).statusCode, 401);
+    assert.equal((await guess('10.9.0.5', '198.51.100.10')).statusCode, 429);
+    assert.equal((await guess('10.9.0.5', '198.51.100.11')).statusCode, 401);
   });
 });
 

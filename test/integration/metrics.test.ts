@@ -23,7 +23,7 @@ test('/metrics serves Prometheus text with request durations and gate answers by
     url: '/v1/approvals/apr_secretish',
     headers: h.auth('alice'),
   });
-  const res = await h.app.inject({ method: 'GET', url: '/metrics' });
+  const res = await h.app.inject({ method: 'GET', url: '/metrics', headers: h.auth('admin') });
   assert.equal(res.statusCode, 200);
   assert.match(res.headers['content-type'] as string, /^text\/plain/);
   assert.match(

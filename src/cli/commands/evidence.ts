@@ -48,7 +48,8 @@ function printResult(out: Output, r: VerifyEvidenceResult): void {
   );
   if (s.credential) {
     out.out(
-      `credential ${s.credential.jti} (key ${s.credential.kid}) ${s.credential.expired ? 'expired' : 'expires'} at ${s.credential.expiresAt}`,
+      `credential ${s.credential.jti} (key ${s.credential.kid}) ${s.credential.expired ? 'expired' : 'expires'} at ${s.credential.expiresAt}` +
+        (s.credential.withheld ? ' (token withheld: signature not checked)' : ''),
     );
   }
 }

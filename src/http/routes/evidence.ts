@@ -22,7 +22,10 @@ const EvidenceBundle = Type.Object({
   attachedDecisions: Type.Array(AsStored),
   credential: Nullable(
     Type.Object({
-      token: Type.String(),
+      token: Type.Optional(Type.String()),
+      tokenDigest: Type.Optional(Type.String()),
+      claims: Type.Optional(AsStored),
+      withheld: Type.Optional(Type.String()),
       kid: Type.String(),
       jti: Type.String(),
       issuedAt: Type.String(),

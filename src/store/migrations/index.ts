@@ -7,6 +7,7 @@ import { migration002 } from './002-outbox.js';
 import { migration003 } from './003-notification-records.js';
 import { migration004 } from './004-github-deployments.js';
 import { migration005 } from './005-cosignatures.js';
+import { migration007 } from './007-redact-delivery-callbacks.js';
 import { migration006 } from './006-lookups.js';
 import { migration010 } from './010-approval-scope.js';
 
@@ -24,5 +25,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration004,
   migration005,
   migration006,
+  migration007,
   migration010,
 ];
