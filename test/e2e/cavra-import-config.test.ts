@@ -228,7 +228,8 @@ describe('import cavra: configuration files', () => {
 
   test('providers (seed example): Slack from url_env, Jira with a Bearer token from token_env', () => {
     const providers = config.notifications.providers;
-    assert.deepEqual(providers.slack, { urlEnv: 'CAVRA_SLACK_WEBHOOK_URL' });
+    assert.equal(providers.slack?.urlEnv, 'CAVRA_SLACK_WEBHOOK_URL');
+    assert.equal(providers.slack?.botTokenEnv, null, 'an incoming webhook, not the Web API');
     assert.deepEqual(providers.jira, {
       url: 'https://jira.example/rest/api/3/issue',
       tokenEnv: 'JIRA_TOKEN',
