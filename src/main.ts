@@ -15,6 +15,7 @@ import {
 } from './notify/worker.js';
 import { openKeyRing, type KeyRing } from './credentials/index.js';
 import { issueCredential } from './credentials/issue.js';
+import { assertReferencedFiles } from './config/preflight.js';
 import { createGateVerifier } from './credentials/gate-verifier.js';
 import { createCheckpointKeys } from './credentials/checkpoint-keys.js';
 import { createAttestationSigner } from './evidence/attestation-signer.js';
@@ -337,6 +338,8 @@ export async function startServer(
 ): Promise<Server> {
   // config validation refuses this too; a config built in code must not slip past it
   assertDevModeLoopback(config);
+  // every unreadable or malformed file the configuration names, listed together with its path
+  assertReferencedFiles(config);
   const identity = createIdentity(config, opts.clock ?? systemClock);
   // one server per SQLite file: refused before anything is opened or started
   const lock =
