@@ -122,7 +122,7 @@ describe('CLI: versions list/register, approval eligible, gate check --approval'
 
     const listed = await cli(['approval', 'eligible', ACTION], keys.pipeline);
     assert.equal(listed.code, 0, listed.stderr);
-    assert.match(listed.stdout, /^ID\s+STATE\s+KIND\/MODE/m);
+    assert.match(listed.stdout, /^ID\s+STATE\s+ACTION\s+WHERE/m);
     assert.match(listed.stdout, new RegExp(`^${id}\\s+approved`, 'm'));
     const json = await cli(['approval', 'eligible', ACTION, '--json'], keys.pipeline);
     assert.deepEqual(
