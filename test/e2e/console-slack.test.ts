@@ -82,10 +82,12 @@ describe('console: reviews from Slack and external records', { skip: SKIP }, () 
     const badge = page.getByTestId('review-via');
     await badge.waitFor();
     assert.equal(await badge.textContent(), 'via Slack');
-    const reviews = await page.locator('ul.reviews li').allTextContents();
+    // the text as a reader sees it: template whitespace folded
+    const fold = (t: string) => t.replace(/\s+/g, ' ').trim();
+    const reviews = (await page.locator('ul.reviews li').allTextContents()).map(fold);
     assert.equal(reviews.length, 1);
     assert.match(reviews[0] ?? '', /alice \(Slack\) approved/);
-    const records = await page.getByTestId('records').locator('li').allTextContents();
+    const records = (await page.getByTestId('records').locator('li').allTextContents()).map(fold);
     assert.deepEqual(records, [
       'Jira issue OPS-7',
       'Slack message 1733300000.000100 in C0APPROVALS',
