@@ -7564,12 +7564,38 @@ var CountersignClient = class {
       `/v1/approvals${suffix}`
     )).body;
   }
+  /**
+   * The approvals of `actionHash` whose credential would pass the gate now (approved, not
+   * expired, revoked or consumed, and decided as the policy decides it today), newest first.
+   */
+  async usableApprovals(actionHash) {
+    return (await this.listApprovals({ actionHash, usable: true, limit: 200 })).items;
+  }
+  /** A project's registered pipeline versions, latest registration first. */
+  async listVersions(project, query = {}) {
+    const qs = new URLSearchParams();
+    if (query.limit !== void 0) qs.set("limit", String(query.limit));
+    if (query.cursor !== void 0) qs.set("cursor", query.cursor);
+    const suffix = qs.size > 0 ? `?${qs.toString()}` : "";
+    return (await this.request(
+      "GET",
+      `/v1/projects/${encodeURIComponent(project)}/versions${suffix}`
+    )).body;
+  }
   async getApproval(id) {
     return (await this.request("GET", `/v1/approvals/${encodeURIComponent(id)}`)).body;
+  }
+  /** The newest approved request for the same environment, project and kind before this one. */
+  async previousApproval(id) {
+    return (await this.request(
+      "GET",
+      `/v1/approvals/${encodeURIComponent(id)}/previous`
+    )).body.previous;
   }
   async act(id, verb, body) {
     return (await this.request("POST", `/v1/approvals/${encodeURIComponent(id)}/${verb}`, body)).body;
   }
+  /** The reason may be left out where policy `approvalReason` is optional. */
   approve(id, body) {
     return this.act(id, "approve", body);
   }
