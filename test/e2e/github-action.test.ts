@@ -173,6 +173,8 @@ describe('GitHub Action: dist-action/index.js as the runner runs it', () => {
         project: 'shop',
         spec: JSON.parse(spec),
         target: 'k8s/prod/shop',
+        // the Action filled it in from GITHUB_REPOSITORY, and the credential binds it
+        repository: 'acme/shop',
       },
       credential,
     });
