@@ -144,7 +144,7 @@ describe('CLI: versions list/register, approval eligible, gate check --approval'
 
     const pass = await cli(['gate', 'check', ACTION, '--approval', id], keys.pipeline);
     assert.equal(pass.code, 0, pass.stderr);
-    assert.match(pass.stdout, new RegExp(`^allowed \\(approval ${id}\\)`));
+    assert.match(pass.stdout, new RegExp(`^allowed: approval ${id} covers this action`));
     const used = await cli(['approval', 'eligible', ACTION, '--json'], keys.pipeline);
     assert.equal(used.code, 3, 'the single-use credential is consumed');
     assert.deepEqual(JSON.parse(used.stdout).items, []);

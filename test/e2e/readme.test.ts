@@ -59,7 +59,7 @@ describe("the README's five-minute walk-through runs as written", () => {
     assert.match(r.stdout, /^VERSION\s+SPEC HASH/m);
     assert.match(r.stdout, /version:\s+1\.4\.2 \(registered by apikey:/);
     assert.match(r.stdout, /usable approvals for sha256:/);
-    assert.match(r.stdout, /^allowed \(approval apr_/m);
+    assert.match(r.stdout, /^allowed: approval apr_/m);
     assert.match(r.stdout, /none left: it was single-use/);
   });
 });
