@@ -9,7 +9,7 @@
 //                                    (`prepack` builds)
 // `npm pack --dry-run` lists an existing build instead of rebuilding it.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,10 +56,14 @@ for (const name of readdirSync(root)) {
 }
 run(['-p', 'tsconfig.json', '--outDir', tmp]);
 run(['-p', 'web/tsconfig.json', '--outDir', join(tmp, 'web', 'assets')]);
-// the console's static files sit next to its compiled scripts
-mkdirSync(join(tmp, 'web', 'assets'), { recursive: true });
-copyFileSync('web/index.html', join(tmp, 'web', 'index.html'));
-copyFileSync('web/console.css', join(tmp, 'web', 'assets', 'console.css'));
+// the console's static files and vendored lit-html sit next to its compiled scripts
+const copied = spawnSync(process.execPath, ['scripts/copy-web-assets.js', tmp], {
+  stdio: 'inherit',
+});
+if (copied.status !== 0) {
+  rmSync(tmp, { recursive: true, force: true });
+  process.exit(copied.status ?? 1);
+}
 
 // swap: dist/ is missing only between two renames, never half-written
 if (existsSync('dist')) renameSync('dist', old);
