@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 
 function findTests(dir) {
   const out = [];
@@ -25,8 +26,24 @@ if (files.length === 0) {
 if (!process.env.COUNTERSIGN_TEST_PG_URL) {
   console.log('note: COUNTERSIGN_TEST_PG_URL is not set: PostgreSQL tests will be skipped');
 }
-const result = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], {
-  stdio: 'inherit',
-  env: { ...process.env, NODE_ENV: 'test' },
-});
+// Test files mostly wait on servers, databases and child processes, so several run at once even on
+// two cores (COUNTERSIGN_TEST_CONCURRENCY overrides). A test still running after five minutes
+// fails, so a hang fails that test instead of holding the run.
+const concurrency = Number(
+  process.env.COUNTERSIGN_TEST_CONCURRENCY ?? Math.max(4, availableParallelism() * 2),
+);
+const result = spawnSync(
+  process.execPath,
+  [
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-timeout=300000',
+    '--test-reporter=spec',
+    ...files,
+  ],
+  {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_ENV: 'test' },
+  },
+);
 process.exit(result.status ?? 1);

@@ -2,7 +2,8 @@
  * Composition root: config → store → key ring → policy → services → HTTP and workers. The only
  * place that wires dependencies.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { packageVersion } from './lib/package-version.js';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { CountersignConfig } from './config/index.js';
@@ -21,7 +22,6 @@ import { createCheckpointKeys } from './credentials/checkpoint-keys.js';
 import { createAttestationSigner } from './evidence/attestation-signer.js';
 import type { ApprovalRequest } from './domain/approval.js';
 import { SYSTEM_PRINCIPAL } from './domain/principal.js';
-import { buildApp, LOG_REDACT } from './http/app.js';
 import { LOG_SERIALIZERS } from './http/log-serializers.js';
 import { createAuthenticator } from './identity/authenticate.js';
 import { assertDevModeLoopback, createIdentity } from './http/identity-wiring.js';
@@ -79,15 +79,6 @@ export interface Runtime {
 export type NotifyOverrides = Partial<
   Pick<DeliveryWorkerOptions, 'secrets' | 'fetch' | 'timeoutMs' | 'pollMs' | 'random'>
 >;
-
-export function packageVersion(): string {
-  // compiled: dist/src/main.js; run from source (tsx): src/main.ts
-  const file = existsSync(new URL('../../package.json', import.meta.url))
-    ? new URL('../../package.json', import.meta.url)
-    : new URL('../package.json', import.meta.url);
-  const pkg = JSON.parse(readFileSync(file, 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 /** Signs the credential of an approved request with the newest active credential key. */
 export function createMinter(
@@ -338,6 +329,9 @@ export async function startServer(
 ): Promise<Server> {
   // config validation refuses this too; a config built in code must not slip past it
   assertDevModeLoopback(config);
+  // the HTTP layer (Fastify, every route and schema) is loaded only by the server, so CLI commands
+  // that work on a store in process start without it
+  const { buildApp, LOG_REDACT } = await import('./http/app.js');
   // every unreadable or malformed file the configuration names, listed together with its path
   assertReferencedFiles(config);
   const identity = createIdentity(config, opts.clock ?? systemClock);

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { cliEnvironment, configEnvWith } from '../config/cli-env.js';
 import { loadConfig, type CountersignConfig } from '../config/index.js';
 import { InputError } from '../errors/index.js';
-import { openRuntime } from '../main.js';
+import { openRuntime } from './runtime.js';
 import { localBackend, localPrincipal, remoteBackend, type Backend } from './backend.js';
 
 export interface GlobalOptions {

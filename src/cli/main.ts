@@ -1,6 +1,6 @@
 /** The `countersign` command line. */
 import { Command, CommanderError, Help, Option } from 'commander';
-import { packageVersion } from '../main.js';
+import { packageVersion } from '../lib/package-version.js';
 import { registerApprovalCommands } from './commands/approval.js';
 import { registerMiscCommands } from './commands/misc.js';
 import { registerSetupCommands } from './commands/setup.js';

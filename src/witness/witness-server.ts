@@ -44,6 +44,9 @@ export async function startWitnessServer(
     });
   });
   server.requestTimeout = 30_000;
+  // idle connections outlive any client's own idle timeout (fetch's is 4 s), so the log never
+  // reuses a connection in the moment the witness closes it (ECONNRESET)
+  server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

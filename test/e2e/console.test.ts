@@ -7,7 +7,8 @@
  * shortcuts, revoke and cancel, break-glass from policy choices with a readable confirmation,
  * the audit log newest first with filters and search, verified in the browser, the errors the
  * API answers (401/403/409), a phone-sized viewport and dark mode. One browser for all of it.
- * Screenshots are written to docs/screenshots/.
+ * Screenshots are written to a temporary folder; COUNTERSIGN_UPDATE_SCREENSHOTS=1 writes them to
+ * docs/screenshots/ instead (how the screenshots in the docs are refreshed).
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,7 +48,10 @@ after(async () => {
   if (sharedBrowser) await (await sharedBrowser).close();
 });
 
-const SHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
+const SHOTS =
+  process.env.COUNTERSIGN_UPDATE_SCREENSHOTS === '1'
+    ? fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url))
+    : join(tmpdir(), 'countersign-console-screenshots');
 const WAIT = 15_000;
 const CLIENT_ID = 'countersign-console';
 const CLIENT_SECRET = 'console-e2e-client-secret-0123456789abcdef';

@@ -61,7 +61,10 @@ if (!baseUrl) {
         ...(ttl ? { ttl } : {}),
       });
       assert.equal(r.status, 201, JSON.stringify(r.body));
-      assert.equal(r.body.state, 'pending');
+      // a request with a short ttl may read expired already when the machine is busy
+      if (ttl)
+        assert.ok(['pending', 'expired'].includes(r.body.state as string), String(r.body.state));
+      else assert.equal(r.body.state, 'pending');
       return r.body.id as string;
     };
 

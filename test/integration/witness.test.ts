@@ -211,4 +211,15 @@ describe('witnessing: tlog-witness add-checkpoint between the log and real witne
     assert.equal(verifyCosignatures(`${note}${line}\n`, [w1.endpoint.key]).valid.length, 1);
     assert.ok(hashFromHex((await h.store.latestCheckpoint())?.rootHash as string));
   });
+
+  test("an idle connection to the witness outlives fetch's own idle timeout (no reset on reuse)", async () => {
+    // fetch keeps an idle connection for 4 s, or the server's advertised timeout less 1 s; a
+    // server that closes sooner than the client can race a reused connection into ECONNRESET
+    const r = await fetch(`${w1.url}/add-checkpoint`);
+    assert.equal(r.status, 405);
+    await r.text();
+    const advertised = /timeout=(\d+)/.exec(r.headers.get('keep-alive') ?? '');
+    assert.ok(advertised, `keep-alive header: ${r.headers.get('keep-alive')}`);
+    assert.ok(Number(advertised[1]) > 5, `the witness keeps idle connections ${advertised[1]} s`);
+  });
 });

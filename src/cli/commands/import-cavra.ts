@@ -16,7 +16,7 @@ import { convertProviders } from '../../import/cavra/providers.js';
 import { convertRbac } from '../../import/cavra/rbac.js';
 import { CAVRA_DEFAULT_ROUTING, convertRouting } from '../../import/cavra/routing.js';
 import type { RoutingRuleDoc } from '../../import/cavra/routing.js';
-import { openRuntime } from '../../main.js';
+import { openRuntime } from '../runtime.js';
 import { createImportService, type ImportOutcome } from '../../services/import-service.js';
 import { localPrincipal } from '../backend.js';
 import {

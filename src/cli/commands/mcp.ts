@@ -4,16 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { CountersignClient } from '../../client/http-client.js';
-import { cliEnvironment, downstreamEnvironment } from '../../config/cli-env.js';
+import { cliEnvironment } from '../../config/cli-env.js';
 import { InputError } from '../../errors/index.js';
 import { parseDuration } from '../../lib/duration.js';
-import { createGateway } from '../../mcp/gateway.js';
 import { EMPTY_TOOLS_CONFIG, parseToolsConfig, type ToolsConfig } from '../../mcp/tools-file.js';
-import { packageVersion } from '../../main.js';
 import { DEFAULT_URL, type GlobalOptions } from '../context.js';
 import { runPlain } from '../run.js';
 
@@ -48,15 +42,6 @@ function readTools(file: string | undefined): ToolsConfig {
   return parseToolsConfig(text, file);
 }
 
-/** Resolves when stdin ends (the MCP client went away) or the downstream exits. */
-function untilClosed(downstream: Client): Promise<string> {
-  return new Promise((resolve) => {
-    process.stdin.once('end', () => resolve('client closed the connection'));
-    process.stdin.once('close', () => resolve('client closed the connection'));
-    downstream.onclose = () => resolve('downstream server exited');
-  });
-}
-
 export function registerMcpCommands(program: Command): void {
   const mcp = program.command('mcp').description('gate the tool calls of AI agents (MCP)');
   mcp
@@ -84,37 +69,20 @@ export function registerMcpCommands(program: Command): void {
         const tools = readTools(o.tools);
         const timeoutMs = duration(o.timeout, '--timeout');
         const progressIntervalMs = duration(o.progressInterval, '--progress-interval');
-        const countersign = new CountersignClient({
+        // the MCP SDK is loaded only by this command
+        const { runProxy } = await import('../mcp-proxy.js');
+        await runProxy({
           url: opts.url ?? env.url ?? DEFAULT_URL,
           token,
-        });
-        const transport = new StdioClientTransport({
           command,
           args,
-          env: downstreamEnvironment(),
-          stderr: 'inherit',
-        });
-        const version = packageVersion();
-        const downstream = new Client({ name: 'countersign-mcp-proxy', version });
-        await downstream.connect(transport);
-        const closed = untilClosed(downstream);
-        const server = createGateway({
-          countersign,
-          downstream,
           environment: o.environment,
           project: o.project,
           tools,
           timeoutMs,
           progressIntervalMs,
-          version,
-          log: (line) => out.err(`countersign mcp proxy: ${line}`),
+          out,
         });
-        await server.connect(new StdioServerTransport());
-        const why = await closed;
-        out.err(`countersign mcp proxy: ${why}; stopping`);
-        await server.close().catch(() => undefined);
-        await downstream.close().catch(() => undefined);
-        if (why.startsWith('downstream')) process.exitCode = 5;
       });
     });
 }

@@ -12,7 +12,7 @@ import { defaultConfig, type NotificationsConfig } from '../../config/index.js';
 import type { ApprovalRequest } from '../../domain/approval.js';
 import { InputError } from '../../errors/index.js';
 import { parseDuration } from '../../lib/duration.js';
-import { openRuntime, type Runtime } from '../../main.js';
+import { openRuntime, type Runtime } from '../runtime.js';
 import type { DeliveryView } from '../../notify/delivery-view.js';
 import type { DeliveryTarget } from '../../notify/evidence.js';
 import { exportNotifications, exportProviderRequests } from '../../notify/export.js';

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { loadConfig, renderStarterConfig, renderStarterPolicy } from '../../config/index.js';
 import { ALL_SCOPES, SYSTEM_PRINCIPAL } from '../../domain/principal.js';
 import { InputError } from '../../errors/index.js';
-import { openRuntime, startServer } from '../../main.js';
+import { openRuntime, startServer } from '../runtime.js';
 import { openStore } from '../../store/open-store.js';
 import { INIT_DIR, loadCliConfig, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
