@@ -27,8 +27,8 @@ if (!process.env.COUNTERSIGN_TEST_PG_URL) {
   console.log('note: COUNTERSIGN_TEST_PG_URL is not set: PostgreSQL tests will be skipped');
 }
 // Test files mostly wait on servers, databases and child processes, so several run at once even on
-// two cores (COUNTERSIGN_TEST_CONCURRENCY overrides). A test still running after five minutes
-// fails, so a hang fails that test instead of holding the run.
+// two cores (COUNTERSIGN_TEST_CONCURRENCY overrides). A test (and, on Node 20, a whole file) still
+// running after ten minutes fails, so a hang fails that test instead of holding the run.
 const concurrency = Number(
   process.env.COUNTERSIGN_TEST_CONCURRENCY ?? Math.max(4, availableParallelism() * 2),
 );
@@ -37,7 +37,7 @@ const result = spawnSync(
   [
     '--test',
     `--test-concurrency=${concurrency}`,
-    '--test-timeout=300000',
+    `--test-timeout=${Number(process.env.COUNTERSIGN_TEST_TIMEOUT_MS ?? 600_000)}`,
     '--test-reporter=spec',
     ...files,
   ],

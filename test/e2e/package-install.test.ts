@@ -131,8 +131,11 @@ describe(
           cwd: app,
           env,
           stdio: ['ignore', 'pipe', 'pipe'],
+          // its own process group: npx does not pass signals on to the server it runs
+          detached: true,
         },
       );
+      const exited = new Promise((resolve) => child.once('exit', resolve));
       try {
         const url = await new Promise<string>((resolve, reject) => {
           let out = '';
@@ -156,7 +159,8 @@ describe(
         const api = await fetch(`${url}/v1/approvals`);
         assert.equal(api.status, 401, 'the API answers, and asks for a key');
       } finally {
-        child.kill('SIGTERM');
+        process.kill(-(child.pid as number), 'SIGTERM');
+        await exited;
       }
     });
   },
