@@ -1,10 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import { InputError } from '../../errors/index.js';
 import { parseScopes } from '../../identity/api-keys.js';
 import type { Services } from '../../services/index.js';
-import { principalOf } from '../app.js';
+import { principalOf } from '../principal.js';
 import { IdParams, Name, Nullable, problemResponses, Str } from '../schemas/common.js';
 
 const GroupName = Str(128, { minLength: 1, pattern: '^[^*|]+$' });
@@ -27,7 +27,10 @@ const KeyView = Type.Object({
   revokedAt: Nullable(Type.String()),
 });
 
-export function registerApiKeyRoutes(app: FastifyInstance, s: Services): void {
+export const apiKeyRoutes: FastifyPluginAsync<{ services: Services }> = async (
+  app,
+  { services: s },
+) => {
   app.post<{ Body: Static<typeof CreateBody> }>(
     '/apikeys',
     {
@@ -106,4 +109,4 @@ export function registerApiKeyRoutes(app: FastifyInstance, s: Services): void {
       return { key: out.key, apiKey: out.record, revoked: out.revoked };
     },
   );
-}
+};

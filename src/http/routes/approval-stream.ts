@@ -3,21 +3,27 @@
  * the console's queue. Each event is the request as the caller sees it (`canReview` included),
  * published after COMMIT, so a listener never sees a change that rolled back.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { ApprovalChanged } from '../../services/event-bus.js';
 import type { Services } from '../../services/index.js';
-import { principalOf } from '../app.js';
+import { principalOf } from '../principal.js';
 import { problemResponses } from '../schemas/common.js';
 import { closingSignal } from '../closing.js';
 import { openSse } from '../sse.js';
 import type { NotifyRouteDeps } from './notify.js';
 
-export function registerApprovalStreamRoutes(
-  app: FastifyInstance,
-  s: Services,
-  deps: Pick<NotifyRouteDeps, 'bus' | 'heartbeatMs' | 'maxStreamMs'>,
-): void {
+export interface ApprovalStreamOptions extends Pick<
+  NotifyRouteDeps,
+  'bus' | 'heartbeatMs' | 'maxStreamMs'
+> {
+  services: Services;
+}
+
+export const approvalStreamRoutes: FastifyPluginAsync<ApprovalStreamOptions> = async (
+  app,
+  { services: s, ...deps },
+) => {
   const closing = closingSignal(app);
   app.get(
     '/approvals/events',
@@ -54,4 +60,4 @@ export function registerApprovalStreamRoutes(
       });
     },
   );
-}
+};

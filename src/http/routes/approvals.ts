@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import { ConflictError, InputError, PolicyError } from '../../errors/index.js';
@@ -7,7 +7,7 @@ import type { Services } from '../../services/index.js';
 import { isAdmin, isRequester } from '../../services/access.js';
 import type { ApprovalRequest } from '../../domain/approval.js';
 import type { Scope } from '../../domain/principal.js';
-import { principalOf } from '../app.js';
+import { principalOf } from '../principal.js';
 import {
   ApprovalList,
   ApproveBody,
@@ -33,7 +33,10 @@ function durationMs(value: string | number | undefined, path: string): number | 
   return ms;
 }
 
-export function registerApprovalRoutes(app: FastifyInstance, s: Services): void {
+export const approvalRoutes: FastifyPluginAsync<{ services: Services }> = async (
+  app,
+  { services: s },
+) => {
   app.post<{ Body: Static<typeof CreateApprovalBody> }>(
     '/approvals',
     {
@@ -266,4 +269,4 @@ export function registerApprovalRoutes(app: FastifyInstance, s: Services): void 
       return cred;
     },
   );
-}
+};

@@ -1,10 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import { AUDIT_EVENT_TYPES } from '../../domain/audit-event.js';
 import { InputError } from '../../errors/index.js';
 import type { Services } from '../../services/index.js';
-import { principalOf } from '../app.js';
+import { principalOf } from '../principal.js';
 import { Name, Nullable, problemResponses, Str } from '../schemas/common.js';
 import { ConsistencyProof, InclusionProof } from '../schemas/proofs.js';
 
@@ -52,7 +52,10 @@ const ConsistencyQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export function registerAuditRoutes(app: FastifyInstance, s: Services, origin: string): void {
+export const auditRoutes: FastifyPluginAsync<{ services: Services; origin: string }> = async (
+  app,
+  { services: s, origin },
+) => {
   app.get<{ Querystring: Static<typeof AuditQuery> }>(
     '/audit',
     {
@@ -159,4 +162,4 @@ export function registerAuditRoutes(app: FastifyInstance, s: Services, origin: s
         req.query.to === undefined ? undefined : Number(req.query.to),
       ),
   );
-}
+};

@@ -1,8 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../services/index.js';
-import { principalOf } from '../app.js';
+import { principalOf } from '../principal.js';
 import { EvaluateResponse } from '../schemas/approval.js';
 import { problemResponses } from '../schemas/common.js';
 
@@ -11,7 +11,10 @@ const EvaluateBody = Type.Object(
   { additionalProperties: false },
 );
 
-export function registerDecisionRoutes(app: FastifyInstance, services: Services): void {
+export const decisionRoutes: FastifyPluginAsync<{ services: Services }> = async (
+  app,
+  { services },
+) => {
   app.post<{ Body: Static<typeof EvaluateBody> }>(
     '/decisions',
     {
@@ -25,4 +28,4 @@ export function registerDecisionRoutes(app: FastifyInstance, services: Services)
     },
     async (req) => services.evaluator.evaluate(principalOf(req), req.body.action),
   );
-}
+};

@@ -2,11 +2,11 @@
  * Evidence routes (docs/evidence.md): the offline-verifiable evidence bundle of an approval, its in-toto
  * attestation in a DSSE envelope, and attaching a decision of the same action to a request.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../services/index.js';
-import { principalOf } from '../app.js';
+import { principalOf } from '../principal.js';
 import { Id, IdParams, Nullable, problemResponses } from '../schemas/common.js';
 
 const ApprovalIdParams = Type.Object({ approvalId: Id }, { additionalProperties: false });
@@ -56,7 +56,10 @@ const DsseEnvelope = Type.Object({
 
 const AttachDecisionBody = Type.Object({ decisionId: Id }, { additionalProperties: false });
 
-export function registerEvidenceRoutes(app: FastifyInstance, s: Services): void {
+export const evidenceRoutes: FastifyPluginAsync<{ services: Services }> = async (
+  app,
+  { services: s },
+) => {
   app.get<{ Params: Static<typeof ApprovalIdParams> }>(
     '/evidence/:approvalId',
     {
@@ -107,4 +110,4 @@ export function registerEvidenceRoutes(app: FastifyInstance, s: Services): void 
       );
     },
   );
-}
+};

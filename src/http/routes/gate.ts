@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import { InputError, statusForCode } from '../../errors/index.js';
 import type { Services } from '../../services/index.js';
-import { principalOf } from '../app.js';
+import { principalOf } from '../principal.js';
 import type { Metrics } from '../metrics.js';
 import { sendProblem } from '../problem.js';
 import { Name, Nullable, problemResponses, Sha256Ref, Str } from '../schemas/common.js';
@@ -44,11 +44,15 @@ const VersionBody = Type.Object(
   { additionalProperties: false },
 );
 
-export function registerGateRoutes(
-  app: FastifyInstance,
-  s: Services,
-  metrics?: Pick<Metrics, 'gateAnswered'>,
-): void {
+export interface GateRouteOptions {
+  services: Services;
+  metrics?: Pick<Metrics, 'gateAnswered'>;
+}
+
+export const gateRoutes: FastifyPluginAsync<GateRouteOptions> = async (
+  app,
+  { services: s, metrics },
+) => {
   app.post<{ Body: Static<typeof GateBody> }>(
     '/gate',
     {
@@ -141,4 +145,4 @@ export function registerGateRoutes(
       });
     },
   );
-}
+};

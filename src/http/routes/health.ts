@@ -1,6 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import type { AppDeps } from '../app.js';
+import type { Store } from '../../store/port.js';
+import type { OpsMetricsSource } from '../metric-collectors.js';
 
 const ProviderState = Type.Object(
   {
@@ -13,10 +14,13 @@ const ProviderState = Type.Object(
   { additionalProperties: false },
 );
 
-export function registerHealthRoutes(
-  app: FastifyInstance,
-  deps: Pick<AppDeps, 'store' | 'operations'>,
-): void {
+export interface HealthRouteOptions {
+  store: Pick<Store, 'auditSize'>;
+  /** Store-backed readiness of the notification providers; absent = not reported. */
+  operations?: OpsMetricsSource | undefined;
+}
+
+export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, deps) => {
   app.get(
     '/healthz',
     { schema: { tags: ['ops'], response: { 200: Type.Object({ status: Type.String() }) } } },
@@ -51,4 +55,4 @@ export function registerHealthRoutes(
       return { status, auditSize, providers };
     },
   );
-}
+};

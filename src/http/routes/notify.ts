@@ -3,7 +3,7 @@
  * `GET /approvals/{id}/events` (Server-Sent Events) and `POST /approvals/{id}/deliver` (admin).
  * Waiters wake from the in-process event bus, which publishes only after COMMIT.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import type { ApprovalRequest } from '../../domain/approval.js';
@@ -17,7 +17,7 @@ import type { DeliveryWorker } from '../../notify/worker.js';
 import { isAdmin, isRequester } from '../../services/access.js';
 import type { EventBus } from '../../services/event-bus.js';
 import type { Services } from '../../services/index.js';
-import { principalOf } from '../app.js';
+import { principalOf } from '../principal.js';
 import { closingSignal } from '../closing.js';
 import { openSse } from '../sse.js';
 import { IdParams, problemResponses, Str } from '../schemas/common.js';
@@ -136,11 +136,10 @@ function waitForChange(
   });
 }
 
-export function registerNotifyRoutes(
-  app: FastifyInstance,
-  s: Services,
-  deps: NotifyRouteDeps,
-): void {
+export const notifyRoutes: FastifyPluginAsync<NotifyRouteDeps & { services: Services }> = async (
+  app,
+  { services: s, ...deps },
+) => {
   const ApprovalRef = Type.Ref('Approval');
   const closing = closingSignal(app);
 
@@ -241,7 +240,7 @@ export function registerNotifyRoutes(
       return { approvalId: req.params.id, deliveries };
     },
   );
-}
+};
 
 function assertRequesterOrAdmin(p: Principal, req: ApprovalRequest): void {
   if (!isRequester(p, req) && !isAdmin(p)) {

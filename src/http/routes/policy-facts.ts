@@ -1,8 +1,8 @@
 /** Policy facts the console's forms offer as choices (read-only; the services still validate). */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../services/index.js';
-import { principalOf } from '../app.js';
+import { principalOf } from '../principal.js';
 import { Nullable, problemResponses } from '../schemas/common.js';
 
 const BreakGlassOptions = Type.Object({
@@ -22,7 +22,10 @@ const BreakGlassOptions = Type.Object({
   projects: Type.Array(Type.String()),
 });
 
-export function registerPolicyFactRoutes(app: FastifyInstance, s: Services): void {
+export const policyFactRoutes: FastifyPluginAsync<{ services: Services }> = async (
+  app,
+  { services: s },
+) => {
   app.get(
     '/policy/break-glass-options',
     {
@@ -36,4 +39,4 @@ export function registerPolicyFactRoutes(app: FastifyInstance, s: Services): voi
     },
     async (req) => s.reads.breakGlassOptions(principalOf(req)),
   );
-}
+};
