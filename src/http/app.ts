@@ -193,12 +193,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       v1.addHook('onRequest', authenticate);
       const services = deps.services;
       await v1.register(decisionRoutes, { services });
-      await v1.register(approvalRoutes, { services });
+      await v1.register(approvalRoutes, { services, wait: deps.notifications });
       await v1.register(apiKeyRoutes, { services });
       await v1.register(gateRoutes, { services, metrics });
       if (deps.notifications) {
-        await v1.register(approvalStreamRoutes, { services, ...deps.notifications });
-        await v1.register(notifyRoutes, { services, ...deps.notifications });
+        const { bus, heartbeatMs, maxStreamMs } = deps.notifications;
+        await v1.register(approvalStreamRoutes, { services, bus, heartbeatMs, maxStreamMs });
+        await v1.register(notifyRoutes, { services, delivery: deps.notifications.delivery });
       }
       await v1.register(auditRoutes, { services, origin: deps.auditOrigin });
       await v1.register(auditTileRoutes, { services });

@@ -2,11 +2,15 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import { ConflictError, InputError, PolicyError } from '../../errors/index.js';
+import type { Clock } from '../../lib/clock.js';
 import { parseDuration } from '../../lib/duration.js';
 import type { Services } from '../../services/index.js';
 import { isAdmin, isRequester } from '../../services/access.js';
 import type { ApprovalRequest } from '../../domain/approval.js';
-import type { Scope } from '../../domain/principal.js';
+import type { Principal, Scope } from '../../domain/principal.js';
+import type { EventBus } from '../../services/event-bus.js';
+import { closingSignal } from '../closing.js';
+import { waitForChange, waitMs } from '../long-poll.js';
 import { principalOf } from '../principal.js';
 import {
   ApprovalList,
@@ -17,9 +21,21 @@ import {
   OptionalReasonBody,
   ReasonBody,
 } from '../schemas/approval.js';
-import { IdParams, problemResponses } from '../schemas/common.js';
+import { IdParams, problemResponses, Str } from '../schemas/common.js';
 
 type IdP = { Params: Static<typeof IdParams> };
+
+export interface ApprovalRouteOptions {
+  services: Services;
+  /** The event bus and clock the long-poll wakes from; absent = `/wait` is not served. */
+  wait?: { bus: EventBus; clock: Clock } | undefined;
+}
+
+// a query string is text: seconds as digits, or a duration with a unit
+const WaitQuery = Type.Object(
+  { timeout: Type.Optional(Str(16, { pattern: '^[0-9]{1,9}(ms|s|m|h|d)?$' })) },
+  { additionalProperties: false },
+);
 const ApprovalRef = Type.Ref('Approval');
 
 function durationMs(value: string | number | undefined, path: string): number | undefined {
@@ -33,9 +49,9 @@ function durationMs(value: string | number | undefined, path: string): number | 
   return ms;
 }
 
-export const approvalRoutes: FastifyPluginAsync<{ services: Services }> = async (
+export const approvalRoutes: FastifyPluginAsync<ApprovalRouteOptions> = async (
   app,
-  { services: s },
+  { services: s, wait },
 ) => {
   app.post<{ Body: Static<typeof CreateApprovalBody> }>(
     '/approvals',
@@ -136,6 +152,42 @@ export const approvalRoutes: FastifyPluginAsync<{ services: Services }> = async 
     },
     async (req) => s.reads.get(principalOf(req), req.params.id),
   );
+
+  if (wait) {
+    const closing = closingSignal(app);
+    app.get<IdP & { Querystring: Static<typeof WaitQuery> }>(
+      '/approvals/:id/wait',
+      {
+        config: { scopes: ['approvals:request', 'approvals:review', 'audit:read', 'gate:check'] },
+        schema: {
+          tags: ['approvals'],
+          summary:
+            'Long-poll until the request is no longer pending or the timeout (default 30s, max 60s) passes; 200 with the request as it is then',
+          params: IdParams,
+          querystring: WaitQuery,
+          response: { 200: ApprovalRef, ...problemResponses },
+        },
+      },
+      async (req, reply) => {
+        const p = principalOf(req);
+        const ms = waitMs(req.query.timeout);
+        const first = await s.reads.get(p, req.params.id);
+        assertRequesterOrAdmin(p, first);
+        if (first.state !== 'pending') return first;
+        await waitForChange(
+          wait,
+          first,
+          ms,
+          req,
+          async () => (await s.reads.get(p, first.id)).state,
+          closing,
+        );
+        // answered because the server is closing: do not keep the connection alive after it
+        if (closing.aborted) reply.header('connection', 'close');
+        return s.reads.get(p, req.params.id);
+      },
+    );
+  }
 
   app.get<IdP>(
     '/approvals/:id/previous',
@@ -270,3 +322,9 @@ export const approvalRoutes: FastifyPluginAsync<{ services: Services }> = async 
     },
   );
 };
+
+function assertRequesterOrAdmin(p: Principal, req: ApprovalRequest): void {
+  if (!isRequester(p, req) && !isAdmin(p)) {
+    throw new PolicyError('forbidden', 'only the requester or an admin can wait on a request');
+  }
+}
