@@ -10,7 +10,7 @@ import './principal.js';
 import type { Authenticator } from '../identity/authenticate.js';
 import type { Services } from '../services/index.js';
 import type { Store } from '../store/port.js';
-import { errorHandler, notFoundHandler, sendProblem } from './problem.js';
+import { errorHandler, frameworkErrorHandler, notFoundHandler } from './problem.js';
 import { registerInputGuards } from './input-guards.js';
 import { registerMetrics } from './metrics.js';
 import type { OpsMetricsSource } from './metric-collectors.js';
@@ -129,19 +129,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     routerOptions: { ignoreTrailingSlash: true },
     // a malformed URL (bad %-escape, over-long parameter) is a problem+json like any other
-    frameworkErrors: (err, req, reply) => {
-      reply.header('x-request-id', req.id);
-      const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
-      return sendProblem(reply, {
-        type: 'urn:countersign:problem:validation_failed',
-        title: 'Invalid request',
-        status: 400,
-        code: 'validation_failed',
-        detail: tooLong ? 'a path parameter is too long' : 'the URL is malformed',
-        instance: req.id,
-        errors: [{ path: 'url', message: tooLong ? 'parameter too long' : 'malformed URL' }],
-      });
-    },
+    frameworkErrors: frameworkErrorHandler,
   });
   app.decorateRequest('principal', null);
   const limits = await registerHardening(app, {

@@ -1,11 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
-import { InputError, statusForCode } from '../../errors/index.js';
+import { GateRefusal, InputError } from '../../errors/index.js';
 import type { Services } from '../../services/index.js';
 import { principalOf } from '../principal.js';
 import type { Metrics } from '../metrics.js';
-import { sendProblem } from '../problem.js';
 import { Name, Nullable, problemResponses, Sha256Ref, Str } from '../schemas/common.js';
 
 const GateBody = Type.Object(
@@ -65,29 +64,18 @@ export const gateRoutes: FastifyPluginAsync<GateRouteOptions> = async (
         response: { 200: GateAllowed, ...problemResponses },
       },
     },
-    async (req, reply) => {
+    async (req) => {
       const r = await s.gate.check(principalOf(req), {
         action: req.body.action,
         ...(req.body.credential !== undefined ? { credential: req.body.credential } : {}),
       });
       metrics?.gateAnswered(r.allowed, r.allowed ? r.decision.reasonCode : r.code);
       if (r.allowed) return { allowed: true, decision: r.decision, approvalId: r.approvalId };
-      // the gate answers 403 for every rejection (decision_mismatch included, which is 409
-      // where attach-decision refuses a decision); only unavailability is 5xx
-      const status = statusForCode(r.code) >= 500 ? statusForCode(r.code) : 403;
-      return sendProblem(reply, {
-        type: `urn:countersign:problem:${r.code}`,
-        title: r.code.replace(/_/g, ' '),
-        status,
-        code: r.code,
-        detail: r.message,
-        instance: req.id,
-        details: {
-          ...(r.details ?? {}),
-          decisionId: r.decision.decisionId,
-          outcome: r.decision.outcome,
-          approvalId: r.approvalId,
-        },
+      throw new GateRefusal(r.code, r.message, {
+        ...(r.details ?? {}),
+        decisionId: r.decision.decisionId,
+        outcome: r.decision.outcome,
+        approvalId: r.approvalId,
       });
     },
   );
