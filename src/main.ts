@@ -165,6 +165,19 @@ export async function openRuntime(
   await keyRing.ensureKeys();
   const store = await openStore(config.store, { migrate: opts.migrate ?? true });
   const bus = new EventBus();
+  const delivery = createDeliveryWorker({
+    store,
+    bus,
+    clock,
+    ids,
+    config: config.notifications,
+    consoleUrl: config.server.publicUrl,
+    secrets: (name) => readSecretEnv(name),
+    ...(config.integrations.github
+      ? { senders: { [GITHUB_DEPLOYMENT_PROVIDER]: githubSender(config.integrations.github) } }
+      : {}),
+    ...opts.notify,
+  });
   const services = createServices({
     store,
     clock,
@@ -191,19 +204,7 @@ export async function openRuntime(
     callbackAllowlist: config.notifications.callbackAllowlist,
     rbac: config.identity.rbac,
     linkTemplates: config.console.links,
-  });
-  const delivery = createDeliveryWorker({
-    store,
-    bus,
-    clock,
-    ids,
-    config: config.notifications,
-    consoleUrl: config.server.publicUrl,
-    secrets: (name) => readSecretEnv(name),
-    ...(config.integrations.github
-      ? { senders: { [GITHUB_DEPLOYMENT_PROVIDER]: githubSender(config.integrations.github) } }
-      : {}),
-    ...opts.notify,
+    delivery,
   });
   return {
     config,
@@ -383,7 +384,7 @@ export async function startServer(
     rateLimit: config.server.rateLimit,
     trustProxy: config.server.trustProxy,
     console: identity.console,
-    notifications: { bus: runtime.bus, delivery: runtime.delivery, clock: runtime.clock },
+    notifications: { bus: runtime.bus, clock: runtime.clock },
     slackInteractions: slackInteractionsFor(runtime, opts.notify),
     githubWebhook: githubWebhookDeps(runtime),
     operations: {

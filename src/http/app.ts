@@ -187,7 +187,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (deps.notifications) {
         const { bus, heartbeatMs, maxStreamMs } = deps.notifications;
         await v1.register(approvalStreamRoutes, { services, bus, heartbeatMs, maxStreamMs });
-        await v1.register(notifyRoutes, { services, delivery: deps.notifications.delivery });
+        await v1.register(notifyRoutes, { services });
       }
       await v1.register(auditRoutes, { services, origin: deps.auditOrigin });
       await v1.register(auditTileRoutes, { services });

@@ -13,6 +13,7 @@ import type { DsseSigner } from '../evidence/dsse.js';
 import type { BreakGlassEnvironmentOption } from '../policy/describe.js';
 import type { LinkTemplates } from '../lib/link-templates.js';
 import type { WitnessingConfig } from './witness-service.js';
+import type { DeliveryWorker } from '../notify/worker.js';
 
 export interface BreakGlassRules {
   groups: string[];
@@ -93,4 +94,6 @@ export interface ServiceDeps {
   attestationSigner?: DsseSigner | null;
   /** Witnesses that cosign checkpoints and how many cosignatures evidence needs; absent = none. */
   witnessing?: WitnessingConfig | null;
+  /** Sends a request's notifications on demand (the outbox worker); absent = not running. */
+  delivery?: Pick<DeliveryWorker, 'deliverNow'> | null;
 }

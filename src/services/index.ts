@@ -1,6 +1,8 @@
 /** All use cases, built from narrowed dependencies. Only main.ts (and tests) call this. */
 import { createApiKeyService } from './apikey-service.js';
 import { createBreakGlassService } from './break-glass-service.js';
+import { createCredentialService } from './credential-service.js';
+import { createDeliveryService } from './delivery-service.js';
 import { createAuditService } from './audit-service.js';
 import type { ServiceDeps } from './deps.js';
 import { createEligibility } from './eligibility-service.js';
@@ -17,6 +19,7 @@ import { createWitnessService } from './witness-service.js';
 export function createServices(deps: ServiceDeps) {
   const evaluator = createEvaluateService(deps);
   const witnesses = createWitnessService(deps);
+  const reads = createReadService(deps);
   return {
     evaluator,
     requests: createRequestService({ ...deps, evaluator }),
@@ -28,25 +31,11 @@ export function createServices(deps: ServiceDeps) {
     evidence: createEvidenceService({ ...deps, audit: createAuditService(deps), witnesses }),
     witnesses,
     tiles: createAuditTiles({ ...deps, witnesses }),
-    reads: createReadService(deps),
+    reads,
     eligibility: createEligibility({ ...deps, evaluator }),
     apiKeys: createApiKeyService(deps),
-    credentials: {
-      /** The stored credential of an approval (callers check who may see it). */
-      get: async (approvalId: string) => {
-        const c = await deps.store.getCredential(approvalId);
-        return c
-          ? {
-              approvalId,
-              token: c.token,
-              kid: c.kid,
-              jti: c.jti,
-              issuedAt: c.issuedAt,
-              expiresAt: c.expiresAt,
-            }
-          : null;
-      },
-    },
+    credentials: createCredentialService({ ...deps, reads }),
+    deliveries: createDeliveryService({ ...deps, reads }),
   };
 }
 

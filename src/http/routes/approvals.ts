@@ -1,13 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
-import { ConflictError, InputError, PolicyError } from '../../errors/index.js';
+import { InputError } from '../../errors/index.js';
 import type { Clock } from '../../lib/clock.js';
 import { parseDuration } from '../../lib/duration.js';
 import type { Services } from '../../services/index.js';
-import { isAdmin, isRequester } from '../../services/access.js';
 import type { ApprovalRequest } from '../../domain/approval.js';
-import type { Principal, Scope } from '../../domain/principal.js';
+import type { Scope } from '../../domain/principal.js';
 import type { EventBus } from '../../services/event-bus.js';
 import { closingSignal } from '../closing.js';
 import { waitForChange, waitMs } from '../long-poll.js';
@@ -171,8 +170,7 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRouteOptions> = async (
       async (req, reply) => {
         const p = principalOf(req);
         const ms = waitMs(req.query.timeout);
-        const first = await s.reads.get(p, req.params.id);
-        assertRequesterOrAdmin(p, first);
+        const first = await s.reads.getOwn(p, req.params.id, 'wait on a request');
         if (first.state !== 'pending') return first;
         await waitForChange(
           wait,
@@ -296,35 +294,6 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRouteOptions> = async (
         },
       },
     },
-    async (req) => {
-      const p = principalOf(req);
-      const view = await s.reads.get(p, req.params.id);
-      if (!isRequester(p, view) && !isAdmin(p)) {
-        throw new PolicyError(
-          'forbidden',
-          'only the requester or an admin can fetch the credential',
-        );
-      }
-      if (view.state !== 'approved') {
-        throw new ConflictError(
-          'credential_not_ready',
-          `approval ${view.id} is ${view.state}, not approved`,
-        );
-      }
-      const cred = await s.credentials.get(view.id);
-      if (!cred) {
-        throw new ConflictError(
-          'credential_not_ready',
-          'no credential was issued (signing is not configured)',
-        );
-      }
-      return cred;
-    },
+    async (req) => s.credentials.fetch(principalOf(req), req.params.id),
   );
 };
-
-function assertRequesterOrAdmin(p: Principal, req: ApprovalRequest): void {
-  if (!isRequester(p, req) && !isAdmin(p)) {
-    throw new PolicyError('forbidden', 'only the requester or an admin can wait on a request');
-  }
-}

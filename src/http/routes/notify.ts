@@ -5,22 +5,17 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
-import { PolicyError } from '../../errors/index.js';
 import type { Clock } from '../../lib/clock.js';
 import type { DeliveryTarget } from '../../notify/evidence.js';
 import { PROVIDER_NAMES } from '../../notify/providers.js';
-import type { DeliveryWorker } from '../../notify/worker.js';
-import { isAdmin } from '../../services/access.js';
 import type { EventBus } from '../../services/event-bus.js';
 import type { Services } from '../../services/index.js';
 import { principalOf } from '../principal.js';
 import { IdParams, problemResponses } from '../schemas/common.js';
 
-/** What the notification-backed routes need: delivery here, the bus for waits and streams. */
+/** What the notification-backed routes need: the bus and clock for waits and streams. */
 export interface NotifyRouteDeps {
   bus: EventBus;
-  /** The outbox worker (`deliver`). */
-  delivery: DeliveryWorker;
   clock: Clock;
   /** SSE heartbeat interval (default 15 s). */
   heartbeatMs?: number;
@@ -70,9 +65,10 @@ const DeliverResponse = Type.Object({
   deliveries: Type.Array(Delivery),
 });
 
-export const notifyRoutes: FastifyPluginAsync<
-  Pick<NotifyRouteDeps, 'delivery'> & { services: Services }
-> = async (app, { services: s, ...deps }) => {
+export const notifyRoutes: FastifyPluginAsync<{ services: Services }> = async (
+  app,
+  { services: s },
+) => {
   app.post<IdP & { Body: Static<typeof DeliverBody> }>(
     '/approvals/:id/deliver',
     {
@@ -86,16 +82,11 @@ export const notifyRoutes: FastifyPluginAsync<
         response: { 200: DeliverResponse, ...problemResponses },
       },
     },
-    async (req) => {
-      const p = principalOf(req);
-      if (!isAdmin(p)) throw new PolicyError('forbidden', 'delivering notifications needs admin');
-      await s.reads.get(p, req.params.id);
-      const providers = req.body?.providers as DeliveryTarget[] | undefined;
-      const deliveries = await deps.delivery.deliverNow(req.params.id, {
-        ...(providers ? { providers } : {}),
-        actor: p,
-      });
-      return { approvalId: req.params.id, deliveries };
-    },
+    async (req) =>
+      s.deliveries.deliverNow(
+        principalOf(req),
+        req.params.id,
+        req.body?.providers as DeliveryTarget[] | undefined,
+      ),
   );
 };
