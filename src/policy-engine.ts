@@ -21,7 +21,7 @@ import {
   type Policy,
   type RoutingRule,
 } from './policy/index.js';
-import type { PolicyEngine } from './services/deps.js';
+import type { PolicyEngine } from './services/ports.js';
 
 export interface LoadedPolicyEngine extends PolicyEngine {
   readonly policy: Policy;

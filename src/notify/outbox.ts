@@ -8,7 +8,7 @@ import type { NotificationsConfig } from '../config/config-types.js';
 import type { ApprovalRequest } from '../domain/approval.js';
 import { isoAt, type Clock } from '../lib/clock.js';
 import type { IdGenerator } from '../lib/ids.js';
-import type { ApprovalChangeEvent, ChangeHook } from '../services/deps.js';
+import type { ApprovalChangeEvent, ChangeHook } from '../services/ports.js';
 import type { NewDelivery } from '../store/port.js';
 import { eventsFor, isEventEnabled, messageIdFor, reviewedEvent } from './events.js';
 import type { NotificationEvent, NotificationEventKind } from './events.js';

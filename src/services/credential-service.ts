@@ -2,7 +2,7 @@
 import type { Principal } from '../domain/principal.js';
 import { ConflictError } from '../errors/index.js';
 import { assertRequesterOrAdmin } from './access.js';
-import type { ServiceDeps } from './deps.js';
+import type { ServiceDeps } from './ports.js';
 import type { ReadService } from './read-service.js';
 
 export interface CredentialView {

@@ -4,7 +4,7 @@ import { ServiceError } from '../errors/index.js';
 import type { DeliveryView } from '../notify/delivery-view.js';
 import type { DeliveryTarget } from '../notify/evidence.js';
 import { assertAdmin } from './access.js';
-import type { ServiceDeps } from './deps.js';
+import type { ServiceDeps } from './ports.js';
 import type { ReadService } from './read-service.js';
 
 export function createDeliveryService(

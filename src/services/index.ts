@@ -4,7 +4,7 @@ import { createBreakGlassService } from './break-glass-service.js';
 import { createCredentialService } from './credential-service.js';
 import { createDeliveryService } from './delivery-service.js';
 import { createAuditService } from './audit-service.js';
-import type { ServiceDeps } from './deps.js';
+import type { ServiceDeps } from './ports.js';
 import { createEligibility } from './eligibility-service.js';
 import { createEvidenceService } from './evidence-service.js';
 import { createEvaluateService } from './evaluate-service.js';
@@ -40,8 +40,16 @@ export function createServices(deps: ServiceDeps) {
 }
 
 export type Services = ReturnType<typeof createServices>;
-export type { ServiceDeps, PolicyEngine, CredentialMinter, BreakGlassRules } from './deps.js';
+export type {
+  AuditKeys,
+  BreakGlassRules,
+  CredentialMinter,
+  GateVerifier,
+  PolicyEngine,
+  ServiceDeps,
+  WitnessEndpoint,
+  WitnessingConfig,
+} from './ports.js';
 export { EventBus } from './event-bus.js';
-export type { GateVerifier, GateResult } from './gate-service.js';
-export type { AuditKeys } from './audit-service.js';
-export type { WitnessEndpoint, WitnessingConfig, WitnessOutcome } from './witness-service.js';
+export type { GateResult } from './gate-service.js';
+export type { WitnessOutcome } from './witness-service.js';

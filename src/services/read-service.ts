@@ -33,7 +33,7 @@ import {
   mayCancel,
   mayRevoke,
 } from './access.js';
-import type { ServiceDeps } from './deps.js';
+import type { ServiceDeps } from './ports.js';
 
 export type ReadDeps = Pick<ServiceDeps, 'store' | 'clock' | 'rbac'> &
   Partial<Pick<ServiceDeps, 'policy' | 'linkTemplates'>>;
