@@ -7,12 +7,12 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { CountersignConfig } from './config/index.js';
 import { providerHealth, readSecretEnv } from './config/index.js';
-import { createOutboxHook } from './notify/outbox.js';
+import { createOutboxHook } from './services/outbox-hook.js';
 import {
   createDeliveryWorker,
   type DeliveryWorker,
   type DeliveryWorkerOptions,
-} from './notify/worker.js';
+} from './services/delivery-worker.js';
 import { openKeyRing, type KeyRing } from './credentials/index.js';
 import { issueCredential } from './credentials/issue.js';
 import { assertReferencedFiles } from './config/preflight.js';
@@ -29,7 +29,7 @@ import { isoAt, systemClock, type Clock } from './lib/clock.js';
 import { randomIds, type IdGenerator } from './lib/ids.js';
 import { startPeriodic } from './lib/periodic.js';
 import { enqueueExpiryReminders } from './notify/reminders.js';
-import { createSlackInteractions } from './notify/slack/interactions.js';
+import { createSlackInteractions } from './services/slack-interactions.js';
 import {
   createPolicyEngine,
   loadPolicyFile,

@@ -33,7 +33,7 @@ import { notifyRoutes, type NotifyRouteDeps } from './routes/notify.js';
 import { approvalStreamRoutes } from './routes/approval-stream.js';
 import { registerConsoleRoutes } from './routes/console.js';
 import { registerSlackInteractionRoutes } from './routes/slack-interactions.js';
-import type { SlackInteractions } from '../notify/slack/interactions.js';
+import type { SlackInteractions } from '../services/slack-interactions.js';
 import { registerGithubWebhookRoute } from './routes/github-webhook.js';
 import type { GithubWebhookDeps } from '../integrations/github/webhook-handler.js';
 import { policyFactRoutes } from './routes/policy-facts.js';

@@ -6,7 +6,7 @@
  */
 import type { RbacConfig } from '../config/config-types.js';
 import type { Action } from '../domain/action.js';
-import type { ApprovalRequest } from '../domain/approval.js';
+import type { ApprovalChangeEvent, ApprovalRequest } from '../domain/approval.js';
 import type { DecisionDraft } from '../domain/decision.js';
 import type { Clock } from '../lib/clock.js';
 import type { IdGenerator } from '../lib/ids.js';
@@ -20,6 +20,8 @@ import type { CredentialClaims, VerifyCode } from '../credentials/verify/index.j
 import type { Principal } from '../domain/principal.js';
 import type { DeliveryView } from '../notify/delivery-view.js';
 import type { DeliveryTarget } from '../notify/evidence.js';
+import type { SendResult } from '../notify/send.js';
+import type { auditEvent } from './audit-events.js';
 
 /** Verifies a credential for an action under an environment posture (cached per key-set generation). */
 export interface GateVerifier {
@@ -73,6 +75,20 @@ export interface NotificationDelivery {
   deliverNow(approvalId: string, opts?: DeliverNowOptions): Promise<DeliveryView[]>;
 }
 
+/**
+ * Sends outbox rows of one provider that is not a notification provider. The worker leases,
+ * retries (with the same backoff), records and audits them like notifications.
+ */
+export interface DeliverySender {
+  /** One attempt; `target` is the redacted target to show as evidence (no secret). */
+  send(
+    payload: string,
+    opts: { readonly signal: AbortSignal; readonly timeoutMs: number },
+  ): Promise<SendResult & { readonly target: string | null }>;
+  /** The audit fields of the row (what it answers), from its payload. */
+  auditFields(payload: string): Partial<Parameters<typeof auditEvent>[3]>;
+}
+
 export interface BreakGlassRules {
   groups: string[];
   maxDurationMs: number;
@@ -119,15 +135,7 @@ export interface ChangeHook {
   onChange(tx: StoreTx, approval: ApprovalRequest, event: ApprovalChangeEvent): Promise<void>;
 }
 
-export type ApprovalChangeEvent =
-  | 'requested'
-  | 'reviewed'
-  | 'approved'
-  | 'denied'
-  | 'expired'
-  | 'cancelled'
-  | 'revoked'
-  | 'break_glass';
+export type { ApprovalChangeEvent } from '../domain/approval.js';
 
 export interface ServiceDeps {
   store: Store;

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, InputError } from '../../errors/index.js';
-import type { SlackInteractions } from '../../notify/slack/interactions.js';
+import type { SlackInteractions } from '../../services/slack-interactions.js';
 import type { RequestLimits } from '../hardening.js';
 
 export const SLACK_INTERACTIONS_PATH = '/v1/integrations/slack/interactions';
