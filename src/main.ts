@@ -30,12 +30,8 @@ import { randomIds, type IdGenerator } from './lib/ids.js';
 import { startPeriodic } from './lib/periodic.js';
 import { enqueueExpiryReminders } from './notify/reminders.js';
 import { createSlackInteractions } from './services/slack-interactions.js';
-import {
-  createPolicyEngine,
-  loadPolicyFile,
-  loadRepositoryRouting,
-  type LoadedPolicyEngine,
-} from './policy-engine.js';
+import { createPolicyEngine, type LoadedPolicyEngine } from './policy/engine.js';
+import { loadPolicyFile, loadRepositoryRouting } from './config/policy-files.js';
 import { auditEvent } from './services/audit-events.js';
 import {
   createServices,

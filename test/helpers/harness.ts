@@ -14,7 +14,7 @@ import type { RbacConfig } from '../../src/config/config-types.js';
 import { createAuthenticator, type TokenVerifier } from '../../src/identity/authenticate.js';
 import { FakeClock, isoAt } from '../../src/lib/clock.js';
 import { randomIds } from '../../src/lib/ids.js';
-import { createPolicyEngine } from '../../src/policy-engine.js';
+import { createPolicyEngine } from '../../src/policy/engine.js';
 import { parsePolicy } from '../../src/policy/index.js';
 import {
   createServices,
