@@ -14,13 +14,10 @@ import {
   type DeliveryWorkerOptions,
 } from './services/delivery-worker.js';
 import { openKeyRing, type KeyRing } from './credentials/index.js';
-import { issueCredential } from './credentials/issue.js';
 import { assertReferencedFiles } from './config/preflight.js';
 import { createGateVerifier } from './credentials/gate-verifier.js';
 import { createCheckpointKeys } from './credentials/checkpoint-keys.js';
 import { createAttestationSigner } from './evidence/attestation-signer.js';
-import type { ApprovalRequest } from './domain/approval.js';
-import { SYSTEM_PRINCIPAL } from './domain/principal.js';
 import { buildApp, LOG_REDACT } from './http/app.js';
 import { LOG_SERIALIZERS } from './http/log-serializers.js';
 import { createAuthenticator } from './identity/authenticate.js';
@@ -32,13 +29,8 @@ import { enqueueExpiryReminders } from './notify/reminders.js';
 import { createSlackInteractions } from './services/slack-interactions.js';
 import { createPolicyEngine, type LoadedPolicyEngine } from './policy/engine.js';
 import { loadPolicyFile, loadRepositoryRouting } from './config/policy-files.js';
-import { auditEvent } from './services/audit-events.js';
-import {
-  createServices,
-  EventBus,
-  type CredentialMinter,
-  type Services,
-} from './services/index.js';
+import { createMinter } from './services/credential-minter.js';
+import { createServices, EventBus, type Services } from './services/index.js';
 import { startExpirySweeper } from './services/lifecycle-service.js';
 import {
   announceChangeHook,
@@ -83,68 +75,6 @@ export function packageVersion(): string {
     : new URL('../package.json', import.meta.url);
   const pkg = JSON.parse(readFileSync(file, 'utf8')) as { version: string };
   return pkg.version;
-}
-
-/** Signs the credential of an approved request with the newest active credential key. */
-export function createMinter(
-  keyRing: KeyRing,
-  signing: { issuer: string; maxCredentialTtlMs: number },
-  clock: Clock,
-  ids: IdGenerator,
-): CredentialMinter {
-  return {
-    async mint(req: ApprovalRequest) {
-      const d = req.decision;
-      let ttlMs = d.credentialTtlSec * 1000;
-      // a break-glass credential never outlives the break-glass window
-      if (req.breakGlass) ttlMs = Math.min(ttlMs, Date.parse(req.expiresAt) - clock.now());
-      const issued = await issueCredential(
-        {
-          approvalId: req.id,
-          project: req.action.project,
-          environment: req.action.environment,
-          posture: d.posture ?? 'prod',
-          action: {
-            kind: req.action.kind,
-            mode: req.action.mode,
-            target: req.action.target ?? null,
-            repository: req.action.repository ?? null,
-            sourceEnvironment: req.action.sourceEnvironment ?? null,
-            pipelineVersion: req.action.pipelineVersion ?? null,
-          },
-          specHash: req.action.specHash,
-          configHash: req.action.configHash ?? null,
-          capabilities: d.requiredCapabilities,
-          riskTags: d.riskTags,
-          constraints: d.constraints,
-          rule: d.matchedRule,
-          quorum: d.quorum,
-          policySnapshot: d.policySnapshot,
-          requestedBy: req.requestedBy.id,
-          approvers: req.reviews
-            .filter((r) => r.verdict === 'approve')
-            .map((r) => ({ sub: r.reviewer.id, groups: r.groups })),
-          breakGlass: req.breakGlass !== null,
-          singleUse: d.singleUse,
-        },
-        {
-          keyRing,
-          clock,
-          issuer: signing.issuer,
-          ttlMs,
-          maxTtlMs: signing.maxCredentialTtlMs,
-          ids,
-        },
-      );
-      return {
-        token: issued.token,
-        jti: issued.claims.jti,
-        kid: issued.kid,
-        issuedAt: isoAt(issued.claims.iat * 1000),
-        expiresAt: isoAt(issued.claims.exp * 1000),
-      };
-    },
-  };
 }
 
 export async function openRuntime(
@@ -252,25 +182,6 @@ function githubWebhookDeps(rt: Runtime): GithubWebhookDeps | null {
   return { config: gh, webhookSecret, services, store, clock, ids };
 }
 
-/** Records which policy is in force (once per start, and only when it changed). */
-async function recordPolicyLoaded(rt: Runtime): Promise<void> {
-  const last = await rt.store.listAuditEvents({ type: 'policy.loaded' }, { limit: 1_000_000 });
-  const previous = last.items.at(-1)?.event.details.policySnapshot;
-  if (previous === rt.policy.snapshot()) return;
-  await rt.store.transaction(async (tx) => {
-    await tx.appendAudit(
-      auditEvent(rt, 'policy.loaded', SYSTEM_PRINCIPAL, {
-        outcome: 'loaded',
-        details: {
-          policySnapshot: rt.policy.snapshot(),
-          previousSnapshot: previous ?? null,
-          file: rt.config.policy.file,
-        },
-      }),
-    );
-  });
-}
-
 /**
  * With PostgreSQL, changes made on any replica wake this replica's waiters (LISTEN/NOTIFY);
  * with SQLite, the in-process bus already sees every change. Returns the stop function.
@@ -353,7 +264,7 @@ export async function startServer(
     lock?.release();
     throw err;
   }
-  await recordPolicyLoaded(runtime);
+  await runtime.services.policyRecord.recordLoaded(config.policy.file);
   const logOptions = {
     level: opts.logLevel ?? 'info',
     redact: { paths: LOG_REDACT, censor: '[redacted]' },

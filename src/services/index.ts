@@ -10,6 +10,7 @@ import { createEvidenceService } from './evidence-service.js';
 import { createEvaluateService } from './evaluate-service.js';
 import { createGateService } from './gate-service.js';
 import { createLifecycleService } from './lifecycle-service.js';
+import { createPolicyRecord } from './policy-record.js';
 import { createReadService } from './read-service.js';
 import { createRequestService } from './request-service.js';
 import { createReviewService } from './review-service.js';
@@ -36,6 +37,7 @@ export function createServices(deps: ServiceDeps) {
     apiKeys: createApiKeyService(deps),
     credentials: createCredentialService({ ...deps, reads }),
     deliveries: createDeliveryService({ ...deps, reads }),
+    policyRecord: createPolicyRecord(deps),
   };
 }
 

@@ -29,7 +29,7 @@ import { openKeyRing, type KeyRing } from '../../src/credentials/index.js';
 import { createGateVerifier } from '../../src/credentials/gate-verifier.js';
 import { createCheckpointKeys } from '../../src/credentials/checkpoint-keys.js';
 import { createAttestationSigner } from '../../src/evidence/attestation-signer.js';
-import { createMinter } from '../../src/main.js';
+import { createMinter } from '../../src/services/credential-minter.js';
 
 export const TEST_POLICY = `
 version: 1
