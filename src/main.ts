@@ -285,6 +285,7 @@ export async function startServer(
     bodyLimit: config.server.bodyLimitBytes,
     logger,
     version: packageVersion(),
+    publicUrl: config.server.publicUrl,
     auditOrigin: config.audit.origin,
     jwks: () => runtime.keyRing.publicJwks(),
     corsOrigins: config.server.cors.origins,

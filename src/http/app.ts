@@ -46,6 +46,8 @@ export interface AppDeps {
   bodyLimit: number;
   logger: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'] | false;
   version: string;
+  /** `server.publicUrl`: the OpenAPI document's server (absent: relative to the document). */
+  publicUrl?: string;
   /** The audit log's checkpoint origin line. */
   auditOrigin: string;
   /** Public keys (credential and checkpoint), served at /.well-known/jwks.json. */
@@ -151,6 +153,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         description:
           'Approval gate for risky actions. Errors are RFC 9457 problem+json with a stable `code`.',
       },
+      servers: [{ url: deps.publicUrl ?? '/', description: 'This Countersign server' }],
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       },
@@ -208,6 +211,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     '/.well-known/jwks.json',
     {
       schema: {
+        operationId: 'getJwks',
         tags: ['keys'],
         summary: 'Public keys: credential keys and the checkpoint key, marked by purpose',
       },

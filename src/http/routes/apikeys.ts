@@ -36,6 +36,7 @@ export const apiKeyRoutes: FastifyPluginAsync<{ services: Services }> = async (
     {
       config: { scopes: ['admin'] },
       schema: {
+        operationId: 'createApiKey',
         tags: ['apikeys'],
         summary: 'Create an API key (admin); the key is shown once',
         body: CreateBody,
@@ -68,6 +69,7 @@ export const apiKeyRoutes: FastifyPluginAsync<{ services: Services }> = async (
     {
       config: { scopes: ['admin'] },
       schema: {
+        operationId: 'listApiKeys',
         tags: ['apikeys'],
         summary: 'List API keys (admin); secrets are never shown',
         response: { 200: Type.Object({ items: Type.Array(KeyView) }), ...problemResponses },
@@ -80,6 +82,7 @@ export const apiKeyRoutes: FastifyPluginAsync<{ services: Services }> = async (
     {
       config: { scopes: ['admin'], optionalBody: true },
       schema: {
+        operationId: 'revokeApiKey',
         tags: ['apikeys'],
         summary: 'Revoke an API key (admin)',
         params: IdParams,
@@ -93,6 +96,7 @@ export const apiKeyRoutes: FastifyPluginAsync<{ services: Services }> = async (
     {
       config: { scopes: ['admin'], optionalBody: true },
       schema: {
+        operationId: 'rotateApiKey',
         tags: ['apikeys'],
         summary:
           'Rotate an API key (admin): a new secret for the same key id; the old secret stops working at once',

@@ -36,6 +36,7 @@ export const approvalStreamRoutes: FastifyPluginAsync<ApprovalStreamOptions> = a
     {
       config: { scopes: ['approvals:request', 'approvals:review', 'audit:read', 'gate:check'] },
       schema: {
+        operationId: 'streamApprovalChanges',
         tags: ['approvals'],
         summary:
           'Server-Sent Events of every request change the caller can read: `ready`, then one event per change (`requested`, `approved`, `reviewed`, …) with the request as data',
@@ -72,6 +73,7 @@ export const approvalStreamRoutes: FastifyPluginAsync<ApprovalStreamOptions> = a
     {
       config: { scopes: ['approvals:request', 'approvals:review', 'audit:read', 'gate:check'] },
       schema: {
+        operationId: 'streamApprovalEvents',
         tags: ['approvals'],
         summary:
           'Server-Sent Events: a `snapshot` event with the request now, then one event per change (`approved`, `denied`, `reviewed`, …) with the request as data',

@@ -57,6 +57,7 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRouteOptions> = async (
     {
       config: { scopes: ['approvals:request'] },
       schema: {
+        operationId: 'createApproval',
         tags: ['approvals'],
         summary: 'Open an approval request (idempotent per action while pending)',
         body: CreateApprovalBody,
@@ -84,6 +85,7 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRouteOptions> = async (
     '/approvals',
     {
       schema: {
+        operationId: 'listApprovals',
         tags: ['approvals'],
         summary: 'List requests, newest first, with filters and cursor pagination',
         querystring: ListApprovalsQuery,
@@ -118,6 +120,7 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRouteOptions> = async (
     {
       config: { scopes: ['approvals:request'] },
       schema: {
+        operationId: 'declareBreakGlass',
         tags: ['approvals'],
         summary: 'Declare a break-glass approval (mandatory evidence, short expiry)',
         body: BreakGlassBody,
@@ -143,6 +146,7 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRouteOptions> = async (
     '/approvals/:id',
     {
       schema: {
+        operationId: 'getApproval',
         tags: ['approvals'],
         summary: 'A request with its decision, reviews, history and quorum progress',
         params: IdParams,
@@ -159,6 +163,7 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRouteOptions> = async (
       {
         config: { scopes: ['approvals:request', 'approvals:review', 'audit:read', 'gate:check'] },
         schema: {
+          operationId: 'waitForDecision',
           tags: ['approvals'],
           summary:
             'Long-poll until the request is no longer pending or the timeout (default 30s, max 60s) passes; 200 with the request as it is then',
@@ -191,6 +196,7 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRouteOptions> = async (
     '/approvals/:id/previous',
     {
       schema: {
+        operationId: 'getPreviousApproval',
         tags: ['approvals'],
         summary:
           'The approval this request follows: the newest approved request for the same environment, project and kind created before it (null when none)',
@@ -220,6 +226,7 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRouteOptions> = async (
       {
         config,
         schema: {
+          operationId: `${path}Approval`,
           tags: ['approvals'],
           summary,
           params: IdParams,
@@ -278,6 +285,7 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRouteOptions> = async (
     {
       config: { scopes: ['approvals:request', 'approvals:review', 'audit:read', 'gate:check'] },
       schema: {
+        operationId: 'getCredential',
         tags: ['approvals'],
         summary: 'The signed approval credential, once approved (requester or admin)',
         params: IdParams,

@@ -22,6 +22,7 @@ export const auditTileRoutes: FastifyPluginAsync<{ services: Services }> = async
     {
       config: { scopes: ['audit:read'] },
       schema: {
+        operationId: 'getTileCheckpoint',
         tags: ['audit'],
         summary:
           'tlog-tiles: the latest signed checkpoint with its witness cosignatures (text/plain)',
@@ -42,6 +43,7 @@ export const auditTileRoutes: FastifyPluginAsync<{ services: Services }> = async
     {
       config: { scopes: ['audit:read'] },
       schema: {
+        operationId: 'getTile',
         tags: ['audit'],
         summary:
           'tlog-tiles: a hash tile `<L>/<N>[.p/<W>]` or an entry bundle `entries/<N>[.p/<W>]` (application/octet-stream)',

@@ -61,6 +61,7 @@ export const auditRoutes: FastifyPluginAsync<{ services: Services; origin: strin
     {
       config: { scopes: ['audit:read'] },
       schema: {
+        operationId: 'listAuditEvents',
         tags: ['audit'],
         summary:
           'Audit events in log order (order=desc: newest first): {index, event} where event is exactly what leaf index hashes; q searches the event text',
@@ -102,6 +103,7 @@ export const auditRoutes: FastifyPluginAsync<{ services: Services; origin: strin
     {
       config: { scopes: ['audit:read'] },
       schema: {
+        operationId: 'getCheckpoint',
         tags: ['audit'],
         summary:
           'The latest signed checkpoint: a C2SP signed note (text/plain), or JSON with Accept: application/json',
@@ -122,6 +124,7 @@ export const auditRoutes: FastifyPluginAsync<{ services: Services; origin: strin
     {
       config: { scopes: ['audit:read'] },
       schema: {
+        operationId: 'getInclusionProof',
         tags: ['audit'],
         summary:
           'RFC 9162 inclusion proof of event `index` in the tree of `size` (default: latest checkpoint)',
@@ -145,6 +148,7 @@ export const auditRoutes: FastifyPluginAsync<{ services: Services; origin: strin
     {
       config: { scopes: ['audit:read'] },
       schema: {
+        operationId: 'getConsistencyProof',
         tags: ['audit'],
         summary:
           'RFC 9162 consistency proof between tree sizes `from` and `to` (default: current size)',

@@ -32,6 +32,7 @@ export const checkpointKeyRoute: FastifyPluginAsync<{
     {
       config: { scopes: ['audit:read'] },
       schema: {
+        operationId: 'getCheckpointKeys',
         tags: ['audit'],
         summary:
           'Checkpoint verifier keys (origin+keyid+base64), derived from the public JWKS, active and retired',

@@ -20,6 +20,7 @@ export const decisionRoutes: FastifyPluginAsync<{ services: Services }> = async 
     {
       config: { scopes: ['approvals:request', 'gate:check'] },
       schema: {
+        operationId: 'evaluateAction',
         tags: ['decisions'],
         summary: 'Evaluate an action against policy (audited)',
         body: EvaluateBody,

@@ -65,6 +65,7 @@ export const evidenceRoutes: FastifyPluginAsync<{ services: Services }> = async 
     {
       config: { scopes: ['audit:read'] },
       schema: {
+        operationId: 'getEvidence',
         tags: ['audit'],
         summary:
           'Evidence bundle: request, decisions, credential, audit events with inclusion proofs and a signed checkpoint',
@@ -80,6 +81,7 @@ export const evidenceRoutes: FastifyPluginAsync<{ services: Services }> = async 
     {
       config: { scopes: ['audit:read'] },
       schema: {
+        operationId: 'getAttestation',
         tags: ['audit'],
         summary:
           'The approval as an in-toto Statement in a DSSE envelope signed by the credential key',
@@ -95,6 +97,7 @@ export const evidenceRoutes: FastifyPluginAsync<{ services: Services }> = async 
     {
       config: { scopes: ['approvals:request'] },
       schema: {
+        operationId: 'attachDecision',
         tags: ['approvals'],
         summary: 'Attach a decision with the same action hash (else 409 decision_mismatch)',
         params: IdParams,

@@ -57,6 +57,7 @@ export const gateRoutes: FastifyPluginAsync<GateRouteOptions> = async (
     {
       config: { scopes: ['gate:check'] },
       schema: {
+        operationId: 'checkGate',
         tags: ['gate'],
         summary:
           'Check an action (and its credential) before running it: 200 allowed or 403 with a reason code',
@@ -85,6 +86,7 @@ export const gateRoutes: FastifyPluginAsync<GateRouteOptions> = async (
     {
       config: { scopes: ['versions:write'] },
       schema: {
+        operationId: 'registerPipelineVersion',
         tags: ['gate'],
         summary:
           'Register a pipeline version of a project (admin or versions:write): the only way a spec hash becomes a version',
@@ -107,6 +109,7 @@ export const gateRoutes: FastifyPluginAsync<GateRouteOptions> = async (
     '/projects/:project/versions',
     {
       schema: {
+        operationId: 'listPipelineVersions',
         tags: ['gate'],
         summary: 'A project’s registered pipeline versions, latest registration first (readers)',
         params: ProjectParams,

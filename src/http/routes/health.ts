@@ -23,14 +23,23 @@ export interface HealthRouteOptions {
 export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, deps) => {
   app.get(
     '/healthz',
-    { schema: { tags: ['ops'], response: { 200: Type.Object({ status: Type.String() }) } } },
+    {
+      schema: {
+        operationId: 'getHealth',
+        tags: ['ops'],
+        summary: 'Liveness: the process answers',
+        response: { 200: Type.Object({ status: Type.String() }) },
+      },
+    },
     async () => ({ status: 'ok' }),
   );
   app.get(
     '/readyz',
     {
       schema: {
+        operationId: 'getReadiness',
         tags: ['ops'],
+        summary: 'Readiness: 200 while the store answers, with each notification provider',
         description:
           'Ready (200) while the store answers. `status` is `degraded` (still 200: approvals and the gate work) when a configured notification provider lacks a secret; `providers` says which and names the unset variables.',
         response: {

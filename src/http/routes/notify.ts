@@ -74,6 +74,7 @@ export const notifyRoutes: FastifyPluginAsync<{ services: Services }> = async (
     {
       config: { scopes: ['admin'], optionalBody: true },
       schema: {
+        operationId: 'deliverNotifications',
         tags: ['approvals'],
         summary:
           "Deliver the request's notifications now (admin); answers the redacted delivery evidence",

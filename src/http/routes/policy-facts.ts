@@ -31,6 +31,7 @@ export const policyFactRoutes: FastifyPluginAsync<{ services: Services }> = asyn
     {
       config: { scopes: ['approvals:request'] },
       schema: {
+        operationId: 'getBreakGlassOptions',
         tags: ['policy'],
         summary:
           'Where break-glass is allowed and with which choices: environments (declarer and approver groups, longest expiry, whether an incident id is required, whether the caller may declare) and known projects',

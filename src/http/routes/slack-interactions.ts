@@ -34,6 +34,7 @@ export async function registerSlackInteractionRoutes(
       SLACK_INTERACTIONS_PATH,
       {
         schema: {
+          operationId: 'slackInteractions',
           tags: ['integrations'],
           summary: 'Slack interactivity (button clicks, modal submissions); Slack-signed',
           security: [],
