@@ -4,8 +4,9 @@ import { Type } from '@sinclair/typebox';
 import { InputError } from '../../errors/index.js';
 import { parseScopes } from '../../identity/api-keys.js';
 import type { Services } from '../../services/index.js';
+import { ApiKeyView } from '../schemas/resources.js';
 import { principalOf } from '../principal.js';
-import { IdParams, Name, Nullable, problemResponses, Str } from '../schemas/common.js';
+import { IdParams, Name, problemResponses, Str } from '../schemas/common.js';
 
 const GroupName = Str(128, { minLength: 1, pattern: '^[^*|]+$' });
 const CreateBody = Type.Object(
@@ -16,16 +17,6 @@ const CreateBody = Type.Object(
   },
   { additionalProperties: false },
 );
-const KeyView = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  scopes: Type.Array(Type.String()),
-  groups: Type.Array(Type.String()),
-  createdAt: Type.String(),
-  createdBy: Type.String(),
-  lastUsedAt: Nullable(Type.String()),
-  revokedAt: Nullable(Type.String()),
-});
 
 export const apiKeyRoutes: FastifyPluginAsync<{ services: Services }> = async (
   app,
@@ -41,7 +32,7 @@ export const apiKeyRoutes: FastifyPluginAsync<{ services: Services }> = async (
         summary: 'Create an API key (admin); the key is shown once',
         body: CreateBody,
         response: {
-          201: Type.Object({ key: Type.String(), apiKey: KeyView }),
+          201: Type.Object({ key: Type.String(), apiKey: ApiKeyView }),
           ...problemResponses,
         },
       },
@@ -72,7 +63,7 @@ export const apiKeyRoutes: FastifyPluginAsync<{ services: Services }> = async (
         operationId: 'listApiKeys',
         tags: ['apikeys'],
         summary: 'List API keys (admin); secrets are never shown',
-        response: { 200: Type.Object({ items: Type.Array(KeyView) }), ...problemResponses },
+        response: { 200: Type.Object({ items: Type.Array(ApiKeyView) }), ...problemResponses },
       },
     },
     async (req) => ({ items: await s.apiKeys.list(principalOf(req)) }),
@@ -86,7 +77,7 @@ export const apiKeyRoutes: FastifyPluginAsync<{ services: Services }> = async (
         tags: ['apikeys'],
         summary: 'Revoke an API key (admin)',
         params: IdParams,
-        response: { 200: KeyView, ...problemResponses },
+        response: { 200: ApiKeyView, ...problemResponses },
       },
     },
     async (req) => s.apiKeys.revoke(principalOf(req), req.params.id),
@@ -102,7 +93,7 @@ export const apiKeyRoutes: FastifyPluginAsync<{ services: Services }> = async (
           'Rotate an API key (admin): a new secret for the same key id; the old secret stops working at once',
         params: IdParams,
         response: {
-          201: Type.Object({ key: Type.String(), apiKey: KeyView, revoked: KeyView }),
+          201: Type.Object({ key: Type.String(), apiKey: ApiKeyView, revoked: ApiKeyView }),
           ...problemResponses,
         },
       },

@@ -20,6 +20,7 @@ import {
   OptionalReasonBody,
   ReasonBody,
 } from '../schemas/approval.js';
+import { Credential } from '../schemas/resources.js';
 import { IdParams, problemResponses, Str } from '../schemas/common.js';
 
 type IdP = { Params: Static<typeof IdParams> };
@@ -290,14 +291,7 @@ export const approvalRoutes: FastifyPluginAsync<ApprovalRouteOptions> = async (
         summary: 'The signed approval credential, once approved (requester or admin)',
         params: IdParams,
         response: {
-          200: Type.Object({
-            approvalId: Type.String(),
-            token: Type.String(),
-            kid: Type.String(),
-            jti: Type.String(),
-            issuedAt: Type.String(),
-            expiresAt: Type.String(),
-          }),
+          200: Credential,
           ...problemResponses,
         },
       },

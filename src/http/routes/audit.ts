@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { AUDIT_EVENT_TYPES } from '../../domain/audit-event.js';
 import { InputError } from '../../errors/index.js';
 import type { Services } from '../../services/index.js';
+import { Checkpoint } from '../schemas/resources.js';
 import { principalOf } from '../principal.js';
 import { Name, Nullable, problemResponses, Str } from '../schemas/common.js';
 import { ConsistencyProof, InclusionProof } from '../schemas/proofs.js';
@@ -33,14 +34,6 @@ const AuditPage = Type.Object({
     Type.Object({ index: Type.Integer(), event: Type.Record(Type.String(), Type.Unknown()) }),
   ),
   nextCursor: Nullable(Type.String()),
-});
-
-const Checkpoint = Type.Object({
-  origin: Type.String(),
-  size: Type.Integer(),
-  rootHash: Type.String(),
-  note: Type.String(),
-  createdAt: Type.String(),
 });
 
 const InclusionQuery = Type.Object(

@@ -3,6 +3,7 @@ import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import { GateRefusal, InputError } from '../../errors/index.js';
 import type { Services } from '../../services/index.js';
+import { PipelineVersion } from '../schemas/resources.js';
 import { principalOf } from '../principal.js';
 import type { Metrics } from '../metrics.js';
 import { Name, Nullable, problemResponses, Sha256Ref, Str } from '../schemas/common.js';
@@ -31,13 +32,6 @@ const VersionsQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-const PipelineVersionView = Type.Object({
-  project: Type.String(),
-  version: Type.String(),
-  specHash: Type.String(),
-  registeredAt: Type.String(),
-  registeredBy: Type.String(),
-});
 const VersionBody = Type.Object(
   { version: Str(128, { minLength: 1 }), specHash: Sha256Ref },
   { additionalProperties: false },
@@ -92,7 +86,7 @@ export const gateRoutes: FastifyPluginAsync<GateRouteOptions> = async (
           'Register a pipeline version of a project (admin or versions:write): the only way a spec hash becomes a version',
         params: ProjectParams,
         body: VersionBody,
-        response: { 201: PipelineVersionView, ...problemResponses },
+        response: { 201: PipelineVersion, ...problemResponses },
       },
     },
     async (req, reply) => {
@@ -116,7 +110,7 @@ export const gateRoutes: FastifyPluginAsync<GateRouteOptions> = async (
         querystring: VersionsQuery,
         response: {
           200: Type.Object({
-            items: Type.Array(PipelineVersionView),
+            items: Type.Array(PipelineVersion),
             nextCursor: Nullable(Type.String()),
           }),
           ...problemResponses,

@@ -10,6 +10,7 @@ import type { DeliveryTarget } from '../../notify/evidence.js';
 import { PROVIDER_NAMES } from '../../notify/providers.js';
 import type { EventBus } from '../../services/event-bus.js';
 import type { Services } from '../../services/index.js';
+import { DeliverResponse } from '../schemas/resources.js';
 import { principalOf } from '../principal.js';
 import { IdParams, problemResponses } from '../schemas/common.js';
 
@@ -38,32 +39,6 @@ const DeliverBody = Type.Object(
   },
   { additionalProperties: false },
 );
-const DeliveryAttempt = Type.Object({
-  at: Type.String(),
-  durationMs: Type.Integer(),
-  responseStatus: Type.Union([Type.Integer(), Type.Null()]),
-  error: Type.Union([Type.String(), Type.Null()]),
-});
-const Delivery = Type.Object({
-  id: Type.String(),
-  provider: Type.String(),
-  event: Type.String(),
-  messageId: Type.String(),
-  status: Type.String(),
-  attempts: Type.Integer(),
-  firstAttemptAt: Type.Union([Type.String(), Type.Null()]),
-  lastAttemptAt: Type.Union([Type.String(), Type.Null()]),
-  durationMs: Type.Union([Type.Integer(), Type.Null()]),
-  responseStatus: Type.Union([Type.Integer(), Type.Null()]),
-  target: Type.Union([Type.String(), Type.Null()]),
-  nextAttemptAt: Type.Union([Type.String(), Type.Null()]),
-  lastError: Type.Union([Type.String(), Type.Null()]),
-  attemptLog: Type.Array(DeliveryAttempt),
-});
-const DeliverResponse = Type.Object({
-  approvalId: Type.String(),
-  deliveries: Type.Array(Delivery),
-});
 
 export const notifyRoutes: FastifyPluginAsync<{ services: Services }> = async (
   app,

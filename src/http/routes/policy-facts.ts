@@ -1,26 +1,9 @@
 /** Policy facts the console's forms offer as choices (read-only; the services still validate). */
 import type { FastifyPluginAsync } from 'fastify';
-import { Type } from '@sinclair/typebox';
 import type { Services } from '../../services/index.js';
+import { BreakGlassOptions } from '../schemas/resources.js';
 import { principalOf } from '../principal.js';
-import { Nullable, problemResponses } from '../schemas/common.js';
-
-const BreakGlassOptions = Type.Object({
-  environments: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      posture: Type.String(),
-      description: Nullable(Type.String()),
-      declarerGroups: Type.Array(Type.String()),
-      approverGroups: Type.Array(Type.String()),
-      maxDurationSec: Type.Integer(),
-      requireExternalRef: Type.Boolean(),
-      kinds: Type.Array(Type.String()),
-      mayDeclare: Type.Boolean(),
-    }),
-  ),
-  projects: Type.Array(Type.String()),
-});
+import { problemResponses } from '../schemas/common.js';
 
 export const policyFactRoutes: FastifyPluginAsync<{ services: Services }> = async (
   app,
