@@ -72,7 +72,9 @@ export const Delivery = Type.Object({
   provider: Type.String(),
   event: Type.String(),
   messageId: Type.String(),
-  status: Type.String(),
+  status: Type.Union(
+    (['pending', 'delivered', 'failed', 'dead'] as const).map((s) => Type.Literal(s)),
+  ),
   attempts: Type.Integer(),
   firstAttemptAt: Type.Union([Type.String(), Type.Null()]),
   lastAttemptAt: Type.Union([Type.String(), Type.Null()]),
