@@ -143,6 +143,21 @@ describe('architecture: dependency rules', () => {
     );
   });
 
+  test('client runs on its own (countersign/client); its wire types come from the HTTP schemas', () => {
+    const runtime = files
+      .filter((f) => f.file.startsWith('client/'))
+      .flatMap((f) =>
+        ownImports(join(SRC, f.file), { types: false })
+          .filter((t) => !t.startsWith('client/'))
+          .map((t) => `${f.file} → ${t}`),
+      );
+    assert.deepEqual(runtime, [], 'client imports at run time from outside client/');
+    assertOnly(
+      'client',
+      (t) => ['client', 'domain'].includes(top(t)) || t.startsWith('http/schemas/'),
+    );
+  });
+
   test('only main.ts builds the HTTP app', () => {
     const importers = files
       .filter((f) => f.imports.includes('http/app.js'))
