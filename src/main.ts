@@ -1,72 +1,31 @@
 /**
- * Composition root: config → store → key ring → policy → services → HTTP and workers. The only
- * place that wires dependencies.
+ * The server: a runtime from the one composition root (runtime.ts), then the HTTP app, the
+ * workers (delivery, expiry sweeper, checkpoints, reminders, key reload) and replica wake-ups.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { CountersignConfig } from './config/index.js';
 import { providerHealth, readSecretEnv } from './config/index.js';
-import { createOutboxHook } from './services/outbox-hook.js';
-import {
-  createDeliveryWorker,
-  type DeliveryWorker,
-  type DeliveryWorkerOptions,
-} from './services/delivery-worker.js';
-import { openKeyRing, type KeyRing } from './credentials/index.js';
 import { assertReferencedFiles } from './config/preflight.js';
-import { createGateVerifier } from './credentials/gate-verifier.js';
-import { createCheckpointKeys } from './credentials/checkpoint-keys.js';
-import { createAttestationSigner } from './evidence/attestation-signer.js';
+import { InputError } from './errors/index.js';
+import { StartupError } from './errors/startup-error.js';
 import { buildApp, LOG_REDACT } from './http/app.js';
+import { assertDevModeLoopback, createIdentity } from './http/identity-wiring.js';
 import { LOG_SERIALIZERS } from './http/log-serializers.js';
 import { createAuthenticator } from './identity/authenticate.js';
-import { assertDevModeLoopback, createIdentity } from './http/identity-wiring.js';
+import type { GithubWebhookDeps } from './integrations/github/webhook-handler.js';
 import { isoAt, systemClock, type Clock } from './lib/clock.js';
-import { randomIds, type IdGenerator } from './lib/ids.js';
 import { startPeriodic } from './lib/periodic.js';
 import { enqueueExpiryReminders } from './notify/reminders.js';
-import { createSlackInteractions } from './services/slack-interactions.js';
-import { createPolicyEngine, type LoadedPolicyEngine } from './policy/engine.js';
-import { loadPolicyFile, loadRepositoryRouting } from './config/policy-files.js';
-import { createMinter } from './services/credential-minter.js';
-import { createServices, EventBus, type Services } from './services/index.js';
+import { composeRuntime, type NotifyOverrides, type Runtime } from './runtime.js';
+import { createApprovalRelay } from './services/approval-relay.js';
 import { startExpirySweeper } from './services/lifecycle-service.js';
-import {
-  announceChangeHook,
-  composeChangeHooks,
-  createApprovalRelay,
-} from './services/approval-relay.js';
+import { createSlackInteractions } from './services/slack-interactions.js';
 import { startApprovalListener } from './store/postgres/postgres-listener.js';
-import { createGithubCallbackSender } from './integrations/github/callback-sender.js';
-import { createGithubDeploymentHook } from './integrations/github/deployment-hook.js';
-import { GITHUB_DEPLOYMENT_PROVIDER } from './integrations/github/protection-rule.js';
-import type { GithubWebhookDeps } from './integrations/github/webhook-handler.js';
-import { InputError } from './errors/index.js';
-import type { GithubIntegrationConfig } from './config/index.js';
-import { openStore } from './store/open-store.js';
 import { acquireServerLock } from './store/sqlite/server-lock.js';
-import { StartupError } from './errors/startup-error.js';
-import type { Store } from './store/port.js';
 
-export interface Runtime {
-  config: CountersignConfig;
-  store: Store;
-  keyRing: KeyRing;
-  policy: LoadedPolicyEngine;
-  services: Services;
-  bus: EventBus;
-  clock: Clock;
-  ids: IdGenerator;
-  /** The outbox delivery worker (started by `startServer`). */
-  delivery: DeliveryWorker;
-  close(): Promise<void>;
-}
-
-/** Test and bench overrides of the delivery worker. */
-export type NotifyOverrides = Partial<
-  Pick<DeliveryWorkerOptions, 'secrets' | 'fetch' | 'timeoutMs' | 'pollMs' | 'random'>
->;
+export type { NotifyOverrides, Runtime } from './runtime.js';
 
 export function packageVersion(): string {
   // compiled: dist/src/main.js; run from source (tsx): src/main.ts
@@ -75,94 +34,6 @@ export function packageVersion(): string {
     : new URL('../package.json', import.meta.url);
   const pkg = JSON.parse(readFileSync(file, 'utf8')) as { version: string };
   return pkg.version;
-}
-
-export async function openRuntime(
-  config: CountersignConfig,
-  opts: { clock?: Clock; ids?: IdGenerator; migrate?: boolean; notify?: NotifyOverrides } = {},
-): Promise<Runtime> {
-  const clock = opts.clock ?? systemClock;
-  const ids = opts.ids ?? randomIds;
-  const policy = createPolicyEngine(
-    loadPolicyFile(config.policy.file),
-    loadRepositoryRouting(config.policy.repositoryRouting),
-  );
-  const keyRing = await openKeyRing(config.signing.keysDir, { clock });
-  await keyRing.ensureKeys();
-  const store = await openStore(config.store, { migrate: opts.migrate ?? true });
-  const bus = new EventBus();
-  const delivery = createDeliveryWorker({
-    store,
-    bus,
-    clock,
-    ids,
-    config: config.notifications,
-    consoleUrl: config.server.publicUrl,
-    secrets: (name) => readSecretEnv(name),
-    ...(config.integrations.github
-      ? { senders: { [GITHUB_DEPLOYMENT_PROVIDER]: githubSender(config.integrations.github) } }
-      : {}),
-    ...opts.notify,
-  });
-  const services = createServices({
-    store,
-    clock,
-    ids,
-    policy,
-    bus,
-    minter: createMinter(keyRing, config.signing, clock, ids),
-    verifier: createGateVerifier(keyRing, config.signing),
-    changeHook: composeChangeHooks(
-      createOutboxHook({ config: config.notifications, clock, ids }),
-      config.integrations.github ? createGithubDeploymentHook({ ids, clock }) : null,
-      announceChangeHook,
-    ),
-    auditKeys: createCheckpointKeys(keyRing, config.audit.origin),
-    attestationSigner: createAttestationSigner(keyRing),
-    witnessing: {
-      witnesses: config.audit.witnesses.map((w) => ({
-        name: w.name,
-        url: w.url,
-        key: { name: w.name, publicKey: w.publicKey },
-      })),
-      minCosignatures: config.audit.minCosignatures,
-    },
-    callbackAllowlist: config.notifications.callbackAllowlist,
-    rbac: config.identity.rbac,
-    linkTemplates: config.console.links,
-    delivery,
-  });
-  return {
-    config,
-    store,
-    keyRing,
-    policy,
-    services,
-    bus,
-    clock,
-    ids,
-    delivery,
-    close: async () => {
-      await delivery.stop();
-      await store.close();
-    },
-  };
-}
-
-/** The GitHub App's callback sender; its private key is read when the first callback goes out. */
-function githubSender(gh: GithubIntegrationConfig) {
-  return createGithubCallbackSender({
-    appId: gh.appId,
-    apiUrl: gh.apiUrl,
-    privateKey: () => {
-      if (gh.privateKeyEnv !== null) return readSecretEnv(gh.privateKeyEnv);
-      try {
-        return readFileSync(gh.privateKeyFile as string, 'utf8');
-      } catch {
-        return undefined;
-      }
-    },
-  });
 }
 
 /** The webhook route's dependencies; the server refuses to start without the webhook secret. */
@@ -256,7 +127,7 @@ export async function startServer(
       : null;
   let runtime: Runtime;
   try {
-    runtime = await openRuntime(config, {
+    runtime = await composeRuntime(config, {
       ...(opts.clock ? { clock: opts.clock } : {}),
       ...(opts.notify ? { notify: opts.notify } : {}),
     });
