@@ -1,233 +1,30 @@
 /**
- * Composition root: config → store → key ring → policy → services → HTTP and workers. The only
- * place that wires dependencies.
+ * The server: a runtime from the one composition root (runtime.ts), then the HTTP app, the
+ * workers (delivery, expiry sweeper, checkpoints, reminders, key reload) and replica wake-ups.
  */
-import { readFileSync } from 'node:fs';
 import { packageVersion } from './lib/package-version.js';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { CountersignConfig } from './config/index.js';
 import { providerHealth, readSecretEnv } from './config/index.js';
-import { createOutboxHook } from './notify/outbox.js';
-import {
-  createDeliveryWorker,
-  type DeliveryWorker,
-  type DeliveryWorkerOptions,
-} from './notify/worker.js';
-import { openKeyRing, type KeyRing } from './credentials/index.js';
-import { issueCredential } from './credentials/issue.js';
 import { assertReferencedFiles } from './config/preflight.js';
-import { createGateVerifier } from './credentials/gate-verifier.js';
-import { createCheckpointKeys } from './credentials/checkpoint-keys.js';
-import { createAttestationSigner } from './evidence/attestation-signer.js';
-import type { ApprovalRequest } from './domain/approval.js';
-import { SYSTEM_PRINCIPAL } from './domain/principal.js';
+import { InputError } from './errors/index.js';
+import { StartupError } from './errors/startup-error.js';
+import { assertDevModeLoopback, createIdentity } from './http/identity-wiring.js';
 import { LOG_SERIALIZERS } from './http/log-serializers.js';
 import { createAuthenticator } from './identity/authenticate.js';
-import { assertDevModeLoopback, createIdentity } from './http/identity-wiring.js';
+import type { GithubWebhookDeps } from './integrations/github/webhook-handler.js';
 import { isoAt, systemClock, type Clock } from './lib/clock.js';
-import { randomIds, type IdGenerator } from './lib/ids.js';
 import { startPeriodic } from './lib/periodic.js';
 import { enqueueExpiryReminders } from './notify/reminders.js';
-import { createSlackInteractions } from './notify/slack/interactions.js';
-import {
-  createPolicyEngine,
-  loadPolicyFile,
-  loadRepositoryRouting,
-  type LoadedPolicyEngine,
-} from './policy-engine.js';
-import { auditEvent } from './services/audit-events.js';
-import {
-  createServices,
-  EventBus,
-  type CredentialMinter,
-  type Services,
-} from './services/index.js';
+import { composeRuntime, type NotifyOverrides, type Runtime } from './runtime.js';
+import { createApprovalRelay } from './services/approval-relay.js';
 import { startExpirySweeper } from './services/lifecycle-service.js';
-import {
-  announceChangeHook,
-  composeChangeHooks,
-  createApprovalRelay,
-} from './services/approval-relay.js';
+import { createSlackInteractions } from './services/slack-interactions.js';
 import { startApprovalListener } from './store/postgres/postgres-listener.js';
-import { createGithubCallbackSender } from './integrations/github/callback-sender.js';
-import { createGithubDeploymentHook } from './integrations/github/deployment-hook.js';
-import { GITHUB_DEPLOYMENT_PROVIDER } from './integrations/github/protection-rule.js';
-import type { GithubWebhookDeps } from './integrations/github/webhook-handler.js';
-import { InputError } from './errors/index.js';
-import type { GithubIntegrationConfig } from './config/index.js';
-import { openStore } from './store/open-store.js';
 import { acquireServerLock } from './store/sqlite/server-lock.js';
-import { StartupError } from './errors/startup-error.js';
-import type { Store } from './store/port.js';
 
-export interface Runtime {
-  config: CountersignConfig;
-  store: Store;
-  keyRing: KeyRing;
-  policy: LoadedPolicyEngine;
-  services: Services;
-  bus: EventBus;
-  clock: Clock;
-  ids: IdGenerator;
-  /** The outbox delivery worker (started by `startServer`). */
-  delivery: DeliveryWorker;
-  close(): Promise<void>;
-}
-
-/** Test and bench overrides of the delivery worker. */
-export type NotifyOverrides = Partial<
-  Pick<DeliveryWorkerOptions, 'secrets' | 'fetch' | 'timeoutMs' | 'pollMs' | 'random'>
->;
-
-/** Signs the credential of an approved request with the newest active credential key. */
-export function createMinter(
-  keyRing: KeyRing,
-  signing: { issuer: string; maxCredentialTtlMs: number },
-  clock: Clock,
-  ids: IdGenerator,
-): CredentialMinter {
-  return {
-    async mint(req: ApprovalRequest) {
-      const d = req.decision;
-      let ttlMs = d.credentialTtlSec * 1000;
-      // a break-glass credential never outlives the break-glass window
-      if (req.breakGlass) ttlMs = Math.min(ttlMs, Date.parse(req.expiresAt) - clock.now());
-      const issued = await issueCredential(
-        {
-          approvalId: req.id,
-          project: req.action.project,
-          environment: req.action.environment,
-          posture: d.posture ?? 'prod',
-          action: {
-            kind: req.action.kind,
-            mode: req.action.mode,
-            target: req.action.target ?? null,
-            repository: req.action.repository ?? null,
-            sourceEnvironment: req.action.sourceEnvironment ?? null,
-            pipelineVersion: req.action.pipelineVersion ?? null,
-          },
-          specHash: req.action.specHash,
-          configHash: req.action.configHash ?? null,
-          capabilities: d.requiredCapabilities,
-          riskTags: d.riskTags,
-          constraints: d.constraints,
-          rule: d.matchedRule,
-          quorum: d.quorum,
-          policySnapshot: d.policySnapshot,
-          requestedBy: req.requestedBy.id,
-          approvers: req.reviews
-            .filter((r) => r.verdict === 'approve')
-            .map((r) => ({ sub: r.reviewer.id, groups: r.groups })),
-          breakGlass: req.breakGlass !== null,
-          singleUse: d.singleUse,
-        },
-        {
-          keyRing,
-          clock,
-          issuer: signing.issuer,
-          ttlMs,
-          maxTtlMs: signing.maxCredentialTtlMs,
-          ids,
-        },
-      );
-      return {
-        token: issued.token,
-        jti: issued.claims.jti,
-        kid: issued.kid,
-        issuedAt: isoAt(issued.claims.iat * 1000),
-        expiresAt: isoAt(issued.claims.exp * 1000),
-      };
-    },
-  };
-}
-
-export async function openRuntime(
-  config: CountersignConfig,
-  opts: { clock?: Clock; ids?: IdGenerator; migrate?: boolean; notify?: NotifyOverrides } = {},
-): Promise<Runtime> {
-  const clock = opts.clock ?? systemClock;
-  const ids = opts.ids ?? randomIds;
-  const policy = createPolicyEngine(
-    loadPolicyFile(config.policy.file),
-    loadRepositoryRouting(config.policy.repositoryRouting),
-  );
-  const keyRing = await openKeyRing(config.signing.keysDir, { clock });
-  await keyRing.ensureKeys();
-  const store = await openStore(config.store, { migrate: opts.migrate ?? true });
-  const bus = new EventBus();
-  const services = createServices({
-    store,
-    clock,
-    ids,
-    policy,
-    bus,
-    minter: createMinter(keyRing, config.signing, clock, ids),
-    verifier: createGateVerifier(keyRing, config.signing),
-    changeHook: composeChangeHooks(
-      createOutboxHook({ config: config.notifications, clock, ids }),
-      config.integrations.github ? createGithubDeploymentHook({ ids, clock }) : null,
-      announceChangeHook,
-    ),
-    auditKeys: createCheckpointKeys(keyRing, config.audit.origin),
-    attestationSigner: createAttestationSigner(keyRing),
-    witnessing: {
-      witnesses: config.audit.witnesses.map((w) => ({
-        name: w.name,
-        url: w.url,
-        key: { name: w.name, publicKey: w.publicKey },
-      })),
-      minCosignatures: config.audit.minCosignatures,
-    },
-    callbackAllowlist: config.notifications.callbackAllowlist,
-    rbac: config.identity.rbac,
-    linkTemplates: config.console.links,
-  });
-  const delivery = createDeliveryWorker({
-    store,
-    bus,
-    clock,
-    ids,
-    config: config.notifications,
-    consoleUrl: config.server.publicUrl,
-    secrets: (name) => readSecretEnv(name),
-    ...(config.integrations.github
-      ? { senders: { [GITHUB_DEPLOYMENT_PROVIDER]: githubSender(config.integrations.github) } }
-      : {}),
-    ...opts.notify,
-  });
-  return {
-    config,
-    store,
-    keyRing,
-    policy,
-    services,
-    bus,
-    clock,
-    ids,
-    delivery,
-    close: async () => {
-      await delivery.stop();
-      await store.close();
-    },
-  };
-}
-
-/** The GitHub App's callback sender; its private key is read when the first callback goes out. */
-function githubSender(gh: GithubIntegrationConfig) {
-  return createGithubCallbackSender({
-    appId: gh.appId,
-    apiUrl: gh.apiUrl,
-    privateKey: () => {
-      if (gh.privateKeyEnv !== null) return readSecretEnv(gh.privateKeyEnv);
-      try {
-        return readFileSync(gh.privateKeyFile as string, 'utf8');
-      } catch {
-        return undefined;
-      }
-    },
-  });
-}
+export type { NotifyOverrides, Runtime } from './runtime.js';
 
 /** The webhook route's dependencies; the server refuses to start without the webhook secret. */
 function githubWebhookDeps(rt: Runtime): GithubWebhookDeps | null {
@@ -244,25 +41,6 @@ function githubWebhookDeps(rt: Runtime): GithubWebhookDeps | null {
   }
   const { services, store, clock, ids } = rt;
   return { config: gh, webhookSecret, services, store, clock, ids };
-}
-
-/** Records which policy is in force (once per start, and only when it changed). */
-async function recordPolicyLoaded(rt: Runtime): Promise<void> {
-  const last = await rt.store.listAuditEvents({ type: 'policy.loaded' }, { limit: 1_000_000 });
-  const previous = last.items.at(-1)?.event.details.policySnapshot;
-  if (previous === rt.policy.snapshot()) return;
-  await rt.store.transaction(async (tx) => {
-    await tx.appendAudit(
-      auditEvent(rt, 'policy.loaded', SYSTEM_PRINCIPAL, {
-        outcome: 'loaded',
-        details: {
-          policySnapshot: rt.policy.snapshot(),
-          previousSnapshot: previous ?? null,
-          file: rt.config.policy.file,
-        },
-      }),
-    );
-  });
 }
 
 /**
@@ -342,7 +120,7 @@ export async function startServer(
       : null;
   let runtime: Runtime;
   try {
-    runtime = await openRuntime(config, {
+    runtime = await composeRuntime(config, {
       ...(opts.clock ? { clock: opts.clock } : {}),
       ...(opts.notify ? { notify: opts.notify } : {}),
     });
@@ -350,7 +128,7 @@ export async function startServer(
     lock?.release();
     throw err;
   }
-  await recordPolicyLoaded(runtime);
+  await runtime.services.policyRecord.recordLoaded(config.policy.file);
   const logOptions = {
     level: opts.logLevel ?? 'info',
     redact: { paths: LOG_REDACT, censor: '[redacted]' },
@@ -371,13 +149,14 @@ export async function startServer(
     bodyLimit: config.server.bodyLimitBytes,
     logger,
     version: packageVersion(),
+    publicUrl: config.server.publicUrl,
     auditOrigin: config.audit.origin,
     jwks: () => runtime.keyRing.publicJwks(),
     corsOrigins: config.server.cors.origins,
     rateLimit: config.server.rateLimit,
     trustProxy: config.server.trustProxy,
     console: identity.console,
-    notifications: { bus: runtime.bus, delivery: runtime.delivery, clock: runtime.clock },
+    notifications: { bus: runtime.bus, clock: runtime.clock },
     slackInteractions: slackInteractionsFor(runtime, opts.notify),
     githubWebhook: githubWebhookDeps(runtime),
     operations: {

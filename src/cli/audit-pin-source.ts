@@ -2,7 +2,7 @@
 import { appendSignatureLines, hashFromHex, type NoteKey } from '../audit/index.js';
 import { createCheckpointKeys } from '../credentials/checkpoint-keys.js';
 import type { Principal } from '../domain/principal.js';
-import type { Runtime } from '../main.js';
+import type { Runtime } from '../runtime.js';
 
 export interface AuditPinSource {
   origin: string;

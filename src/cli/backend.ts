@@ -12,7 +12,7 @@ import { ALL_SCOPES } from '../domain/principal.js';
 import { isCountersignError, InputError, statusForCode } from '../errors/index.js';
 import { parseScopes } from '../identity/api-keys.js';
 import { parseDuration } from '../lib/duration.js';
-import type { Runtime } from '../main.js';
+import type { Runtime } from '../runtime.js';
 import { viewApproval } from '../services/read-service.js';
 import { hashFromHex, type VerifyLogResult } from '../audit/index.js';
 import { localAuditPinSource, localConsistency, type AuditPinSource } from './audit-pin-source.js';

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { cliEnvironment, configEnvWith } from '../config/cli-env.js';
 import { loadConfig, type CountersignConfig } from '../config/index.js';
 import { InputError } from '../errors/index.js';
-import { openRuntime } from './runtime.js';
+import { composeRuntime } from './lazy-runtime.js';
 import { localBackend, localPrincipal, remoteBackend, type Backend } from './backend.js';
 
 export interface GlobalOptions {
@@ -49,7 +49,7 @@ export async function openBackend(opts: GlobalOptions): Promise<Backend> {
   const env = cliEnvironment();
   if (opts.db || opts.config) {
     const config = loadCliConfig(opts);
-    const rt = await openRuntime(config);
+    const rt = await composeRuntime(config);
     const groups = (opts.asGroups ?? '')
       .split(',')
       .map((g) => g.trim())

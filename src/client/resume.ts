@@ -3,7 +3,6 @@
  * {@link CountersignClient} methods of the same names.
  */
 import { ApiError } from './api-error.js';
-import type { CountersignClient } from './http-client.js';
 import type {
   ActionInput,
   Approval,
@@ -12,6 +11,19 @@ import type {
   CredentialResponse,
   Decision,
 } from './types.js';
+
+/** What resuming needs of the client ({@link CountersignClient} has it). */
+export interface ResumeClient {
+  request<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    init?: { timeoutMs?: number; signal?: AbortSignal },
+  ): Promise<{ status: number; body: T }>;
+  evaluate(action: ActionInput): Promise<{ action: ActionInput; decision: Decision }>;
+  createApproval(input: CreateApprovalInput): Promise<{ approval: Approval; created: boolean }>;
+  getCredential(id: string): Promise<CredentialResponse>;
+}
 
 /** The server answers a long-poll after at most this long. */
 const MAX_POLL_MS = 60_000;
@@ -94,7 +106,7 @@ function abortReason(signal: AbortSignal): unknown {
 }
 
 export async function waitForDecision(
-  client: CountersignClient,
+  client: ResumeClient,
   id: string,
   opts: WaitOptions = {},
 ): Promise<Approval> {
@@ -115,7 +127,7 @@ export async function waitForDecision(
 }
 
 export async function gate(
-  client: CountersignClient,
+  client: ResumeClient,
   action: ActionInput,
   credential?: string,
 ): Promise<GateResult> {
@@ -144,7 +156,7 @@ const ENDED: Readonly<Record<Exclude<ApprovalState, 'pending' | 'approved'>, Req
   { denied: 'denied', expired: 'expired', cancelled: 'cancelled', revoked: 'revoked' };
 
 export async function requireApproval<T>(
-  client: CountersignClient,
+  client: ResumeClient,
   action: ActionInput,
   run: (credential: CredentialResponse | null) => Promise<T> | T,
   opts: RequireApprovalOptions = {},

@@ -2,8 +2,8 @@
 import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { resolve } from 'node:path';
 import { parseByteSize } from '../lib/duration.js';
-import { joinPath, own, readString } from '../policy/fields.js';
-import type { Issues, Obj } from '../policy/fields.js';
+import { joinPath, own, readString } from '../lib/fields.js';
+import type { Issues, Obj } from '../lib/fields.js';
 
 export const ENV_NAME_RULES = {
   pattern: /^[A-Za-z_][A-Za-z0-9_]{0,127}$/,

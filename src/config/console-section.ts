@@ -1,7 +1,7 @@
 /** `console` section of countersign.yaml: what the web console shows besides the API's data. */
 import { checkLinkTemplate, LINK_NAMES, type LinkTemplates } from '../lib/link-templates.js';
-import { joinPath, own, readObject, readString } from '../policy/fields.js';
-import type { Issues } from '../policy/fields.js';
+import { joinPath, own, readObject, readString } from '../lib/fields.js';
+import type { Issues } from '../lib/fields.js';
 
 export interface ConsoleConfig {
   /**

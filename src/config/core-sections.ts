@@ -19,8 +19,8 @@ import {
   readObject,
   readString,
   readStringList,
-} from '../policy/fields.js';
-import type { Issues, Obj } from '../policy/fields.js';
+} from '../lib/fields.js';
+import type { Issues, Obj } from '../lib/fields.js';
 import { readMinCosignatures, readWitnesses } from './witness-section.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:8080';

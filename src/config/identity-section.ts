@@ -8,8 +8,8 @@ import {
   readObject,
   readString,
   readStringList,
-} from '../policy/fields.js';
-import type { Issues, Obj } from '../policy/fields.js';
+} from '../lib/fields.js';
+import type { Issues, Obj } from '../lib/fields.js';
 import { readEnvName, readPath, readUrl } from './config-fields.js';
 import type {
   ConsoleSignInConfig,

@@ -1,8 +1,8 @@
 /** `integrations` section of countersign.yaml: GitHub deployment protection rules. */
 import { readEnvName, readPath, readUrl } from './config-fields.js';
 import type { GithubIntegrationConfig, IntegrationsConfig } from './config-types.js';
-import { joinPath, own, readDuration, readObject, readString } from '../policy/fields.js';
-import type { Issues } from '../policy/fields.js';
+import { joinPath, own, readDuration, readObject, readString } from '../lib/fields.js';
+import type { Issues } from '../lib/fields.js';
 import { KIND_RULES } from '../policy/policy-schema.js';
 
 const GITHUB_KEYS = [

@@ -5,9 +5,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { InputError } from '../errors/index.js';
-import { parseYamlText } from '../policy/document.js';
-import { Issues, deepFreeze, isPlainObject, own, readObject } from '../policy/fields.js';
-import type { Obj } from '../policy/fields.js';
+import { parseYamlText } from '../lib/yaml-document.js';
+import { Issues, deepFreeze, isPlainObject, own, readObject } from '../lib/fields.js';
+import type { Obj } from '../lib/fields.js';
 import type { CountersignConfig } from './config-types.js';
 import {
   readAudit,

@@ -7,8 +7,8 @@ import {
   readObject,
   readString,
   readStringList,
-} from '../policy/fields.js';
-import type { Issues, Obj } from '../policy/fields.js';
+} from '../lib/fields.js';
+import type { Issues, Obj } from '../lib/fields.js';
 import { checkUrl, readEnvName, readUrl } from './config-fields.js';
 import { readRecordMode, readSlackProvider, SLACK_KEYS } from './slack-section.js';
 import type {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Issues } from '../policy/fields.js';
+import { Issues } from '../lib/fields.js';
 import { readNotifications } from './notifications-section.js';
 
 function read(providers: unknown) {

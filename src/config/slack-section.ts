@@ -10,8 +10,8 @@ import {
   readObject,
   readString,
   readStringList,
-} from '../policy/fields.js';
-import type { Issues, Obj } from '../policy/fields.js';
+} from '../lib/fields.js';
+import type { Issues, Obj } from '../lib/fields.js';
 import { readEnvName, readUrl } from './config-fields.js';
 import type {
   RecordOutcomeMap,

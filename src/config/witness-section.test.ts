@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { Buffer } from 'node:buffer';
 import { describe, test } from 'node:test';
 import { formatCosignerKey, formatVerifierKey } from '../audit/index.js';
-import { Issues } from '../policy/fields.js';
+import { Issues } from '../lib/fields.js';
 import { readAudit } from './core-sections.js';
 
 const raw = () =>

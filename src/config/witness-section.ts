@@ -2,14 +2,7 @@
 import { parseCosignerKey } from '../audit/cosignature.js';
 import { readUrl } from './config-fields.js';
 import type { WitnessConfig } from './config-types.js';
-import {
-  joinPath,
-  readInt,
-  readObject,
-  readString,
-  type Issues,
-  type Obj,
-} from '../policy/fields.js';
+import { joinPath, readInt, readObject, readString, type Issues, type Obj } from '../lib/fields.js';
 
 const MAX_WITNESSES = 32;
 

@@ -204,3 +204,14 @@ const TRANSITIONS: Record<ApprovalState, readonly ApprovalState[]> = {
 export function canTransition(from: ApprovalState, to: ApprovalState): boolean {
   return TRANSITIONS[from].includes(to);
 }
+
+/** The change a committed transition announces (bus events, change hooks, notifications). */
+export type ApprovalChangeEvent =
+  | 'requested'
+  | 'reviewed'
+  | 'approved'
+  | 'denied'
+  | 'expired'
+  | 'cancelled'
+  | 'revoked'
+  | 'break_glass';

@@ -110,6 +110,22 @@ export class InputError extends CountersignError<InputErrorCode> {
 /** A dependency failed; governed actions fail closed. */
 export class ServiceError extends CountersignError<ServiceErrorCode> {}
 
+/**
+ * The gate's refusal of an action: any code (a policy outcome, a credential problem, a conflict),
+ * with the decision in `details`. The gate answers 403 for every refusal (decision_mismatch
+ * included, which is 409 where attach-decision refuses a decision); only unavailability is 5xx.
+ */
+export class GateRefusal extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown>) {
+    super(message);
+    this.code = code;
+    this.name = 'GateRefusal';
+    this.details = details;
+  }
+}
+
 export type AnyCountersignError =
   CredentialError | PolicyError | ConflictError | AuthError | InputError | ServiceError;
 
@@ -177,6 +193,12 @@ const STATUS: Record<ErrorCode, number> = {
 /** The one table from error code to HTTP status. */
 export function statusForCode(code: ErrorCode): number {
   return STATUS[code];
+}
+
+/** The status of a gate refusal: 403, or the code's own status when it is an unavailability. */
+export function statusForGateRefusal(code: ErrorCode): number {
+  const status = statusForCode(code);
+  return status >= 500 ? status : 403;
 }
 
 export const ERROR_CODES = Object.keys(STATUS) as ErrorCode[];

@@ -3,50 +3,40 @@
  * errors, request ids, and the routes. Built in-process for tests (`app.inject`) and by `serve`.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, {
-  type FastifyInstance,
-  type FastifyRequest,
-  type FastifyServerOptions,
-} from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { Principal } from '../domain/principal.js';
+import './principal.js';
 import type { Authenticator } from '../identity/authenticate.js';
 import type { Services } from '../services/index.js';
 import type { Store } from '../store/port.js';
-import { errorHandler, notFoundHandler, sendProblem } from './problem.js';
+import { errorHandler, frameworkErrorHandler, notFoundHandler } from './problem.js';
 import { registerInputGuards } from './input-guards.js';
 import { registerMetrics } from './metrics.js';
 import type { OpsMetricsSource } from './metric-collectors.js';
 import { protectMetrics } from './metrics-access.js';
 import { Problem } from './schemas/common.js';
 import { Action, ActionInput, Approval, Decision } from './schemas/approval.js';
-import { registerApprovalRoutes } from './routes/approvals.js';
-import { registerDecisionRoutes } from './routes/decisions.js';
-import { registerApiKeyRoutes } from './routes/apikeys.js';
-import { registerHealthRoutes } from './routes/health.js';
-import { registerGateRoutes } from './routes/gate.js';
-import { registerAuditRoutes } from './routes/audit.js';
-import { registerAuditTileRoutes } from './routes/audit-tiles.js';
-import { registerCheckpointKeyRoute } from './routes/checkpoint-key.js';
-import { registerEvidenceRoutes } from './routes/evidence.js';
+import { approvalRoutes } from './routes/approvals.js';
+import { decisionRoutes } from './routes/decisions.js';
+import { apiKeyRoutes } from './routes/apikeys.js';
+import { healthRoutes } from './routes/health.js';
+import { gateRoutes } from './routes/gate.js';
+import { auditRoutes } from './routes/audit.js';
+import { auditTileRoutes } from './routes/audit-tiles.js';
+import { checkpointKeyRoute } from './routes/checkpoint-key.js';
+import { evidenceRoutes } from './routes/evidence.js';
 import { createAuthHook } from './auth-hook.js';
 import { registerHardening, type HardeningOptions } from './hardening.js';
 import { registerConsoleAuthRoutes, type ConsoleAuthDeps } from './routes/console-auth.js';
-import { registerNotifyRoutes, type NotifyRouteDeps } from './routes/notify.js';
-import { registerApprovalStreamRoutes } from './routes/approval-stream.js';
+import { notifyRoutes, type NotifyRouteDeps } from './routes/notify.js';
+import { approvalStreamRoutes } from './routes/approval-stream.js';
 import { registerConsoleRoutes } from './routes/console.js';
 import { registerSlackInteractionRoutes } from './routes/slack-interactions.js';
-import type { SlackInteractions } from '../notify/slack/interactions.js';
+import type { SlackInteractions } from '../services/slack-interactions.js';
 import { registerGithubWebhookRoute } from './routes/github-webhook.js';
 import type { GithubWebhookDeps } from '../integrations/github/webhook-handler.js';
-import { registerPolicyFactRoutes } from './routes/policy-facts.js';
-
-declare module 'fastify' {
-  interface FastifyRequest {
-    principal: Principal | null;
-  }
-}
+import { policyFactRoutes } from './routes/policy-facts.js';
 
 export interface AppDeps {
   services: Services;
@@ -56,6 +46,8 @@ export interface AppDeps {
   bodyLimit: number;
   logger: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'] | false;
   version: string;
+  /** `server.publicUrl`: the OpenAPI document's server (absent: relative to the document). */
+  publicUrl?: string;
   /** The audit log's checkpoint origin line. */
   auditOrigin: string;
   /** Public keys (credential and checkpoint), served at /.well-known/jwks.json. */
@@ -139,19 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     routerOptions: { ignoreTrailingSlash: true },
     // a malformed URL (bad %-escape, over-long parameter) is a problem+json like any other
-    frameworkErrors: (err, req, reply) => {
-      reply.header('x-request-id', req.id);
-      const tooLong = err.code === 'FST_ERR_MAX_PARAM_LENGTH';
-      return sendProblem(reply, {
-        type: 'urn:countersign:problem:validation_failed',
-        title: 'Invalid request',
-        status: 400,
-        code: 'validation_failed',
-        detail: tooLong ? 'a path parameter is too long' : 'the URL is malformed',
-        instance: req.id,
-        errors: [{ path: 'url', message: tooLong ? 'parameter too long' : 'malformed URL' }],
-      });
-    },
+    frameworkErrors: frameworkErrorHandler,
   });
   app.decorateRequest('principal', null);
   const limits = await registerHardening(app, {
@@ -173,6 +153,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         description:
           'Approval gate for risky actions. Errors are RFC 9457 problem+json with a stable `code`.',
       },
+      servers: [{ url: deps.publicUrl ?? '/', description: 'This Countersign server' }],
       components: {
         securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
       },
@@ -201,21 +182,25 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', authenticate);
-      registerDecisionRoutes(v1, deps.services);
-      registerApprovalRoutes(v1, deps.services);
-      registerApiKeyRoutes(v1, deps.services);
-      registerGateRoutes(v1, deps.services, metrics);
-      if (deps.notifications) registerApprovalStreamRoutes(v1, deps.services, deps.notifications);
-      if (deps.notifications) registerNotifyRoutes(v1, deps.services, deps.notifications);
-      registerAuditRoutes(v1, deps.services, deps.auditOrigin);
-      registerAuditTileRoutes(v1, deps.services);
-      registerCheckpointKeyRoute(v1, deps);
-      registerEvidenceRoutes(v1, deps.services);
-      registerPolicyFactRoutes(v1, deps.services);
+      const services = deps.services;
+      await v1.register(decisionRoutes, { services });
+      await v1.register(approvalRoutes, { services, wait: deps.notifications });
+      await v1.register(apiKeyRoutes, { services });
+      await v1.register(gateRoutes, { services, metrics });
+      if (deps.notifications) {
+        const { bus, heartbeatMs, maxStreamMs } = deps.notifications;
+        await v1.register(approvalStreamRoutes, { services, bus, heartbeatMs, maxStreamMs });
+        await v1.register(notifyRoutes, { services });
+      }
+      await v1.register(auditRoutes, { services, origin: deps.auditOrigin });
+      await v1.register(auditTileRoutes, { services });
+      await v1.register(checkpointKeyRoute, { auditOrigin: deps.auditOrigin, jwks: deps.jwks });
+      await v1.register(evidenceRoutes, { services });
+      await v1.register(policyFactRoutes, { services });
     },
     { prefix: '/v1' },
   );
-  registerHealthRoutes(app, deps);
+  await app.register(healthRoutes, { store: deps.store, operations: deps.operations });
   if (deps.slackInteractions) {
     await registerSlackInteractionRoutes(app, deps.slackInteractions, limits);
   }
@@ -226,6 +211,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     '/.well-known/jwks.json',
     {
       schema: {
+        operationId: 'getJwks',
         tags: ['keys'],
         summary: 'Public keys: credential keys and the checkpoint key, marked by purpose',
       },
@@ -237,10 +223,4 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
-}
-
-/** The authenticated principal of a /v1 request (set by the auth hook). */
-export function principalOf(req: FastifyRequest): Principal {
-  if (!req.principal) throw new Error('route is missing the authentication hook');
-  return req.principal;
 }

@@ -5,9 +5,11 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import {
+  GateRefusal,
   InputError,
   isCountersignError,
   statusForCode,
+  statusForGateRefusal,
   type ErrorCode,
   type FieldError,
 } from '../errors/index.js';
@@ -107,67 +109,91 @@ export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
   return reply.code(p.status).type('application/problem+json').send(p);
 }
 
+/**
+ * The one place an error becomes a problem: our typed errors (their status from the one table),
+ * gate refusals, schema failures, and Fastify's own errors. Anything else is a 500 `internal`.
+ */
+export function problemFor(err: FastifyError | Error, req: FastifyRequest): Problem {
+  if (err instanceof GateRefusal) {
+    return problem(req, err.code, statusForGateRefusal(err.code), err.message, {
+      details: err.details,
+    });
+  }
+  if (isCountersignError(err)) {
+    const extra: Partial<Problem> = {};
+    if (err instanceof InputError && err.errors.length > 0) extra.errors = err.errors;
+    if (err.details) extra.details = err.details;
+    return problem(req, err.code, statusForCode(err.code), err.message, extra);
+  }
+  const e = err as FastifyError;
+  if (e.validation) {
+    return problem(req, 'validation_failed', 400, 'the request does not match its schema', {
+      errors: fieldErrors(e.validationContext ?? 'body', e.validation as AjvIssue[]),
+    });
+  }
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return problem(req, 'payload_too_large', 413, 'the request body is too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return problem(req, 'validation_failed', 415, 'send the body as application/json', {
+        errors: [{ path: '/', message: 'unsupported content type' }],
+      });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return problem(req, 'validation_failed', 400, 'the body is not valid JSON', {
+        errors: [{ path: '/', message: 'malformed JSON' }],
+      });
+    case 'FST_ERR_RATE_LIMIT_EXCEEDED':
+      return problem(req, 'rate_limited', 429, 'too many requests');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return problem(req, 'validation_failed', 400, 'a path parameter is too long', {
+        errors: [{ path: 'url', message: 'parameter too long' }],
+      });
+    case 'FST_ERR_BAD_URL':
+      return problem(req, 'validation_failed', 400, 'the URL is malformed', {
+        errors: [{ path: 'url', message: 'malformed URL' }],
+      });
+  }
+  if (e.statusCode === 400 || (err instanceof SyntaxError && e.statusCode === undefined)) {
+    return problem(req, 'validation_failed', 400, 'the request is malformed', {
+      errors: [{ path: '/', message: 'malformed request' }],
+    });
+  }
+  if (e.statusCode === 404) return problem(req, 'not_found', 404, 'no such resource');
+  return problem(req, 'internal', 500, 'an internal error occurred');
+}
+
 export function errorHandler(
   err: FastifyError,
   req: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
-  if (isCountersignError(err)) {
-    const status = statusForCode(err.code);
-    if (status === 401) reply.header('www-authenticate', 'Bearer realm="countersign"');
-    const extra: Partial<Problem> = {};
-    if (err instanceof InputError && err.errors.length > 0) extra.errors = err.errors;
-    if (err.details) extra.details = err.details;
-    if (err.code === 'audit_unavailable' || status >= 500) {
+  const p = problemFor(err, req);
+  if (isCountersignError(err) || err instanceof GateRefusal) {
+    if (p.status === 401) reply.header('www-authenticate', 'Bearer realm="countersign"');
+    if (err.code === 'audit_unavailable' || p.status >= 500) {
       req.log.error({ err: { code: err.code, cause: String(err.cause ?? '') } }, err.message);
     }
-    return sendProblem(reply, problem(req, err.code, status, err.message, extra));
+  } else if (p.code === 'internal') {
+    req.log.error({ err }, 'unhandled error');
   }
-  if (err.validation) {
-    return sendProblem(
-      reply,
-      problem(req, 'validation_failed', 400, 'the request does not match its schema', {
-        errors: fieldErrors(err.validationContext ?? 'body', err.validation as AjvIssue[]),
-      }),
-    );
-  }
-  switch (err.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return sendProblem(
-        reply,
-        problem(req, 'payload_too_large', 413, 'the request body is too large'),
-      );
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return sendProblem(
-        reply,
-        problem(req, 'validation_failed', 415, 'send the body as application/json', {
-          errors: [{ path: '/', message: 'unsupported content type' }],
-        }),
-      );
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return sendProblem(
-        reply,
-        problem(req, 'validation_failed', 400, 'the body is not valid JSON', {
-          errors: [{ path: '/', message: 'malformed JSON' }],
-        }),
-      );
-    case 'FST_ERR_RATE_LIMIT_EXCEEDED':
-      return sendProblem(reply, problem(req, 'rate_limited', 429, 'too many requests'));
-  }
-  if (err.statusCode === 400 || (err instanceof SyntaxError && err.statusCode === undefined)) {
-    return sendProblem(
-      reply,
-      problem(req, 'validation_failed', 400, 'the request is malformed', {
-        errors: [{ path: '/', message: 'malformed request' }],
-      }),
-    );
-  }
-  if (err.statusCode === 404) {
-    return sendProblem(reply, problem(req, 'not_found', 404, 'no such resource'));
-  }
-  req.log.error({ err }, 'unhandled error');
-  return sendProblem(reply, problem(req, 'internal', 500, 'an internal error occurred'));
+  return sendProblem(reply, p);
+}
+
+/** Fastify's router errors (a malformed URL, an over-long parameter), before any route runs. */
+export function frameworkErrorHandler(
+  err: FastifyError,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  reply.header('x-request-id', req.id);
+  // every router error other than an over-long parameter is a malformed URL
+  const routerError =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? err
+      : Object.assign(new Error(err.message), { code: 'FST_ERR_BAD_URL' });
+  const p = problemFor(routerError, req);
+  return sendProblem(reply, p);
 }
 
 export function notFoundHandler(req: FastifyRequest, reply: FastifyReply): FastifyReply {

@@ -15,7 +15,7 @@
 import picomatch from 'picomatch';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../errors/index.js';
-import { Issues, joinPath, own, readObject, readString, readStringList } from '../policy/fields.js';
+import { Issues, joinPath, own, readObject, readString, readStringList } from '../lib/fields.js';
 import { KIND_RULES, TAG_RULES } from '../policy/policy-schema.js';
 
 /** The kind of a tool call when the tools file names none. */

@@ -1,14 +1,12 @@
 /**
- * The outbox writer: a ChangeHook that, inside the transaction of a request change, enqueues one
- * delivery per configured provider for the notifications config asks for, plus the decision
- * callback when the request has a callbackUrl. Only inserts: nothing slow runs in the
- * transaction; the worker sends after COMMIT.
+ * Outbox rows: the notification a change announces and the rows that deliver it, one per
+ * configured provider plus the decision callback when the request has a callbackUrl. Written in
+ * the change's transaction by the outbox hook (services/outbox-hook.ts), sent after COMMIT by the
+ * delivery worker (services/delivery-worker.ts).
  */
 import type { NotificationsConfig } from '../config/config-types.js';
-import type { ApprovalRequest } from '../domain/approval.js';
-import { isoAt, type Clock } from '../lib/clock.js';
+import type { ApprovalChangeEvent, ApprovalRequest } from '../domain/approval.js';
 import type { IdGenerator } from '../lib/ids.js';
-import type { ApprovalChangeEvent, ChangeHook } from '../services/deps.js';
 import type { NewDelivery } from '../store/port.js';
 import { eventsFor, isEventEnabled, messageIdFor, reviewedEvent } from './events.js';
 import type { NotificationEvent, NotificationEventKind } from './events.js';
@@ -98,33 +96,4 @@ export function deliveryRows(
       nextAttemptAt: opts.nowIso,
       createdAt: opts.nowIso,
     }));
-}
-
-export interface OutboxHookDeps {
-  readonly config: NotificationsConfig;
-  readonly clock: Clock;
-  readonly ids: IdGenerator;
-}
-
-/**
- * The ChangeHook that writes the outbox in the transaction of each change.
- *
- * @example
- * ```ts
- * const changeHook = createOutboxHook({ config: config.notifications, clock, ids });
- * createServices({ ...deps, changeHook });
- * ```
- */
-export function createOutboxHook(deps: OutboxHookDeps): ChangeHook {
-  return {
-    async onChange(tx, approval, change) {
-      const event = notificationFor(approval, change);
-      if (event === null) return;
-      const rows = deliveryRows(approval, event, deps.config, {
-        ids: deps.ids,
-        nowIso: isoAt(deps.clock.now()),
-      });
-      if (rows.length > 0) await tx.enqueueDeliveries(rows);
-    },
-  };
 }

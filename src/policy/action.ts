@@ -14,8 +14,8 @@ import {
   readObject,
   readString,
   readStringList,
-} from './fields.js';
-import type { Obj } from './fields.js';
+} from '../lib/fields.js';
+import type { Obj } from '../lib/fields.js';
 import { KIND_RULES, TAG_RULES } from './policy-schema.js';
 
 const ACTION_KEYS = [

@@ -1,6 +1,6 @@
 /** Policy facts shown to people: rule descriptions, the review-reason switch, break-glass choices. */
 import { environmentOf } from './environment.js';
-import { hasOwn } from './fields.js';
+import { hasOwn } from '../lib/fields.js';
 import type { Policy, PolicyEntry } from './policy-types.js';
 
 /**

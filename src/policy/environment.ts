@@ -1,5 +1,5 @@
 /** Lookups the services need besides `evaluate`. */
-import { hasOwn } from './fields.js';
+import { hasOwn } from '../lib/fields.js';
 import type { EnvironmentPolicy, Policy } from './policy-types.js';
 
 /** The environment's policy, or null when the policy does not define it. */

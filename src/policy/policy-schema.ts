@@ -5,7 +5,7 @@
 import type { Quorum } from '../domain/decision.js';
 import { InputError } from '../errors/index.js';
 import { jcs, jcsHash } from '../lib/hash.js';
-import { parseYamlText } from './document.js';
+import { parseYamlText } from '../lib/yaml-document.js';
 import {
   Issues,
   deepFreeze,
@@ -19,8 +19,8 @@ import {
   readObject,
   readString,
   readStringList,
-} from './fields.js';
-import type { Obj } from './fields.js';
+} from '../lib/fields.js';
+import type { Obj } from '../lib/fields.js';
 import {
   APPROVAL_REASONS,
   DEFAULT_BREAK_GLASS_MS,

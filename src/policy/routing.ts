@@ -5,8 +5,8 @@
  */
 import type { DecisionDraft, Quorum } from '../domain/decision.js';
 import { InputError } from '../errors/index.js';
-import { parseYamlText } from './document.js';
-import { Issues, joinPath, own, readObject, readString, readStringList } from './fields.js';
+import { parseYamlText } from '../lib/yaml-document.js';
+import { Issues, joinPath, own, readObject, readString, readStringList } from '../lib/fields.js';
 import { globMatches, matchableTarget } from './glob.js';
 import { SEVERITIES } from './policy-types.js';
 import type { RoutingMatch, RoutingRule, Severity } from './policy-types.js';

@@ -42,3 +42,15 @@ export function mayRevoke(p: Principal, req: ApprovalRequest): boolean {
     eligibleGroups(req.approverGroups, reviewerGroupsFor(p, req)).length > 0;
   return isAdmin(p) || isApprover(p, req) || reviewerOfBreakGlass;
 }
+
+/** Refuses anyone but the request's requester or an admin (`what` completes "only … can"). */
+export function assertRequesterOrAdmin(p: Principal, req: ApprovalRequest, what: string): void {
+  if (!isRequester(p, req) && !isAdmin(p)) {
+    throw new PolicyError('forbidden', `only the requester or an admin can ${what}`);
+  }
+}
+
+/** Refuses anyone but an admin (`what` completes "… needs admin"). */
+export function assertAdmin(p: Principal, what: string): void {
+  if (!isAdmin(p)) throw new PolicyError('forbidden', `${what} needs admin`);
+}

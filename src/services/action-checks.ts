@@ -7,7 +7,7 @@
 import type { Action } from '../domain/action.js';
 import type { PolicyErrorCode } from '../errors/index.js';
 import type { StoreReader } from '../store/port.js';
-import type { ServiceDeps } from './deps.js';
+import type { ServiceDeps } from './ports.js';
 
 export interface ActionRejection {
   code: PolicyErrorCode;

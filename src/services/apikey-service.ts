@@ -7,7 +7,7 @@ import { isoAt } from '../lib/clock.js';
 import type { ApiKeyRecord } from '../store/port.js';
 import { assertScope } from './access.js';
 import { auditEvent } from './audit-events.js';
-import type { ServiceDeps } from './deps.js';
+import type { ServiceDeps } from './ports.js';
 
 export type ApiKeyDeps = Pick<ServiceDeps, 'store' | 'clock' | 'ids'>;
 

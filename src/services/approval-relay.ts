@@ -8,7 +8,7 @@
  */
 import type { ApprovalRequest } from '../domain/approval.js';
 import type { Store } from '../store/port.js';
-import type { ApprovalChangeEvent, ChangeHook } from './deps.js';
+import type { ApprovalChangeEvent, ChangeHook } from './ports.js';
 import type { EventBus } from './event-bus.js';
 
 /** Runs several hooks in order, in the same transaction. */

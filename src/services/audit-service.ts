@@ -15,8 +15,6 @@ import {
   verifyLog,
   type CompactRange,
   type LogRow,
-  type NoteKey,
-  type NoteSigner,
   type VerifyLogResult,
 } from '../audit/index.js';
 import type { Principal } from '../domain/principal.js';
@@ -24,15 +22,9 @@ import { ConflictError, InputError } from '../errors/index.js';
 import { isoAt } from '../lib/clock.js';
 import type { AuditFilter, PageRequest, StoredCheckpoint } from '../store/port.js';
 import { assertScope } from './access.js';
-import type { ServiceDeps } from './deps.js';
+import type { AuditKeys, ServiceDeps } from './ports.js';
 
-/** The checkpoint key: a dedicated audit key, never a credential key. */
-export interface AuditKeys {
-  origin: string;
-  signer(): NoteSigner;
-  /** Every checkpoint key that may have signed a stored checkpoint (active and retired). */
-  verifierKeys(): NoteKey[];
-}
+export type { AuditKeys } from './ports.js';
 
 export type AuditDeps = Pick<ServiceDeps, 'store' | 'clock'> & { auditKeys: AuditKeys | null };
 

@@ -22,7 +22,7 @@ import type { Principal } from '../domain/principal.js';
 import { ConflictError, ServiceError } from '../errors/index.js';
 import { jcs } from '../lib/hash.js';
 import { assertScope } from './access.js';
-import type { ServiceDeps } from './deps.js';
+import type { ServiceDeps } from './ports.js';
 import type { WitnessService } from './witness-service.js';
 
 export type AuditTilesDeps = Pick<ServiceDeps, 'store'> & {

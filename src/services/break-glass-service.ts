@@ -12,7 +12,7 @@ import { formatDuration } from '../lib/duration.js';
 import { assertScope } from './access.js';
 import { approvalFields, auditEvent } from './audit-events.js';
 import { credentialWrites, type MintedCredential } from './credential-writes.js';
-import type { ServiceDeps } from './deps.js';
+import type { ServiceDeps } from './ports.js';
 import type { EvaluateService } from './evaluate-service.js';
 
 export type BreakGlassDeps = Pick<

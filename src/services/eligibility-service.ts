@@ -11,7 +11,7 @@ import type { ErrorCode } from '../errors/index.js';
 import type { Page, PageRequest } from '../store/port.js';
 import { actionRejection } from './action-checks.js';
 import { assertScope } from './access.js';
-import type { ServiceDeps } from './deps.js';
+import type { ServiceDeps } from './ports.js';
 import type { EvaluateService } from './evaluate-service.js';
 
 export type EligibilityDeps = Pick<ServiceDeps, 'store' | 'clock' | 'policy' | 'verifier'> & {

@@ -5,7 +5,7 @@ import type { Principal } from '../domain/principal.js';
 import { isoAt } from '../lib/clock.js';
 import { assertScope } from './access.js';
 import { auditEvent, decisionFields } from './audit-events.js';
-import type { ServiceDeps } from './deps.js';
+import type { ServiceDeps } from './ports.js';
 
 export type EvaluateDeps = Pick<ServiceDeps, 'store' | 'clock' | 'ids' | 'policy'>;
 

@@ -33,7 +33,7 @@ import type { StoredAuditEvent, StoredCheckpoint } from '../store/port.js';
 import { assertScope, isAdmin, isRequester } from './access.js';
 import type { AuditService } from './audit-service.js';
 import type { WitnessService } from './witness-service.js';
-import type { ServiceDeps } from './deps.js';
+import type { ServiceDeps } from './ports.js';
 import { approvalFields, auditEvent } from './audit-events.js';
 
 export type EvidenceDeps = Pick<

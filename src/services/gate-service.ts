@@ -6,7 +6,6 @@
  * self-approval). Exactly one audit event per call, in the transaction that consumes a
  * single-use credential; if it cannot be written the call fails closed.
  */
-import type { Action } from '../domain/action.js';
 import type { ApprovalRequest } from '../domain/approval.js';
 import type { Decision } from '../domain/decision.js';
 import type { Principal } from '../domain/principal.js';
@@ -17,21 +16,9 @@ import type { Page, PageRequest, PipelineVersion } from '../store/port.js';
 import { isoAt } from '../lib/clock.js';
 import { assertScope } from './access.js';
 import { auditEvent, decisionFields } from './audit-events.js';
-import type { ServiceDeps } from './deps.js';
+import type { ServiceDeps } from './ports.js';
 import type { EvaluateService } from './evaluate-service.js';
 import { actionRejection } from './action-checks.js';
-
-/** Verifies a credential for an action under an environment posture (cached per key-set generation). */
-export interface GateVerifier {
-  verify(
-    token: string,
-    action: Action,
-    opts: { posture: string | null; requiredCapabilities: readonly string[]; nowMs: number },
-  ): Promise<
-    | { ok: true; claims: CredentialClaims }
-    | { ok: false; code: VerifyCode; message: string; details?: Record<string, unknown> }
-  >;
-}
 
 export type GateDeps = Pick<ServiceDeps, 'store' | 'clock' | 'ids' | 'policy' | 'verifier'> & {
   evaluator: Pick<EvaluateService, 'decide'>;

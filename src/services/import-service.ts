@@ -17,7 +17,7 @@ import {
 import { isoAt } from '../lib/clock.js';
 import { assertScope } from './access.js';
 import { approvalFields, auditEvent } from './audit-events.js';
-import type { ServiceDeps } from './deps.js';
+import type { ServiceDeps } from './ports.js';
 import type { EvaluateService } from './evaluate-service.js';
 
 export type ImportDeps = Pick<ServiceDeps, 'store' | 'clock' | 'ids' | 'policy'> & {

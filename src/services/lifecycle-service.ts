@@ -9,7 +9,7 @@ import { isoAt } from '../lib/clock.js';
 import { startPeriodic } from '../lib/periodic.js';
 import { isAdmin, mayCancel, mayRevoke } from './access.js';
 import { approvalFields, auditEvent } from './audit-events.js';
-import type { ServiceDeps } from './deps.js';
+import type { ServiceDeps } from './ports.js';
 import { transitionApproval } from './transition.js';
 
 export type LifecycleDeps = Pick<ServiceDeps, 'store' | 'clock' | 'ids' | 'bus' | 'changeHook'>;

@@ -25,8 +25,15 @@ import {
   type Links,
   type LinkValues,
 } from '../lib/link-templates.js';
-import { assertScope, isAdmin, isRequester, mayCancel, mayRevoke } from './access.js';
-import type { ServiceDeps } from './deps.js';
+import {
+  assertRequesterOrAdmin,
+  assertScope,
+  isAdmin,
+  isRequester,
+  mayCancel,
+  mayRevoke,
+} from './access.js';
+import type { ServiceDeps } from './ports.js';
 
 export type ReadDeps = Pick<ServiceDeps, 'store' | 'clock' | 'rbac'> &
   Partial<Pick<ServiceDeps, 'policy' | 'linkTemplates'>>;
@@ -226,7 +233,14 @@ export function createReadService(deps: ReadDeps) {
     return { environments, projects: await deps.store.listProjects(500) };
   }
 
-  return { get, list, view, previous, breakGlassOptions };
+  /** A request, for its requester or an admin (`what` completes "only … can"). */
+  async function getOwn(p: Principal, id: string, what: string): Promise<ApprovalView> {
+    const found = await get(p, id);
+    assertRequesterOrAdmin(p, found, what);
+    return found;
+  }
+
+  return { get, getOwn, list, view, previous, breakGlassOptions };
 }
 
 export type ReadService = ReturnType<typeof createReadService>;

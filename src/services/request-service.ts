@@ -19,7 +19,7 @@ import { isCallbackAllowed } from '../lib/callback-allowlist.js';
 import { formatDuration } from '../lib/duration.js';
 import { assertScope } from './access.js';
 import { approvalFields, auditEvent } from './audit-events.js';
-import type { ServiceDeps } from './deps.js';
+import type { ServiceDeps } from './ports.js';
 import type { EvaluateService } from './evaluate-service.js';
 import { actionRejection } from './action-checks.js';
 import { createEligibility } from './eligibility-service.js';

@@ -9,7 +9,7 @@ import { ConflictError, InputError, PolicyError } from '../errors/index.js';
 import { isoAt } from '../lib/clock.js';
 import { assertScope } from './access.js';
 import { approvalFields, auditEvent } from './audit-events.js';
-import type { ServiceDeps } from './deps.js';
+import type { ServiceDeps } from './ports.js';
 import { credentialWrites, type MintedCredential } from './credential-writes.js';
 import { transitionApproval } from './transition.js';
 

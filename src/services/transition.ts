@@ -7,7 +7,7 @@ import type { ApprovalRequest } from '../domain/approval.js';
 import type { AuditEvent } from '../domain/audit-event.js';
 import { ConflictError } from '../errors/index.js';
 import type { StoreTx } from '../store/port.js';
-import type { ApprovalChangeEvent, ServiceDeps } from './deps.js';
+import type { ApprovalChangeEvent, ServiceDeps } from './ports.js';
 
 export interface TransitionPlan {
   next: ApprovalRequest;

@@ -11,27 +11,10 @@ import {
   consistencyProof,
   formatAddCheckpoint,
   verifyCosignatures,
-  type NoteKey,
 } from '../audit/index.js';
 import { isoAt } from '../lib/clock.js';
 import type { StoredCheckpoint } from '../store/port.js';
-import type { ServiceDeps } from './deps.js';
-
-/** A witness as the log talks to it. */
-export interface WitnessEndpoint {
-  name: string;
-  /** Submission prefix: the request goes to `<url>/add-checkpoint`. */
-  url: string;
-  key: NoteKey;
-}
-
-export interface WitnessingConfig {
-  witnesses: readonly WitnessEndpoint[];
-  /** Cosignatures a checkpoint needs before evidence bundles use it. */
-  minCosignatures: number;
-  fetch?: typeof fetch;
-  timeoutMs?: number;
-}
+import type { ServiceDeps, WitnessEndpoint, WitnessingConfig } from './ports.js';
 
 export interface WitnessOutcome {
   witness: string;

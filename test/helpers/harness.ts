@@ -14,22 +14,19 @@ import type { RbacConfig } from '../../src/config/config-types.js';
 import { createAuthenticator, type TokenVerifier } from '../../src/identity/authenticate.js';
 import { FakeClock, isoAt } from '../../src/lib/clock.js';
 import { randomIds } from '../../src/lib/ids.js';
-import { createPolicyEngine } from '../../src/policy-engine.js';
+import { createPolicyEngine } from '../../src/policy/engine.js';
 import { parsePolicy } from '../../src/policy/index.js';
+import type { EventBus } from '../../src/services/index.js';
 import {
-  createServices,
-  EventBus,
   type CredentialMinter,
   type PolicyEngine,
   type Services,
   type WitnessingConfig,
 } from '../../src/services/index.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { openKeyRing, type KeyRing } from '../../src/credentials/index.js';
-import { createGateVerifier } from '../../src/credentials/gate-verifier.js';
-import { createCheckpointKeys } from '../../src/credentials/checkpoint-keys.js';
-import { createAttestationSigner } from '../../src/evidence/attestation-signer.js';
-import { createMinter } from '../../src/main.js';
+import type { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { KeyRing } from '../../src/credentials/index.js';
+import { defaultConfig, type CountersignConfig } from '../../src/config/index.js';
+import { composeRuntime } from '../../src/runtime.js';
 
 export const TEST_POLICY = `
 version: 1
@@ -121,10 +118,7 @@ export async function createHarness(
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'countersign-test-'));
   const dbPath = join(dir, 'countersign.db');
-  const store = new SqliteStore({ path: dbPath });
-  await store.migrate();
   const clock = new FakeClock('2026-03-01T12:00:00.000Z');
-  const bus = new EventBus();
   // a swappable policy, so tests can change it under a running server (policy drift)
   let engine = createPolicyEngine(parsePolicy(opts.policy ?? TEST_POLICY, 'test-policy'));
   const policy: PolicyEngine = {
@@ -141,30 +135,36 @@ export async function createHarness(
     approvalReasonRequired: (e) => engine.approvalReasonRequired?.(e) ?? true,
     breakGlassEnvironments: () => engine.breakGlassEnvironments?.() ?? [],
   };
-  const keyRing = await openKeyRing(join(dir, 'keys'), { clock });
-  await keyRing.ensureKeys();
-  const signing = {
-    issuer: 'countersign:test',
-    maxCredentialTtlMs: 24 * 3_600_000,
-    clockSkewMs: 30_000,
+  const defaults = defaultConfig(dir);
+  const config: CountersignConfig = {
+    ...defaults,
+    store: { kind: 'sqlite', path: dbPath },
+    signing: {
+      issuer: 'countersign:test',
+      keysDir: join(dir, 'keys'),
+      maxCredentialTtlMs: 24 * 3_600_000,
+      clockSkewMs: 30_000,
+    },
+    audit: { ...defaults.audit, origin: 'countersign.test/audit' },
+    identity: { ...defaults.identity, ...(opts.rbac ? { rbac: opts.rbac } : {}) },
+    notifications: {
+      ...defaults.notifications,
+      callbackAllowlist: opts.callbackAllowlist ?? [],
+    },
+    console: { ...defaults.console, links: opts.linkTemplates ?? {} },
   };
-  const services = createServices({
-    store,
+  // the one composition root, with a fake clock, the swappable policy and no change hooks
+  const runtime = await composeRuntime(config, {
     clock,
     ids: randomIds,
     policy,
-    bus,
-    minter:
-      opts.minter === undefined ? createMinter(keyRing, signing, clock, randomIds) : opts.minter,
-    verifier: createGateVerifier(keyRing, signing),
     changeHook: null,
-    auditKeys: createCheckpointKeys(keyRing, 'countersign.test/audit'),
-    attestationSigner: createAttestationSigner(keyRing),
-    callbackAllowlist: opts.callbackAllowlist ?? [],
-    ...(opts.rbac ? { rbac: opts.rbac } : {}),
-    ...(opts.linkTemplates ? { linkTemplates: opts.linkTemplates } : {}),
+    ...(opts.minter !== undefined ? { minter: opts.minter } : {}),
     ...(opts.witnessing ? { witnessing: opts.witnessing } : {}),
   });
+  const { keyRing, services, bus } = runtime;
+  // a SQLite file, as configured above
+  const store = runtime.store as SqliteStore;
   const authenticator = createAuthenticator({
     store,
     oidc: opts.oidc ?? null,
@@ -228,7 +228,7 @@ export async function createHarness(
     },
     close: async () => {
       await app.close();
-      await store.close();
+      await runtime.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

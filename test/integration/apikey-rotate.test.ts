@@ -8,7 +8,7 @@ import { initialise } from '../../src/cli/commands/setup.js';
 import { rewriteAdminTokenFiles } from '../../src/cli/commands/apikey-rotate.js';
 import { loadConfig } from '../../src/config/index.js';
 import { apiKeyMatches, parseApiKey } from '../../src/identity/api-keys.js';
-import { openRuntime } from '../../src/main.js';
+import { composeRuntime } from '../../src/runtime.js';
 import { createHarness, deployAction, type Harness } from '../helpers/harness.js';
 
 interface KeyView {
@@ -196,7 +196,7 @@ describe('countersign apikey rotate (local mode, in process)', () => {
     assert.equal(readFileSync(tokenFile, 'utf8').trim(), newKey);
     assert.equal(statSync(tokenFile).mode & 0o777, 0o600);
 
-    const rt = await openRuntime(loadConfig({ file: init.configFile, env: {} }));
+    const rt = await composeRuntime(loadConfig({ file: init.configFile, env: {} }));
     try {
       const keys = await rt.store.listApiKeys();
       assert.equal(keys.filter((k) => k.id === oldId).length, 1, 'no second key');

@@ -19,10 +19,68 @@ function sources(dir: string): string[] {
 }
 
 /** Our own modules a file imports, as paths relative to src/ (e.g. `domain/action.js`). */
-function ownImports(file: string): string[] {
+function ownImports(file: string, opts: { types?: boolean } = {}): string[] {
   const code = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
-  return [...code.matchAll(/\bfrom\s+'(\.{1,2}\/[^']+)'/g)].map((m) =>
-    relative(SRC, normalize(join(dirname(file), m[1] as string))),
+  // `import type …` and `export type … from` are erased at run time
+  const statements = [
+    ...code.matchAll(/\b(import|export)\s+(type\s+)?[^;]*?\bfrom\s+'(\.{1,2}\/[^']+)'/g),
+  ];
+  // `await import('…')`: loaded later, but a run-time dependency all the same
+  const dynamic = [...code.matchAll(/\bimport\(\s*'(\.{1,2}\/[^']+)'\s*\)/g)].map((m) => m[1]);
+  return [
+    ...statements.filter((m) => opts.types !== false || m[2] === undefined).map((m) => m[3]),
+    ...dynamic,
+  ].map((spec) => relative(SRC, normalize(join(dirname(file), spec as string))));
+}
+
+/**
+ * The import cycles among `files` (each a strongly connected component of more than one module,
+ * or a module importing itself), found with Tarjan's algorithm over the `.ts` sources.
+ */
+function importCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, next);
+    low.set(v, next);
+    next += 1;
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!graph.has(w)) continue;
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v) as number, low.get(w) as number));
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v) as number, index.get(w) as number));
+      }
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop() as string;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1 || (graph.get(v) ?? []).includes(v)) cycles.push(component.sort());
+    }
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return cycles;
+}
+
+/** The import graph of src/ (`.js` specifiers mapped back to their `.ts` sources). */
+function importGraph(opts: { types: boolean }): Map<string, string[]> {
+  return new Map(
+    sources(SRC).map((f) => [
+      relative(SRC, f),
+      ownImports(f, opts).map((t) => t.replace(/\.js$/, '.ts')),
+    ]),
   );
 }
 
@@ -69,6 +127,69 @@ describe('architecture: dependency rules', () => {
       'services',
       (t) => !['http', 'cli', 'web'].includes(top(t)) && !/^store\/(sqlite|postgres)\//.test(t),
     );
+  });
+
+  test('notify (payloads, request specs, signing) never imports services, http, cli or an adapter', () => {
+    assertOnly(
+      'notify',
+      (t) =>
+        !['services', 'http', 'cli', 'web', 'mcp', 'integrations', 'main.js'].includes(top(t)) &&
+        !/^store\/(sqlite|postgres)\//.test(t),
+    );
+  });
+
+  test('no route imports the app that registers it, nor another route', () => {
+    assertOnly(
+      'http/routes',
+      (t) => t !== 'http/app.js' && !t.startsWith('http/routes/'),
+      'http/routes',
+    );
+  });
+
+  test('client runs on its own (countersign/client); its wire types come from the HTTP schemas', () => {
+    const runtime = files
+      .filter((f) => f.file.startsWith('client/'))
+      .flatMap((f) =>
+        ownImports(join(SRC, f.file), { types: false })
+          .filter((t) => !t.startsWith('client/'))
+          .map((t) => `${f.file} → ${t}`),
+      );
+    assert.deepEqual(runtime, [], 'client imports at run time from outside client/');
+    assertOnly(
+      'client',
+      (t) => ['client', 'domain'].includes(top(t)) || t.startsWith('http/schemas/'),
+    );
+  });
+
+  test('only main.ts builds the HTTP app', () => {
+    const importers = files
+      .filter((f) => f.imports.includes('http/app.js'))
+      .map((f) => f.file)
+      .sort();
+    assert.deepEqual(importers, ['main.ts']);
+  });
+
+  test('src/ has no run-time import cycles', () => {
+    assert.deepEqual(importCycles(importGraph({ types: false })), []);
+  });
+
+  test('src/ has no import cycles, type-only imports included (one known one in store/migrations)', () => {
+    // the migrations import their `Migration` type back from the index that lists them
+    const known = (cycle: string[]) => cycle.every((f) => f.startsWith('store/migrations/'));
+    assert.deepEqual(
+      importCycles(importGraph({ types: true })).filter((c) => !known(c)),
+      [],
+    );
+  });
+
+  test('the cycle check finds a cycle', () => {
+    const graph = new Map([
+      ['a.ts', ['b.ts']],
+      ['b.ts', ['c.ts']],
+      ['c.ts', ['a.ts']],
+      ['d.ts', ['a.ts']],
+    ]);
+    assert.deepEqual(importCycles(graph), [['a.ts', 'b.ts', 'c.ts']]);
   });
 
   test('only config reads process.env', () => {

@@ -1,10 +1,10 @@
 /**
- * The API's wire types, from the one source the typed client uses (src/client/types.ts, which has
- * no runtime imports), plus the few shapes only the console reads.
+ * The API's wire types, from the one source the typed client uses (src/client/types.ts, derived
+ * from the server's HTTP schemas; type-only), plus the one shape only the console reads.
  */
-import type { Approval as WireApproval } from '../../src/client/types.js';
-
 export type {
+  Approval,
+  ApprovalList,
   AuditEvent,
   AuditItem,
   AuditPage,
@@ -12,21 +12,8 @@ export type {
   Checkpoint,
   InclusionProof,
   PrincipalRef,
+  RegisteredVersion,
 } from '../../src/client/types.js';
-
-/** Whether the spec hash is a registered pipeline version (shown when the server sends it). */
-export interface RegisteredVersion {
-  version: string;
-  registeredAt: string;
-  registeredBy: string;
-}
-
-export type Approval = WireApproval & { registeredVersion?: RegisteredVersion | null };
-
-export interface ApprovalList {
-  items: Approval[];
-  nextCursor: string | null;
-}
 
 /** A JWKS key (GET /.well-known/jwks.json), as the in-browser verifier reads it. */
 export interface Jwk {

@@ -16,7 +16,7 @@ import { convertProviders } from '../../import/cavra/providers.js';
 import { convertRbac } from '../../import/cavra/rbac.js';
 import { CAVRA_DEFAULT_ROUTING, convertRouting } from '../../import/cavra/routing.js';
 import type { RoutingRuleDoc } from '../../import/cavra/routing.js';
-import { openRuntime } from '../runtime.js';
+import { composeRuntime } from '../lazy-runtime.js';
 import { createImportService, type ImportOutcome } from '../../services/import-service.js';
 import { localPrincipal } from '../backend.js';
 import {
@@ -216,7 +216,7 @@ function validateOnly(s: LoadedStore): StoreResult {
 
 /** Writes the records of every store into the deployment, each in its own transaction. */
 async function writeStores(loaded: LoadedStore[], o: ImportCavraOptions, g: GlobalOptions) {
-  const rt = await openRuntime(
+  const rt = await composeRuntime(
     loadCliConfig(requireDeploymentConfig(g, 'import cavra (approval stores)')),
   );
   try {

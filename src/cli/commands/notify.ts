@@ -12,7 +12,8 @@ import { defaultConfig, type NotificationsConfig } from '../../config/index.js';
 import type { ApprovalRequest } from '../../domain/approval.js';
 import { InputError } from '../../errors/index.js';
 import { parseDuration } from '../../lib/duration.js';
-import { openRuntime, type Runtime } from '../runtime.js';
+import type { Runtime } from '../../runtime.js';
+import { composeRuntime } from '../lazy-runtime.js';
 import type { DeliveryView } from '../../notify/delivery-view.js';
 import type { DeliveryTarget } from '../../notify/evidence.js';
 import { exportNotifications, exportProviderRequests } from '../../notify/export.js';
@@ -31,7 +32,8 @@ type Target =
   { kind: 'local'; rt: Runtime } | { kind: 'remote'; client: CountersignClient; url: string };
 
 async function openTarget(opts: GlobalOptions): Promise<Target> {
-  if (opts.db || opts.config) return { kind: 'local', rt: await openRuntime(loadCliConfig(opts)) };
+  if (opts.db || opts.config)
+    return { kind: 'local', rt: await composeRuntime(loadCliConfig(opts)) };
   const env = cliEnvironment();
   const url = opts.url ?? env.url ?? DEFAULT_URL;
   const token = opts.token ?? env.token;

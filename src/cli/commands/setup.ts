@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { loadConfig, renderStarterConfig, renderStarterPolicy } from '../../config/index.js';
 import { ALL_SCOPES, SYSTEM_PRINCIPAL } from '../../domain/principal.js';
 import { InputError } from '../../errors/index.js';
-import { openRuntime, startServer } from '../runtime.js';
+import { composeRuntime, startServer } from '../lazy-runtime.js';
 import { openStore } from '../../store/open-store.js';
 import { INIT_DIR, loadCliConfig, type GlobalOptions } from '../context.js';
 import { printJson } from '../output.js';
@@ -41,7 +41,7 @@ export async function initialise(dir: string, opts: { force?: boolean } = {}): P
   writeFileSync(join(absolute, 'policy.yaml'), renderStarterPolicy());
   writeFileSync(join(absolute, '.gitignore'), '*\n');
   const config = loadConfig({ file: configFile, env: {} });
-  const rt = await openRuntime(config);
+  const rt = await composeRuntime(config);
   try {
     const { key } = await rt.services.apiKeys.create(
       SYSTEM_PRINCIPAL,

@@ -1,11 +1,12 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import { InputError } from '../../errors/index.js';
 import { parseScopes } from '../../identity/api-keys.js';
 import type { Services } from '../../services/index.js';
-import { principalOf } from '../app.js';
-import { IdParams, Name, Nullable, problemResponses, Str } from '../schemas/common.js';
+import { ApiKeyView } from '../schemas/resources.js';
+import { principalOf } from '../principal.js';
+import { IdParams, Name, problemResponses, Str } from '../schemas/common.js';
 
 const GroupName = Str(128, { minLength: 1, pattern: '^[^*|]+$' });
 const CreateBody = Type.Object(
@@ -16,28 +17,22 @@ const CreateBody = Type.Object(
   },
   { additionalProperties: false },
 );
-const KeyView = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  scopes: Type.Array(Type.String()),
-  groups: Type.Array(Type.String()),
-  createdAt: Type.String(),
-  createdBy: Type.String(),
-  lastUsedAt: Nullable(Type.String()),
-  revokedAt: Nullable(Type.String()),
-});
 
-export function registerApiKeyRoutes(app: FastifyInstance, s: Services): void {
+export const apiKeyRoutes: FastifyPluginAsync<{ services: Services }> = async (
+  app,
+  { services: s },
+) => {
   app.post<{ Body: Static<typeof CreateBody> }>(
     '/apikeys',
     {
       config: { scopes: ['admin'] },
       schema: {
+        operationId: 'createApiKey',
         tags: ['apikeys'],
         summary: 'Create an API key (admin); the key is shown once',
         body: CreateBody,
         response: {
-          201: Type.Object({ key: Type.String(), apiKey: KeyView }),
+          201: Type.Object({ key: Type.String(), apiKey: ApiKeyView }),
           ...problemResponses,
         },
       },
@@ -65,9 +60,10 @@ export function registerApiKeyRoutes(app: FastifyInstance, s: Services): void {
     {
       config: { scopes: ['admin'] },
       schema: {
+        operationId: 'listApiKeys',
         tags: ['apikeys'],
         summary: 'List API keys (admin); secrets are never shown',
-        response: { 200: Type.Object({ items: Type.Array(KeyView) }), ...problemResponses },
+        response: { 200: Type.Object({ items: Type.Array(ApiKeyView) }), ...problemResponses },
       },
     },
     async (req) => ({ items: await s.apiKeys.list(principalOf(req)) }),
@@ -77,10 +73,11 @@ export function registerApiKeyRoutes(app: FastifyInstance, s: Services): void {
     {
       config: { scopes: ['admin'], optionalBody: true },
       schema: {
+        operationId: 'revokeApiKey',
         tags: ['apikeys'],
         summary: 'Revoke an API key (admin)',
         params: IdParams,
-        response: { 200: KeyView, ...problemResponses },
+        response: { 200: ApiKeyView, ...problemResponses },
       },
     },
     async (req) => s.apiKeys.revoke(principalOf(req), req.params.id),
@@ -90,12 +87,13 @@ export function registerApiKeyRoutes(app: FastifyInstance, s: Services): void {
     {
       config: { scopes: ['admin'], optionalBody: true },
       schema: {
+        operationId: 'rotateApiKey',
         tags: ['apikeys'],
         summary:
           'Rotate an API key (admin): a new secret for the same key id; the old secret stops working at once',
         params: IdParams,
         response: {
-          201: Type.Object({ key: Type.String(), apiKey: KeyView, revoked: KeyView }),
+          201: Type.Object({ key: Type.String(), apiKey: ApiKeyView, revoked: ApiKeyView }),
           ...problemResponses,
         },
       },
@@ -106,4 +104,4 @@ export function registerApiKeyRoutes(app: FastifyInstance, s: Services): void {
       return { key: out.key, apiKey: out.record, revoked: out.revoked };
     },
   );
-}
+};

@@ -1,13 +1,16 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
-import { ConflictError, InputError, PolicyError } from '../../errors/index.js';
+import { InputError } from '../../errors/index.js';
+import type { Clock } from '../../lib/clock.js';
 import { parseDuration } from '../../lib/duration.js';
 import type { Services } from '../../services/index.js';
-import { isAdmin, isRequester } from '../../services/access.js';
 import type { ApprovalRequest } from '../../domain/approval.js';
 import type { Scope } from '../../domain/principal.js';
-import { principalOf } from '../app.js';
+import type { EventBus } from '../../services/event-bus.js';
+import { closingSignal } from '../closing.js';
+import { waitForChange, waitMs } from '../long-poll.js';
+import { principalOf } from '../principal.js';
 import {
   ApprovalList,
   ApproveBody,
@@ -17,9 +20,22 @@ import {
   OptionalReasonBody,
   ReasonBody,
 } from '../schemas/approval.js';
-import { IdParams, problemResponses } from '../schemas/common.js';
+import { Credential } from '../schemas/resources.js';
+import { IdParams, problemResponses, Str } from '../schemas/common.js';
 
 type IdP = { Params: Static<typeof IdParams> };
+
+export interface ApprovalRouteOptions {
+  services: Services;
+  /** The event bus and clock the long-poll wakes from; absent = `/wait` is not served. */
+  wait?: { bus: EventBus; clock: Clock } | undefined;
+}
+
+// a query string is text: seconds as digits, or a duration with a unit
+const WaitQuery = Type.Object(
+  { timeout: Type.Optional(Str(16, { pattern: '^[0-9]{1,9}(ms|s|m|h|d)?$' })) },
+  { additionalProperties: false },
+);
 const ApprovalRef = Type.Ref('Approval');
 
 function durationMs(value: string | number | undefined, path: string): number | undefined {
@@ -33,12 +49,16 @@ function durationMs(value: string | number | undefined, path: string): number | 
   return ms;
 }
 
-export function registerApprovalRoutes(app: FastifyInstance, s: Services): void {
+export const approvalRoutes: FastifyPluginAsync<ApprovalRouteOptions> = async (
+  app,
+  { services: s, wait },
+) => {
   app.post<{ Body: Static<typeof CreateApprovalBody> }>(
     '/approvals',
     {
       config: { scopes: ['approvals:request'] },
       schema: {
+        operationId: 'createApproval',
         tags: ['approvals'],
         summary: 'Open an approval request (idempotent per action while pending)',
         body: CreateApprovalBody,
@@ -66,6 +86,7 @@ export function registerApprovalRoutes(app: FastifyInstance, s: Services): void 
     '/approvals',
     {
       schema: {
+        operationId: 'listApprovals',
         tags: ['approvals'],
         summary: 'List requests, newest first, with filters and cursor pagination',
         querystring: ListApprovalsQuery,
@@ -100,6 +121,7 @@ export function registerApprovalRoutes(app: FastifyInstance, s: Services): void 
     {
       config: { scopes: ['approvals:request'] },
       schema: {
+        operationId: 'declareBreakGlass',
         tags: ['approvals'],
         summary: 'Declare a break-glass approval (mandatory evidence, short expiry)',
         body: BreakGlassBody,
@@ -125,6 +147,7 @@ export function registerApprovalRoutes(app: FastifyInstance, s: Services): void 
     '/approvals/:id',
     {
       schema: {
+        operationId: 'getApproval',
         tags: ['approvals'],
         summary: 'A request with its decision, reviews, history and quorum progress',
         params: IdParams,
@@ -134,10 +157,47 @@ export function registerApprovalRoutes(app: FastifyInstance, s: Services): void 
     async (req) => s.reads.get(principalOf(req), req.params.id),
   );
 
+  if (wait) {
+    const closing = closingSignal(app);
+    app.get<IdP & { Querystring: Static<typeof WaitQuery> }>(
+      '/approvals/:id/wait',
+      {
+        config: { scopes: ['approvals:request', 'approvals:review', 'audit:read', 'gate:check'] },
+        schema: {
+          operationId: 'waitForDecision',
+          tags: ['approvals'],
+          summary:
+            'Long-poll until the request is no longer pending or the timeout (default 30s, max 60s) passes; 200 with the request as it is then',
+          params: IdParams,
+          querystring: WaitQuery,
+          response: { 200: ApprovalRef, ...problemResponses },
+        },
+      },
+      async (req, reply) => {
+        const p = principalOf(req);
+        const ms = waitMs(req.query.timeout);
+        const first = await s.reads.getOwn(p, req.params.id, 'wait on a request');
+        if (first.state !== 'pending') return first;
+        await waitForChange(
+          wait,
+          first,
+          ms,
+          req,
+          async () => (await s.reads.get(p, first.id)).state,
+          closing,
+        );
+        // answered because the server is closing: do not keep the connection alive after it
+        if (closing.aborted) reply.header('connection', 'close');
+        return s.reads.get(p, req.params.id);
+      },
+    );
+  }
+
   app.get<IdP>(
     '/approvals/:id/previous',
     {
       schema: {
+        operationId: 'getPreviousApproval',
         tags: ['approvals'],
         summary:
           'The approval this request follows: the newest approved request for the same environment, project and kind created before it (null when none)',
@@ -167,6 +227,7 @@ export function registerApprovalRoutes(app: FastifyInstance, s: Services): void 
       {
         config,
         schema: {
+          operationId: `${path}Approval`,
           tags: ['approvals'],
           summary,
           params: IdParams,
@@ -225,45 +286,16 @@ export function registerApprovalRoutes(app: FastifyInstance, s: Services): void 
     {
       config: { scopes: ['approvals:request', 'approvals:review', 'audit:read', 'gate:check'] },
       schema: {
+        operationId: 'getCredential',
         tags: ['approvals'],
         summary: 'The signed approval credential, once approved (requester or admin)',
         params: IdParams,
         response: {
-          200: Type.Object({
-            approvalId: Type.String(),
-            token: Type.String(),
-            kid: Type.String(),
-            jti: Type.String(),
-            issuedAt: Type.String(),
-            expiresAt: Type.String(),
-          }),
+          200: Credential,
           ...problemResponses,
         },
       },
     },
-    async (req) => {
-      const p = principalOf(req);
-      const view = await s.reads.get(p, req.params.id);
-      if (!isRequester(p, view) && !isAdmin(p)) {
-        throw new PolicyError(
-          'forbidden',
-          'only the requester or an admin can fetch the credential',
-        );
-      }
-      if (view.state !== 'approved') {
-        throw new ConflictError(
-          'credential_not_ready',
-          `approval ${view.id} is ${view.state}, not approved`,
-        );
-      }
-      const cred = await s.credentials.get(view.id);
-      if (!cred) {
-        throw new ConflictError(
-          'credential_not_ready',
-          'no credential was issued (signing is not configured)',
-        );
-      }
-      return cred;
-    },
+    async (req) => s.credentials.fetch(principalOf(req), req.params.id),
   );
-}
+};

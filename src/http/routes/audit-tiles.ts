@@ -3,22 +3,26 @@
  * `checkpoint`, `tile/<L>/<N>[.p/<W>]` and `tile/entries/<N>[.p/<W>]`. Reading needs audit:read,
  * so caches are told `private`; a tile's bytes never change, so tiles are cached as immutable.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { parseTilePath } from '../../audit/tiles.js';
 import { ConflictError } from '../../errors/index.js';
 import type { Services } from '../../services/index.js';
-import { principalOf } from '../app.js';
+import { principalOf } from '../principal.js';
 import { problemResponses } from '../schemas/common.js';
 
 const IMMUTABLE = 'private, max-age=31536000, immutable';
 
-export function registerAuditTileRoutes(app: FastifyInstance, s: Services): void {
+export const auditTileRoutes: FastifyPluginAsync<{ services: Services }> = async (
+  app,
+  { services: s },
+) => {
   app.get(
     '/audit/tiles/checkpoint',
     {
       config: { scopes: ['audit:read'] },
       schema: {
+        operationId: 'getTileCheckpoint',
         tags: ['audit'],
         summary:
           'tlog-tiles: the latest signed checkpoint with its witness cosignatures (text/plain)',
@@ -39,6 +43,7 @@ export function registerAuditTileRoutes(app: FastifyInstance, s: Services): void
     {
       config: { scopes: ['audit:read'] },
       schema: {
+        operationId: 'getTile',
         tags: ['audit'],
         summary:
           'tlog-tiles: a hash tile `<L>/<N>[.p/<W>]` or an entry bundle `entries/<N>[.p/<W>]` (application/octet-stream)',
@@ -60,4 +65,4 @@ export function registerAuditTileRoutes(app: FastifyInstance, s: Services): void
         .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length));
     },
   );
-}
+};

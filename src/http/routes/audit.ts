@@ -1,10 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import { AUDIT_EVENT_TYPES } from '../../domain/audit-event.js';
 import { InputError } from '../../errors/index.js';
 import type { Services } from '../../services/index.js';
-import { principalOf } from '../app.js';
+import { Checkpoint } from '../schemas/resources.js';
+import { principalOf } from '../principal.js';
 import { Name, Nullable, problemResponses, Str } from '../schemas/common.js';
 import { ConsistencyProof, InclusionProof } from '../schemas/proofs.js';
 
@@ -35,14 +36,6 @@ const AuditPage = Type.Object({
   nextCursor: Nullable(Type.String()),
 });
 
-const Checkpoint = Type.Object({
-  origin: Type.String(),
-  size: Type.Integer(),
-  rootHash: Type.String(),
-  note: Type.String(),
-  createdAt: Type.String(),
-});
-
 const InclusionQuery = Type.Object(
   { index: Int, size: Type.Optional(Int) },
   { additionalProperties: false },
@@ -52,12 +45,16 @@ const ConsistencyQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export function registerAuditRoutes(app: FastifyInstance, s: Services, origin: string): void {
+export const auditRoutes: FastifyPluginAsync<{ services: Services; origin: string }> = async (
+  app,
+  { services: s, origin },
+) => {
   app.get<{ Querystring: Static<typeof AuditQuery> }>(
     '/audit',
     {
       config: { scopes: ['audit:read'] },
       schema: {
+        operationId: 'listAuditEvents',
         tags: ['audit'],
         summary:
           'Audit events in log order (order=desc: newest first): {index, event} where event is exactly what leaf index hashes; q searches the event text',
@@ -99,6 +96,7 @@ export function registerAuditRoutes(app: FastifyInstance, s: Services, origin: s
     {
       config: { scopes: ['audit:read'] },
       schema: {
+        operationId: 'getCheckpoint',
         tags: ['audit'],
         summary:
           'The latest signed checkpoint: a C2SP signed note (text/plain), or JSON with Accept: application/json',
@@ -119,6 +117,7 @@ export function registerAuditRoutes(app: FastifyInstance, s: Services, origin: s
     {
       config: { scopes: ['audit:read'] },
       schema: {
+        operationId: 'getInclusionProof',
         tags: ['audit'],
         summary:
           'RFC 9162 inclusion proof of event `index` in the tree of `size` (default: latest checkpoint)',
@@ -142,6 +141,7 @@ export function registerAuditRoutes(app: FastifyInstance, s: Services, origin: s
     {
       config: { scopes: ['audit:read'] },
       schema: {
+        operationId: 'getConsistencyProof',
         tags: ['audit'],
         summary:
           'RFC 9162 consistency proof between tree sizes `from` and `to` (default: current size)',
@@ -159,4 +159,4 @@ export function registerAuditRoutes(app: FastifyInstance, s: Services, origin: s
         req.query.to === undefined ? undefined : Number(req.query.to),
       ),
   );
-}
+};

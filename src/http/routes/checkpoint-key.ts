@@ -1,5 +1,5 @@
 /** `GET /v1/audit/checkpoint-key`: the checkpoint verifier keys, ready to paste into a verifier. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { checkpointVerifierKeys } from '../../audit/checkpoint-verifier-keys.js';
 import { problemResponses } from '../schemas/common.js';
@@ -23,15 +23,16 @@ const CheckpointKeys = Type.Object(
   { additionalProperties: false },
 );
 
-export function registerCheckpointKeyRoute(
-  app: FastifyInstance,
-  deps: { auditOrigin: string; jwks: () => { keys: object[] } },
-): void {
+export const checkpointKeyRoute: FastifyPluginAsync<{
+  auditOrigin: string;
+  jwks: () => { keys: object[] };
+}> = async (app, deps) => {
   app.get(
     '/audit/checkpoint-key',
     {
       config: { scopes: ['audit:read'] },
       schema: {
+        operationId: 'getCheckpointKeys',
         tags: ['audit'],
         summary:
           'Checkpoint verifier keys (origin+keyid+base64), derived from the public JWKS, active and retired',
@@ -43,4 +44,4 @@ export function registerCheckpointKeyRoute(
       keys: checkpointVerifierKeys(deps.jwks(), deps.auditOrigin),
     }),
   );
-}
+};

@@ -96,7 +96,13 @@ export function registerConsoleAuthRoutes(app: FastifyInstance, deps: ConsoleAut
 
   app.get(
     '/console/login',
-    { schema: { tags: ['console'], summary: 'Start browser sign-in (redirects to the IdP)' } },
+    {
+      schema: {
+        operationId: 'consoleLogin',
+        tags: ['console'],
+        summary: 'Start browser sign-in (redirects to the IdP)',
+      },
+    },
     async (_req, reply) => {
       let cfg: client.Configuration;
       try {
@@ -127,6 +133,7 @@ export function registerConsoleAuthRoutes(app: FastifyInstance, deps: ConsoleAut
     '/console/callback',
     {
       schema: {
+        operationId: 'consoleCallback',
         tags: ['console'],
         summary: 'Finish browser sign-in: exchange the code and start a session',
         querystring: CallbackQuery,
@@ -183,6 +190,7 @@ export function registerConsoleAuthRoutes(app: FastifyInstance, deps: ConsoleAut
     '/console/session',
     {
       schema: {
+        operationId: 'getConsoleSession',
         tags: ['console'],
         summary: 'The signed-in person (console session)',
         response: { 200: SessionView, ...problemResponses },
@@ -203,7 +211,13 @@ export function registerConsoleAuthRoutes(app: FastifyInstance, deps: ConsoleAut
 
   app.post(
     '/console/logout',
-    { schema: { tags: ['console'], summary: 'End the console session' } },
+    {
+      schema: {
+        operationId: 'consoleLogout',
+        tags: ['console'],
+        summary: 'End the console session',
+      },
+    },
     async (req: FastifyRequest, reply: FastifyReply) => {
       if (req.cookies[SESSION_COOKIE]) {
         const s = await sessionOf(req).catch(() => null);

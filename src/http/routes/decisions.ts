@@ -1,8 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../services/index.js';
-import { principalOf } from '../app.js';
+import { principalOf } from '../principal.js';
 import { EvaluateResponse } from '../schemas/approval.js';
 import { problemResponses } from '../schemas/common.js';
 
@@ -11,12 +11,16 @@ const EvaluateBody = Type.Object(
   { additionalProperties: false },
 );
 
-export function registerDecisionRoutes(app: FastifyInstance, services: Services): void {
+export const decisionRoutes: FastifyPluginAsync<{ services: Services }> = async (
+  app,
+  { services },
+) => {
   app.post<{ Body: Static<typeof EvaluateBody> }>(
     '/decisions',
     {
       config: { scopes: ['approvals:request', 'gate:check'] },
       schema: {
+        operationId: 'evaluateAction',
         tags: ['decisions'],
         summary: 'Evaluate an action against policy (audited)',
         body: EvaluateBody,
@@ -25,4 +29,4 @@ export function registerDecisionRoutes(app: FastifyInstance, services: Services)
     },
     async (req) => services.evaluator.evaluate(principalOf(req), req.body.action),
   );
-}
+};

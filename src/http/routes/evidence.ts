@@ -2,11 +2,11 @@
  * Evidence routes (docs/evidence.md): the offline-verifiable evidence bundle of an approval, its in-toto
  * attestation in a DSSE envelope, and attaching a decision of the same action to a request.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../services/index.js';
-import { principalOf } from '../app.js';
+import { principalOf } from '../principal.js';
 import { Id, IdParams, Nullable, problemResponses } from '../schemas/common.js';
 
 const ApprovalIdParams = Type.Object({ approvalId: Id }, { additionalProperties: false });
@@ -56,12 +56,16 @@ const DsseEnvelope = Type.Object({
 
 const AttachDecisionBody = Type.Object({ decisionId: Id }, { additionalProperties: false });
 
-export function registerEvidenceRoutes(app: FastifyInstance, s: Services): void {
+export const evidenceRoutes: FastifyPluginAsync<{ services: Services }> = async (
+  app,
+  { services: s },
+) => {
   app.get<{ Params: Static<typeof ApprovalIdParams> }>(
     '/evidence/:approvalId',
     {
       config: { scopes: ['audit:read'] },
       schema: {
+        operationId: 'getEvidence',
         tags: ['audit'],
         summary:
           'Evidence bundle: request, decisions, credential, audit events with inclusion proofs and a signed checkpoint',
@@ -77,6 +81,7 @@ export function registerEvidenceRoutes(app: FastifyInstance, s: Services): void 
     {
       config: { scopes: ['audit:read'] },
       schema: {
+        operationId: 'getAttestation',
         tags: ['audit'],
         summary:
           'The approval as an in-toto Statement in a DSSE envelope signed by the credential key',
@@ -92,6 +97,7 @@ export function registerEvidenceRoutes(app: FastifyInstance, s: Services): void 
     {
       config: { scopes: ['approvals:request'] },
       schema: {
+        operationId: 'attachDecision',
         tags: ['approvals'],
         summary: 'Attach a decision with the same action hash (else 409 decision_mismatch)',
         params: IdParams,
@@ -107,4 +113,4 @@ export function registerEvidenceRoutes(app: FastifyInstance, s: Services): void 
       );
     },
   );
-}
+};

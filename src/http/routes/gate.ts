@@ -1,11 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
-import { InputError, statusForCode } from '../../errors/index.js';
+import { GateRefusal, InputError } from '../../errors/index.js';
 import type { Services } from '../../services/index.js';
-import { principalOf } from '../app.js';
+import { PipelineVersion } from '../schemas/resources.js';
+import { principalOf } from '../principal.js';
 import type { Metrics } from '../metrics.js';
-import { sendProblem } from '../problem.js';
 import { Name, Nullable, problemResponses, Sha256Ref, Str } from '../schemas/common.js';
 
 const GateBody = Type.Object(
@@ -32,28 +32,26 @@ const VersionsQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-const PipelineVersionView = Type.Object({
-  project: Type.String(),
-  version: Type.String(),
-  specHash: Type.String(),
-  registeredAt: Type.String(),
-  registeredBy: Type.String(),
-});
 const VersionBody = Type.Object(
   { version: Str(128, { minLength: 1 }), specHash: Sha256Ref },
   { additionalProperties: false },
 );
 
-export function registerGateRoutes(
-  app: FastifyInstance,
-  s: Services,
-  metrics?: Pick<Metrics, 'gateAnswered'>,
-): void {
+export interface GateRouteOptions {
+  services: Services;
+  metrics?: Pick<Metrics, 'gateAnswered'>;
+}
+
+export const gateRoutes: FastifyPluginAsync<GateRouteOptions> = async (
+  app,
+  { services: s, metrics },
+) => {
   app.post<{ Body: Static<typeof GateBody> }>(
     '/gate',
     {
       config: { scopes: ['gate:check'] },
       schema: {
+        operationId: 'checkGate',
         tags: ['gate'],
         summary:
           'Check an action (and its credential) before running it: 200 allowed or 403 with a reason code',
@@ -61,29 +59,18 @@ export function registerGateRoutes(
         response: { 200: GateAllowed, ...problemResponses },
       },
     },
-    async (req, reply) => {
+    async (req) => {
       const r = await s.gate.check(principalOf(req), {
         action: req.body.action,
         ...(req.body.credential !== undefined ? { credential: req.body.credential } : {}),
       });
       metrics?.gateAnswered(r.allowed, r.allowed ? r.decision.reasonCode : r.code);
       if (r.allowed) return { allowed: true, decision: r.decision, approvalId: r.approvalId };
-      // the gate answers 403 for every rejection (decision_mismatch included, which is 409
-      // where attach-decision refuses a decision); only unavailability is 5xx
-      const status = statusForCode(r.code) >= 500 ? statusForCode(r.code) : 403;
-      return sendProblem(reply, {
-        type: `urn:countersign:problem:${r.code}`,
-        title: r.code.replace(/_/g, ' '),
-        status,
-        code: r.code,
-        detail: r.message,
-        instance: req.id,
-        details: {
-          ...(r.details ?? {}),
-          decisionId: r.decision.decisionId,
-          outcome: r.decision.outcome,
-          approvalId: r.approvalId,
-        },
+      throw new GateRefusal(r.code, r.message, {
+        ...(r.details ?? {}),
+        decisionId: r.decision.decisionId,
+        outcome: r.decision.outcome,
+        approvalId: r.approvalId,
       });
     },
   );
@@ -93,12 +80,13 @@ export function registerGateRoutes(
     {
       config: { scopes: ['versions:write'] },
       schema: {
+        operationId: 'registerPipelineVersion',
         tags: ['gate'],
         summary:
           'Register a pipeline version of a project (admin or versions:write): the only way a spec hash becomes a version',
         params: ProjectParams,
         body: VersionBody,
-        response: { 201: PipelineVersionView, ...problemResponses },
+        response: { 201: PipelineVersion, ...problemResponses },
       },
     },
     async (req, reply) => {
@@ -115,13 +103,14 @@ export function registerGateRoutes(
     '/projects/:project/versions',
     {
       schema: {
+        operationId: 'listPipelineVersions',
         tags: ['gate'],
         summary: 'A project’s registered pipeline versions, latest registration first (readers)',
         params: ProjectParams,
         querystring: VersionsQuery,
         response: {
           200: Type.Object({
-            items: Type.Array(PipelineVersionView),
+            items: Type.Array(PipelineVersion),
             nextCursor: Nullable(Type.String()),
           }),
           ...problemResponses,
@@ -141,4 +130,4 @@ export function registerGateRoutes(
       });
     },
   );
-}
+};

@@ -27,6 +27,7 @@ export async function registerGithubWebhookRoute(
       '/v1/integrations/github/webhook',
       {
         schema: {
+          operationId: 'githubWebhook',
           tags: ['integrations'],
           summary:
             'GitHub deployment protection rules (X-Hub-Signature-256 verified): opens a request for the deployment and answers its callback when decided',

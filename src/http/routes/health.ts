@@ -1,6 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import type { AppDeps } from '../app.js';
+import type { Store } from '../../store/port.js';
+import type { OpsMetricsSource } from '../metric-collectors.js';
 
 const ProviderState = Type.Object(
   {
@@ -13,20 +14,32 @@ const ProviderState = Type.Object(
   { additionalProperties: false },
 );
 
-export function registerHealthRoutes(
-  app: FastifyInstance,
-  deps: Pick<AppDeps, 'store' | 'operations'>,
-): void {
+export interface HealthRouteOptions {
+  store: Pick<Store, 'auditSize'>;
+  /** Store-backed readiness of the notification providers; absent = not reported. */
+  operations?: OpsMetricsSource | undefined;
+}
+
+export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, deps) => {
   app.get(
     '/healthz',
-    { schema: { tags: ['ops'], response: { 200: Type.Object({ status: Type.String() }) } } },
+    {
+      schema: {
+        operationId: 'getHealth',
+        tags: ['ops'],
+        summary: 'Liveness: the process answers',
+        response: { 200: Type.Object({ status: Type.String() }) },
+      },
+    },
     async () => ({ status: 'ok' }),
   );
   app.get(
     '/readyz',
     {
       schema: {
+        operationId: 'getReadiness',
         tags: ['ops'],
+        summary: 'Readiness: 200 while the store answers, with each notification provider',
         description:
           'Ready (200) while the store answers. `status` is `degraded` (still 200: approvals and the gate work) when a configured notification provider lacks a secret; `providers` says which and names the unset variables.',
         response: {
@@ -51,4 +64,4 @@ export function registerHealthRoutes(
       return { status, auditSize, providers };
     },
   );
-}
+};

@@ -1,33 +1,20 @@
 /** Policy facts the console's forms offer as choices (read-only; the services still validate). */
-import type { FastifyInstance } from 'fastify';
-import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../services/index.js';
-import { principalOf } from '../app.js';
-import { Nullable, problemResponses } from '../schemas/common.js';
+import { BreakGlassOptions } from '../schemas/resources.js';
+import { principalOf } from '../principal.js';
+import { problemResponses } from '../schemas/common.js';
 
-const BreakGlassOptions = Type.Object({
-  environments: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      posture: Type.String(),
-      description: Nullable(Type.String()),
-      declarerGroups: Type.Array(Type.String()),
-      approverGroups: Type.Array(Type.String()),
-      maxDurationSec: Type.Integer(),
-      requireExternalRef: Type.Boolean(),
-      kinds: Type.Array(Type.String()),
-      mayDeclare: Type.Boolean(),
-    }),
-  ),
-  projects: Type.Array(Type.String()),
-});
-
-export function registerPolicyFactRoutes(app: FastifyInstance, s: Services): void {
+export const policyFactRoutes: FastifyPluginAsync<{ services: Services }> = async (
+  app,
+  { services: s },
+) => {
   app.get(
     '/policy/break-glass-options',
     {
       config: { scopes: ['approvals:request'] },
       schema: {
+        operationId: 'getBreakGlassOptions',
         tags: ['policy'],
         summary:
           'Where break-glass is allowed and with which choices: environments (declarer and approver groups, longest expiry, whether an incident id is required, whether the caller may declare) and known projects',
@@ -36,4 +23,4 @@ export function registerPolicyFactRoutes(app: FastifyInstance, s: Services): voi
     },
     async (req) => s.reads.breakGlassOptions(principalOf(req)),
   );
-}
+};

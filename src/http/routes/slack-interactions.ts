@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, InputError } from '../../errors/index.js';
-import type { SlackInteractions } from '../../notify/slack/interactions.js';
+import type { SlackInteractions } from '../../services/slack-interactions.js';
 import type { RequestLimits } from '../hardening.js';
 
 export const SLACK_INTERACTIONS_PATH = '/v1/integrations/slack/interactions';
@@ -34,6 +34,7 @@ export async function registerSlackInteractionRoutes(
       SLACK_INTERACTIONS_PATH,
       {
         schema: {
+          operationId: 'slackInteractions',
           tags: ['integrations'],
           summary: 'Slack interactivity (button clicks, modal submissions); Slack-signed',
           security: [],

@@ -3,7 +3,13 @@ import { Type } from '@sinclair/typebox';
 import { Duration, FreeObject, Id, Name, Nullable, Sha256Ref, Str, Strings } from './common.js';
 
 const Kind = Str(64, { pattern: '^[a-z][a-z0-9_.-]*$', minLength: 1 });
-const Mode = Type.Union([Type.Literal('execute'), Type.Literal('dry-run')]);
+export const Mode = Type.Union([Type.Literal('execute'), Type.Literal('dry-run')]);
+export const ApprovalState = Type.Union(
+  (['pending', 'approved', 'denied', 'expired', 'cancelled', 'revoked'] as const).map((s) =>
+    Type.Literal(s),
+  ),
+);
+const Verdict = Type.Union([Type.Literal('approve'), Type.Literal('deny')]);
 
 export const ActionInput = Type.Object(
   {
@@ -62,7 +68,9 @@ export const Quorum = Type.Object({
 export const Decision = Type.Object(
   {
     decisionId: Type.String(),
-    outcome: Type.String(),
+    outcome: Type.Union(
+      (['allow', 'require_approval', 'deny', 'dry_run_only'] as const).map((o) => Type.Literal(o)),
+    ),
     reasonCode: Type.String(),
     reason: Type.String(),
     matchedRule: Nullable(Type.String()),
@@ -84,7 +92,7 @@ export const Decision = Type.Object(
   { $id: 'Decision' },
 );
 
-const PrincipalRef = Type.Object({
+export const PrincipalRef = Type.Object({
   id: Type.String(),
   kind: Type.String(),
   name: Type.String(),
@@ -93,7 +101,7 @@ const PrincipalRef = Type.Object({
 
 const Review = Type.Object({
   reviewer: PrincipalRef,
-  verdict: Type.String(),
+  verdict: Verdict,
   reason: Type.String(),
   externalRef: Nullable(Type.String()),
   groups: Type.Array(Type.String()),
@@ -127,8 +135,8 @@ const ApprovalViewExtras = {
 export const Approval = Type.Object(
   {
     id: Type.String(),
-    state: Type.String(),
-    storedState: Type.String(),
+    state: ApprovalState,
+    storedState: ApprovalState,
     version: Type.Integer(),
     action: Type.Ref('Action'),
     actionHash: Type.String(),
@@ -159,7 +167,7 @@ export const Approval = Type.Object(
     }),
     canReview: Type.Boolean(),
     cannotReviewReason: Nullable(Type.String()),
-    reviewVerdicts: Type.Array(Type.Union([Type.Literal('approve'), Type.Literal('deny')])),
+    reviewVerdicts: Type.Array(Verdict),
     // single reads only: is the spec hash a registered pipeline version, and which
     registeredVersion: Type.Optional(
       Nullable(
@@ -226,13 +234,7 @@ export const BreakGlassBody = Type.Object(
 
 export const ListApprovalsQuery = Type.Object(
   {
-    state: Type.Optional(
-      Type.Union(
-        ['pending', 'approved', 'denied', 'expired', 'cancelled', 'revoked'].map((s) =>
-          Type.Literal(s),
-        ),
-      ),
-    ),
+    state: Type.Optional(ApprovalState),
     group: Type.Optional(Name),
     environment: Type.Optional(Name),
     project: Type.Optional(Name),

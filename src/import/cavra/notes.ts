@@ -2,8 +2,8 @@
  * What a CAVRA conversion reports besides its result: settings it could not carry over (and
  * why), and settings it carried over with a changed meaning. Pure: no I/O.
  */
-import { parseYamlText } from '../../policy/document.js';
-import { isPlainObject } from '../../policy/fields.js';
+import { parseYamlText } from '../../lib/yaml-document.js';
+import { isPlainObject } from '../../lib/fields.js';
 
 export type NoteKind = 'unmapped' | 'changed';
 

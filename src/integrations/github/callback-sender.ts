@@ -7,7 +7,7 @@
  */
 import { createAppAuth } from '@octokit/auth-app';
 import { request as octokitRequest } from '@octokit/request';
-import type { DeliverySender } from '../../notify/worker.js';
+import type { DeliverySender } from '../../services/ports.js';
 import type { GithubCallbackPayload } from './protection-rule.js';
 
 export interface GithubAppCredentials {

@@ -7,7 +7,7 @@
 import type { ApprovalRequest } from '../../domain/approval.js';
 import { isoAt, type Clock } from '../../lib/clock.js';
 import type { IdGenerator } from '../../lib/ids.js';
-import type { ChangeHook } from '../../services/deps.js';
+import type { ChangeHook } from '../../services/ports.js';
 import type { StoreTx } from '../../store/port.js';
 import { approvalAudit, callbackRow, reviewOfApproval } from './protection-rule.js';
 

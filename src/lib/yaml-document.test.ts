@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InputError } from '../errors/index.js';
-import { MAX_DOCUMENT_BYTES, parseYamlText } from './document.js';
+import { MAX_DOCUMENT_BYTES, parseYamlText } from './yaml-document.js';
 
 function errorsOf(text: string): { path: string; message: string }[] {
   try {

@@ -9,14 +9,14 @@
  * submission records the review through the review service as the mapped principal, so
  * separation of duties, quorum, deny-wins and break-glass rules apply as over the API.
  */
-import type { RbacConfig, SlackProviderConfig } from '../../config/config-types.js';
-import type { ApprovalRequest } from '../../domain/approval.js';
-import type { Principal } from '../../domain/principal.js';
-import { AuthError, InputError, isCountersignError } from '../../errors/index.js';
-import { isoAt, type Clock } from '../../lib/clock.js';
-import { viewApproval } from '../../services/read-service.js';
-import type { ReviewService } from '../../services/review-service.js';
-import type { Store } from '../../store/port.js';
+import type { RbacConfig, SlackProviderConfig } from '../config/config-types.js';
+import type { ApprovalRequest } from '../domain/approval.js';
+import type { Principal } from '../domain/principal.js';
+import { AuthError, InputError, isCountersignError } from '../errors/index.js';
+import { isoAt, type Clock } from '../lib/clock.js';
+import { viewApproval } from './read-service.js';
+import type { ReviewService } from './review-service.js';
+import type { Store } from '../store/port.js';
 import {
   APPROVE_ACTION,
   DENY_ACTION,
@@ -24,12 +24,12 @@ import {
   requiresConsole,
   reviewModal,
   type ReviewModalMetadata,
-} from '../payloads/slack-app.js';
-import type { SecretLookup } from '../request-spec.js';
-import { consoleLink } from '../summary.js';
-import { resolveSlackPrincipal, type SlackUser } from './identity.js';
-import { verifySlackSignature } from './signature.js';
-import { createSlackApi, type SlackApi } from './web-api.js';
+} from '../notify/payloads/slack-app.js';
+import type { SecretLookup } from '../notify/request-spec.js';
+import { consoleLink } from '../notify/summary.js';
+import { resolveSlackPrincipal, type SlackUser } from '../notify/slack/identity.js';
+import { verifySlackSignature } from '../notify/slack/signature.js';
+import { createSlackApi, type SlackApi } from '../notify/slack/web-api.js';
 
 export interface SlackInteractionDeps {
   readonly store: Pick<Store, 'getApproval' | 'transaction'>;

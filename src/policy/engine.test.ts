@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createPolicyEngine } from './policy-engine.js';
-import { parsePolicy, parseRoutingFile } from './policy/index.js';
+import { createPolicyEngine } from './engine.js';
+import { parsePolicy, parseRoutingFile } from './index.js';
 
 const POLICY = parsePolicy(`
 version: 1

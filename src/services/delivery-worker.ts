@@ -15,22 +15,25 @@ import { SYSTEM_PRINCIPAL, type Principal } from '../domain/principal.js';
 import { ConflictError, isCountersignError } from '../errors/index.js';
 import { isoAt, type Clock } from '../lib/clock.js';
 import type { IdGenerator } from '../lib/ids.js';
-import { approvalFields, auditEvent } from '../services/audit-events.js';
-import type { EventBus } from '../services/event-bus.js';
+import { approvalFields, auditEvent } from './audit-events.js';
+import type { EventBus } from './event-bus.js';
 import type { ClaimedDelivery, DeliveryAttemptLog, Store } from '../store/port.js';
-import { viewDelivery, type DeliveryView } from './delivery-view.js';
-import { eventsFor, type NotificationEvent } from './events.js';
-import { deliveryEvidence, type DeliveryTarget } from './evidence.js';
-import { deliveryRows, parseOutboxPayload } from './outbox.js';
-import { isRecordProvider, PROVIDER_NAMES, type ProviderName } from './providers.js';
-import { deliverRecord } from './records/record-delivery.js';
+import { viewDelivery, type DeliveryView } from '../notify/delivery-view.js';
+import { eventsFor, type NotificationEvent } from '../notify/events.js';
+import { deliveryEvidence, type DeliveryTarget } from '../notify/evidence.js';
+import { deliveryRows, parseOutboxPayload } from '../notify/outbox.js';
+import { isRecordProvider, PROVIDER_NAMES, type ProviderName } from '../notify/providers.js';
+import { deliverRecord } from '../notify/records/record-delivery.js';
 import {
   buildCallbackRequest,
   buildLiveRequest,
   type LiveRequestResult,
   type SecretLookup,
-} from './request-spec.js';
-import { backoffDelayMs, isRetryable, sendLiveRequest, type SendResult } from './send.js';
+} from '../notify/request-spec.js';
+import { backoffDelayMs, isRetryable, sendLiveRequest, type SendResult } from '../notify/send.js';
+import type { DeliverNowOptions, DeliverySender, NotificationDelivery } from './ports.js';
+
+export type { DeliverySender } from './ports.js';
 
 /** A pino-compatible logger; it only ever receives redacted fields. */
 export interface DeliveryLogger {
@@ -64,39 +67,13 @@ export interface DeliveryWorkerOptions {
   readonly senders?: Readonly<Record<string, DeliverySender>>;
 }
 
-/**
- * Sends outbox rows of one provider that is not a notification provider. The worker leases,
- * retries (with the same backoff), records and audits them like notifications.
- */
-export interface DeliverySender {
-  /** One attempt; `target` is the redacted target to show as evidence (no secret). */
-  send(
-    payload: string,
-    opts: { readonly signal: AbortSignal; readonly timeoutMs: number },
-  ): Promise<SendResult & { readonly target: string | null }>;
-  /** The audit fields of the row (what it answers), from its payload. */
-  auditFields(payload: string): Partial<Parameters<typeof auditEvent>[3]>;
-}
-
-export interface DeliverNowOptions {
-  /** Only these targets (providers or `callback`); all configured ones when absent. */
-  readonly providers?: readonly DeliveryTarget[];
-  /** Who asked (recorded as the actor of the audit events). */
-  readonly actor?: Principal;
-}
-
-export interface DeliveryWorker {
+export interface DeliveryWorker extends NotificationDelivery {
   /** Subscribes to the bus and starts polling; `logger` replaces the one given at creation. */
   start(logger?: DeliveryLogger): void;
   /** Stops polling, aborts sends in flight (recorded as retryable) and waits for them. */
   stop(): Promise<void>;
   /** One pass over the due rows; resolves with how many were attempted. */
   runDue(): Promise<number>;
-  /**
-   * Delivers an approval's notifications now: enqueues any that are missing, attempts every one
-   * not yet delivered (dead ones too) and returns the redacted evidence.
-   */
-  deliverNow(approvalId: string, opts?: DeliverNowOptions): Promise<DeliveryView[]>;
   /** The redacted evidence of an approval's deliveries. */
   list(approvalId: string): Promise<DeliveryView[]>;
 }

@@ -5,7 +5,7 @@
  * except the offending path.
  */
 import type { FieldError } from '../errors/index.js';
-import { parseDuration } from '../lib/duration.js';
+import { parseDuration } from './duration.js';
 
 export type Obj = Record<string, unknown>;
 

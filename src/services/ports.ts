@@ -1,18 +1,93 @@
-/** What services need, narrowed per service with Pick<> at the call sites. */
+/**
+ * Every port the services need, in one place: what the composition root (src/main.ts) plugs in
+ * (policy, store, minter, verifier, checkpoint keys, witnesses, change hooks, delivery), and
+ * {@link ServiceDeps}, narrowed per service with Pick<> at the call sites. Adapters implement
+ * these interfaces; no port is declared in a service's own file.
+ */
 import type { RbacConfig } from '../config/config-types.js';
 import type { Action } from '../domain/action.js';
-import type { ApprovalRequest } from '../domain/approval.js';
+import type { ApprovalChangeEvent, ApprovalRequest } from '../domain/approval.js';
 import type { DecisionDraft } from '../domain/decision.js';
 import type { Clock } from '../lib/clock.js';
 import type { IdGenerator } from '../lib/ids.js';
 import type { Store, StoreTx } from '../store/port.js';
 import type { EventBus } from './event-bus.js';
-import type { GateVerifier } from './gate-service.js';
-import type { AuditKeys } from './audit-service.js';
 import type { DsseSigner } from '../evidence/dsse.js';
 import type { BreakGlassEnvironmentOption } from '../policy/describe.js';
 import type { LinkTemplates } from '../lib/link-templates.js';
-import type { WitnessingConfig } from './witness-service.js';
+import type { NoteKey, NoteSigner } from '../audit/index.js';
+import type { CredentialClaims, VerifyCode } from '../credentials/verify/index.js';
+import type { Principal } from '../domain/principal.js';
+import type { DeliveryView } from '../notify/delivery-view.js';
+import type { DeliveryTarget } from '../notify/evidence.js';
+import type { SendResult } from '../notify/send.js';
+import type { auditEvent } from './audit-events.js';
+
+/** Verifies a credential for an action under an environment posture (cached per key-set generation). */
+export interface GateVerifier {
+  verify(
+    token: string,
+    action: Action,
+    opts: { posture: string | null; requiredCapabilities: readonly string[]; nowMs: number },
+  ): Promise<
+    | { ok: true; claims: CredentialClaims }
+    | { ok: false; code: VerifyCode; message: string; details?: Record<string, unknown> }
+  >;
+}
+
+/** The checkpoint key: a dedicated audit key, never a credential key. */
+export interface AuditKeys {
+  origin: string;
+  signer(): NoteSigner;
+  /** Every checkpoint key that may have signed a stored checkpoint (active and retired). */
+  verifierKeys(): NoteKey[];
+}
+
+/** A witness as the log talks to it. */
+export interface WitnessEndpoint {
+  name: string;
+  /** Submission prefix: the request goes to `<url>/add-checkpoint`. */
+  url: string;
+  key: NoteKey;
+}
+
+export interface WitnessingConfig {
+  witnesses: readonly WitnessEndpoint[];
+  /** Cosignatures a checkpoint needs before evidence bundles use it. */
+  minCosignatures: number;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+}
+
+export interface DeliverNowOptions {
+  /** Only these targets (providers or `callback`); all configured ones when absent. */
+  readonly providers?: readonly DeliveryTarget[];
+  /** Who asked (recorded as the actor of the audit events). */
+  readonly actor?: Principal;
+}
+
+/** Sends a request's notifications on demand (the outbox worker). */
+export interface NotificationDelivery {
+  /**
+   * Delivers an approval's notifications now: enqueues any that are missing, attempts every one
+   * not yet delivered (dead ones too) and returns the redacted evidence.
+   */
+  deliverNow(approvalId: string, opts?: DeliverNowOptions): Promise<DeliveryView[]>;
+}
+
+/**
+ * Sends outbox rows of one provider that is not a notification provider. The worker leases,
+ * retries (with the same backoff), records and audits them like notifications.
+ */
+export interface DeliverySender {
+  /** One attempt; `target` is the redacted target to show as evidence (no secret). */
+  send(
+    payload: string,
+    opts: { readonly signal: AbortSignal; readonly timeoutMs: number },
+  ): Promise<SendResult & { readonly target: string | null }>;
+  /** The audit fields of the row (what it answers), from its payload. */
+  auditFields(payload: string): Partial<Parameters<typeof auditEvent>[3]>;
+}
 
 export interface BreakGlassRules {
   groups: string[];
@@ -60,15 +135,7 @@ export interface ChangeHook {
   onChange(tx: StoreTx, approval: ApprovalRequest, event: ApprovalChangeEvent): Promise<void>;
 }
 
-export type ApprovalChangeEvent =
-  | 'requested'
-  | 'reviewed'
-  | 'approved'
-  | 'denied'
-  | 'expired'
-  | 'cancelled'
-  | 'revoked'
-  | 'break_glass';
+export type { ApprovalChangeEvent } from '../domain/approval.js';
 
 export interface ServiceDeps {
   store: Store;
@@ -93,4 +160,6 @@ export interface ServiceDeps {
   attestationSigner?: DsseSigner | null;
   /** Witnesses that cosign checkpoints and how many cosignatures evidence needs; absent = none. */
   witnessing?: WitnessingConfig | null;
+  /** Sends a request's notifications on demand (the outbox worker); absent = not running. */
+  delivery?: NotificationDelivery | null;
 }
