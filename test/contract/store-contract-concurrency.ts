@@ -160,6 +160,37 @@ export function defineConcurrencyContract(ctx: ContractContext): void {
     }
   });
 
+  test('12 concurrent transactions, every third throwing after its writes: each commits or rolls back on its own', async () => {
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) =>
+        ctx.store.transaction(async (tx) => {
+          await tx.insertApproval(makeApproval(`apr_g${i}`));
+          await tx.appendAudit(makeEvent({ approvalId: `apr_g${i}` }));
+          if (i % 3 === 2) throw new Boom(`unit ${i}`);
+          return i;
+        }),
+      ),
+    );
+    const kept = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    assert.deepEqual(kept, [0, 1, 3, 4, 6, 7, 9, 10]);
+    for (const [i, o] of outcomes.entries()) {
+      if (o.status === 'rejected') assert.ok(o.reason instanceof Boom, `unit ${i}: ${o.reason}`);
+      const stored = await ctx.store.getApproval(`apr_g${i}`);
+      assert.equal(stored?.id, kept.includes(i) ? `apr_g${i}` : undefined, `apr_g${i}`);
+    }
+    // the state change and its event went together: one event per kept approval, no gap
+    const listed = await ctx.store.listAuditEvents({}, { limit: 20 });
+    assert.deepEqual(
+      listed.items.map((x) => x.index),
+      kept.map((_, n) => n),
+    );
+    assert.deepEqual(
+      listed.items.map((x) => x.event.approvalId).sort(),
+      kept.map((i) => `apr_g${i}`).sort(),
+    );
+    assert.equal(await ctx.store.auditSize(), kept.length);
+  });
+
   test('after close, transactions and reads reject; closing twice is harmless', async () => {
     await ctx.store.close();
     await ctx.store.close();
