@@ -88,6 +88,17 @@ const STORE_GAUGES: GaugeSpec[] = [
     fill: (g, s) => g.set(s.auditSize),
   },
   {
+    name: 'countersign_audit_pending_events',
+    help: 'Audit events committed but not yet integrated into the Merkle tree',
+    fill: (g, s) => g.set(s.auditPending.count),
+  },
+  {
+    name: 'countersign_audit_integration_lag_seconds',
+    help: 'Age of the oldest committed audit event not yet integrated into the tree (0 when none)',
+    fill: (g, s, now) =>
+      g.set(s.auditPending.oldestAppendedAt ? ageSeconds(now, s.auditPending.oldestAppendedAt) : 0),
+  },
+  {
     name: 'countersign_audit_checkpoint_size',
     help: 'Tree size covered by the newest signed checkpoint',
     fill: (g, s) => g.set(s.latestCheckpoint?.size ?? 0),

@@ -1,7 +1,8 @@
 /**
  * The audit log as a use case: listing, signed checkpoints (at most every `checkpointEvery`, only
  * when the log grew), inclusion and consistency proofs from stored nodes (O(log n) reads), and
- * full verification of the stored log against its stored checkpoints.
+ * full verification of the stored log against its stored checkpoints. Each of them first has
+ * every event committed before the call integrated into the tree (store.integrateAudit).
  */
 import {
   compactRangeFromNodes,
@@ -42,7 +43,12 @@ export function createAuditService(deps: AuditDeps) {
   const readNodes = (refs: readonly { level: number; index: number }[]) =>
     deps.store.readAuditNodes(refs);
 
+  /**
+   * The head of the tree with every event committed before the call integrated into it (the
+   * integrator is asked to catch up first; `audit_not_integrated` when it cannot in time).
+   */
   async function head(): Promise<CompactRange> {
+    await deps.store.integrateAudit();
     const h = await deps.store.auditHead();
     return { size: h.size, hashes: JSON.parse(h.compactRange) as string[] };
   }
@@ -76,6 +82,8 @@ export function createAuditService(deps: AuditDeps) {
 
   async function list(p: Principal, filter: AuditFilter, page: PageRequest) {
     assertScope(p, 'audit:read');
+    // every event acknowledged before this request is listed: integrate what is pending first
+    await deps.store.integrateAudit();
     return deps.store.listAuditEvents(filter, page);
   }
 

@@ -32,6 +32,8 @@ export class GroupCommit {
     private readonly db: Database.Database,
     /** The writer's mutex, shared with the store's other exclusive work (migrate, close). */
     private readonly mutex: Mutex,
+    /** Runs inside each batch's transaction after its units, before COMMIT; a throw fails all. */
+    private readonly beforeCommit: () => Promise<unknown> = async () => undefined,
     /** The most units in one transaction, bounding how long one batch keeps the writer. */
     private readonly maxBatch = 128,
   ) {}
@@ -107,6 +109,7 @@ export class GroupCommit {
     }
     if (!this.db.inTransaction) return;
     try {
+      if (done.length > 0) await this.beforeCommit();
       this.db.exec('COMMIT');
     } catch (err) {
       this.rollback();

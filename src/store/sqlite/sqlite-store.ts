@@ -15,6 +15,7 @@ import { StoreReads } from '../store-reads.js';
 import type { Store, StoreReader, StoreTx } from '../port.js';
 import { Mutex } from '../mutex.js';
 import { GroupCommit, type GroupCommitStats } from './group-commit.js';
+import { sqliteAuditIntegrator } from './sqlite-audit-integrate.js';
 import { readOpsStats, type OpsStats } from '../ops-stats.js';
 import { SqlDialectQueries } from './sqlite-queries.js';
 import type { ClaimedDelivery, DeliveryClaimScope, DeliveryRecord } from '../outbox-types.js';
@@ -53,7 +54,7 @@ export class SqliteStore extends StoreReads implements Store {
     }
     this.writeQueries = new SqlDialectQueries(this.writer);
     this.readQueries = new SqlDialectQueries(this.reader);
-    this.group = new GroupCommit(this.writer, this.mutex);
+    this.group = new GroupCommit(this.writer, this.mutex, sqliteAuditIntegrator(this.writer));
   }
 
   /** How many write transactions were committed for how many units of work. */
@@ -91,6 +92,19 @@ export class SqliteStore extends StoreReads implements Store {
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     if (this.closed) throw new ServiceError('internal', 'store is closed');
     return this.group.submit(() => fn(this.writeQueries));
+  }
+
+  /**
+   * Every audit event is integrated by the commit that acknowledges it, so there is normally
+   * nothing to do (and nothing is written: a read-only copy of the file still verifies). Rows
+   * left pending by another writer of the file are integrated by one empty group commit.
+   */
+  async integrateAudit(): Promise<void> {
+    if (this.closed) throw new ServiceError('internal', 'store is closed');
+    const row = this.reader.prepare('SELECT EXISTS (SELECT 1 FROM audit_pending) AS p').get() as {
+      p: number;
+    };
+    if (row.p === 1) await this.transaction(async () => undefined);
   }
 
   claimDueDeliveries(
