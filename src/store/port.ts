@@ -145,6 +145,12 @@ export interface StoreReader extends RecordReader {
   readAuditNodes(
     refs: readonly { level: number; index: number }[],
   ): Promise<(Uint8Array | undefined)[]>;
+  /** Stored nodes (level, from) … (level, from + count - 1) in order; undefined where absent. */
+  readAuditNodeRange(
+    level: number,
+    from: number,
+    count: number,
+  ): Promise<(Uint8Array | undefined)[]>;
   /** Raw rows from `fromIndex`, in index order, at most `limit`. */
   readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]>;
   listCheckpoints(): Promise<StoredCheckpoint[]>;

@@ -95,6 +95,28 @@ export function defineAuditContract(ctx: ContractContext): void {
     assert.equal(hex(byKey.get('2/0')), hex(nodeHash(n10, n11)));
   });
 
+  test('readAuditNodeRange reads one level in index order, undefined past the stored nodes', async () => {
+    const events = Array.from({ length: 6 }, () => makeEvent());
+    await appendEach(ctx.store, events);
+    const leaves = await ctx.store.readAuditNodeRange(0, 2, 6);
+    assert.deepEqual(leaves.map(hex), [
+      ...events.slice(2).map((e) => hex(leafHash(e))),
+      undefined,
+      undefined,
+    ]);
+    const level1 = await ctx.store.readAuditNodeRange(1, 0, 4);
+    assert.deepEqual(
+      level1.map(hex),
+      [
+        nodeHash(leafHash(events[0] as AuditEvent), leafHash(events[1] as AuditEvent)),
+        nodeHash(leafHash(events[2] as AuditEvent), leafHash(events[3] as AuditEvent)),
+        nodeHash(leafHash(events[4] as AuditEvent), leafHash(events[5] as AuditEvent)),
+        undefined,
+      ].map((h) => (h === undefined ? undefined : hex(h))),
+    );
+    assert.deepEqual(await ctx.store.readAuditNodeRange(2, 0, 0), []);
+  });
+
   test('listAuditEvents filters by approval, actor, environment, project, type and time range', async () => {
     const actorB = { id: 'user:bob', kind: 'user', name: 'bob' };
     await appendEach(ctx.store, [

@@ -199,6 +199,13 @@ export class PostgresQueries implements StoreTx {
   ): Promise<(Uint8Array | undefined)[]> {
     return this.auditReads.readAuditNodes(refs);
   }
+  readAuditNodeRange(
+    level: number,
+    from: number,
+    count: number,
+  ): Promise<(Uint8Array | undefined)[]> {
+    return this.auditReads.readAuditNodeRange(level, from, count);
+  }
   readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]> {
     return this.auditReads.readAuditRows(fromIndex, limit);
   }
