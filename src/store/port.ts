@@ -225,6 +225,12 @@ export interface Store extends StoreReader, OutboxStore {
    * `audit_not_integrated` when that cannot happen in time.
    */
   integrateAudit(): Promise<void>;
+  /**
+   * Seconds this process has spent inside the section that serialises the whole deployment, and
+   * how many times it entered it: SQLite, the group commit's write transactions (one writer);
+   * PostgreSQL, the audit integrator's batches while holding its advisory lock. Per process.
+   */
+  serialisedSection(): { seconds: number; entries: number };
   /** Deployment-wide counts for metrics (committed data only). */
   opsStats(): Promise<OpsStats>;
   close(): Promise<void>;

@@ -5,7 +5,8 @@
  */
 import type { AuditEvent } from '../../domain/audit-event.js';
 import { decodeAuditCursor, encodeCursor } from '../../lib/cursor.js';
-import type { AuditIntegrateIo, AuditSequenceIo } from '../audit-append.js';
+import type { AuditIntegrateIo, AuditSequenceIo, IntegratedAuditRow } from '../audit-append.js';
+import type { StoredNode } from '../merkle-head.js';
 import type { AuditFilter, Page, PageRequest, StoredAuditEvent } from '../port.js';
 import { likeEscape, SqlParams, whereClause, type Queryable } from './postgres-sql.js';
 
@@ -43,36 +44,16 @@ export function postgresIntegrateIo(db: Queryable): AuditIntegrateIo {
     writeEvents: async (rows) => {
       if (rows.length === 0) return;
       const p = new SqlParams();
-      const values = rows.map(
-        ({ index, event, json }) =>
-          `(${[
-            index,
-            event.eventId,
-            event.type,
-            event.at,
-            event.actor.id,
-            event.environment,
-            event.project,
-            event.approvalId,
-            json,
-          ]
-            .map((v) => p.add(v))
-            .join(', ')})`,
-      );
       await db.query(
-        `INSERT INTO audit_events (idx, event_id, type, at, actor_id, environment, project, approval_id, event_json)
-         VALUES ${values.join(', ')}`,
+        `INSERT INTO audit_events ${AUDIT_EVENT_COLUMNS} VALUES ${eventValues(p, rows)}`,
         p.values,
       );
     },
     writeNodes: async (nodes) => {
       if (nodes.length === 0) return;
       const p = new SqlParams();
-      const rows = nodes.map(
-        (n) => `(${p.add(n.level)}, ${p.add(n.index)}, ${p.add(Buffer.from(n.hash))})`,
-      );
       await db.query(
-        `INSERT INTO audit_nodes (level, idx, hash) VALUES ${rows.join(', ')}`,
+        `INSERT INTO audit_nodes (level, idx, hash) VALUES ${nodeValues(p, nodes)}`,
         p.values,
       );
     },
@@ -85,7 +66,52 @@ export function postgresIntegrateIo(db: Queryable): AuditIntegrateIo {
     deletePending: async (seqs) => {
       await db.query('DELETE FROM audit_pending WHERE seq = ANY($1::bigint[])', [seqs]);
     },
+    // one statement: each data-modifying CTE runs exactly once, all in this transaction
+    writeBatch: async ({ rows, nodes, size, compactRange, seqs }) => {
+      const p = new SqlParams();
+      const parts = [
+        `ev AS (INSERT INTO audit_events ${AUDIT_EVENT_COLUMNS} VALUES ${eventValues(p, rows)})`,
+        ...(nodes.length
+          ? [`nd AS (INSERT INTO audit_nodes (level, idx, hash) VALUES ${nodeValues(p, nodes)})`]
+          : []),
+        `hd AS (UPDATE audit_head SET size = ${p.add(size)}, compact_range = ${p.add(compactRange)} WHERE id = 1)`,
+      ];
+      await db.query(
+        `WITH ${parts.join(', ')} DELETE FROM audit_pending WHERE seq = ANY(${p.add(seqs)}::bigint[])`,
+        p.values,
+      );
+    },
   };
+}
+
+const AUDIT_EVENT_COLUMNS =
+  '(idx, event_id, type, at, actor_id, environment, project, approval_id, event_json)';
+
+function eventValues(p: SqlParams, rows: readonly IntegratedAuditRow[]): string {
+  return rows
+    .map(({ index, event, json }) =>
+      [
+        index,
+        event.eventId,
+        event.type,
+        event.at,
+        event.actor.id,
+        event.environment,
+        event.project,
+        event.approvalId,
+        json,
+      ]
+        .map((v) => p.add(v))
+        .join(', '),
+    )
+    .map((v) => `(${v})`)
+    .join(', ');
+}
+
+function nodeValues(p: SqlParams, nodes: readonly StoredNode[]): string {
+  return nodes
+    .map((n) => `(${p.add(n.level)}, ${p.add(n.index)}, ${p.add(Buffer.from(n.hash))})`)
+    .join(', ');
 }
 
 const EQUALITY_FILTERS: readonly [keyof AuditFilter, string][] = [

@@ -40,6 +40,7 @@ export class PostgresAuditIntegrator {
   private stopped = false;
   private rounds = 0;
   private integrated = 0;
+  private lockedSeconds = 0;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -47,9 +48,9 @@ export class PostgresAuditIntegrator {
     private readonly opts: IntegratorOptions,
   ) {}
 
-  /** Batches committed and events integrated by this replica. */
-  get stats(): { rounds: number; integrated: number } {
-    return { rounds: this.rounds, integrated: this.integrated };
+  /** Batches committed, events integrated and seconds holding the lock, by this replica. */
+  get stats(): { rounds: number; integrated: number; lockedSeconds: number } {
+    return { rounds: this.rounds, integrated: this.integrated, lockedSeconds: this.lockedSeconds };
   }
 
   /** Starts the poll (idempotent; the timer never keeps the process alive). */
@@ -123,13 +124,19 @@ export class PostgresAuditIntegrator {
   /** Batches until a batch comes back short (nothing more committed), within MAX_ROUNDS. */
   private async drain(lockTimeoutMs: number): Promise<void> {
     for (let i = 0; i < MAX_ROUNDS; i++) {
+      let locked = 0;
       const n = await this.inTransaction(async (client) => {
-        await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(lockTimeoutMs))}`);
-        await client.query('SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))', [
-          INTEGRATOR_LOCK_SPACE,
-        ]);
+        // the wait bound is set (for this transaction) before the lock is asked for, in one trip
+        await client.query(
+          `SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))
+             FROM (SELECT set_config('lock_timeout', $2, true)) AS bound`,
+          [INTEGRATOR_LOCK_SPACE, String(Math.max(1, Math.floor(lockTimeoutMs)))],
+        );
+        locked = performance.now();
         return integratePendingAudit(postgresIntegrateIo(client), BATCH);
       });
+      // held from the lock to the end of COMMIT (the lock is released by it)
+      this.lockedSeconds += (performance.now() - locked) / 1000;
       this.rounds++;
       this.integrated += n;
       if (n < BATCH) return;

@@ -75,8 +75,13 @@ export class PostgresStore extends StoreReads implements Store {
   }
 
   /** Batches integrated and events integrated by this replica's integrator. */
-  get integratorStats(): { rounds: number; integrated: number } {
+  get integratorStats(): { rounds: number; integrated: number; lockedSeconds: number } {
     return this.integrator.stats;
+  }
+
+  serialisedSection(): { seconds: number; entries: number } {
+    const s = this.integrator.stats;
+    return { seconds: s.lockedSeconds, entries: s.rounds };
   }
 
   async migrate(): Promise<void> {

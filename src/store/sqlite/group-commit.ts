@@ -21,12 +21,14 @@ export interface GroupCommitStats {
   commits: number;
   /** Units of work acknowledged after those commits. */
   units: number;
+  /** Seconds spent running batches (the writer is the deployment's one serialised section). */
+  busySeconds: number;
 }
 
 export class GroupCommit {
   private readonly queue: Unit[] = [];
   private scheduled = false;
-  private readonly counters: GroupCommitStats = { commits: 0, units: 0 };
+  private readonly counters: GroupCommitStats = { commits: 0, units: 0, busySeconds: 0 };
 
   constructor(
     private readonly db: Database.Database,
@@ -59,7 +61,14 @@ export class GroupCommit {
     if (this.scheduled || this.queue.length === 0) return;
     this.scheduled = true;
     void this.mutex
-      .run(() => this.runBatch(this.queue.splice(0, this.maxBatch)))
+      .run(async () => {
+        const started = performance.now();
+        try {
+          await this.runBatch(this.queue.splice(0, this.maxBatch));
+        } finally {
+          this.counters.busySeconds += (performance.now() - started) / 1000;
+        }
+      })
       .finally(() => {
         this.scheduled = false;
         this.schedule();

@@ -94,6 +94,11 @@ export class SqliteStore extends StoreReads implements Store {
     return this.group.submit(() => fn(this.writeQueries));
   }
 
+  serialisedSection(): { seconds: number; entries: number } {
+    const s = this.group.stats;
+    return { seconds: s.busySeconds, entries: s.commits };
+  }
+
   /**
    * Every audit event is integrated by the commit that acknowledges it, so there is normally
    * nothing to do (and nothing is written: a read-only copy of the file still verifies). Rows
