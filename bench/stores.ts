@@ -114,16 +114,25 @@ async function deploy(setup: Setup) {
   }
 }
 
-/** Σ over replicas of the serialised-section seconds counter. */
-async function serialisedSeconds(bases: string[], token: string): Promise<number> {
-  let total = 0;
+interface Serialised {
+  seconds: number;
+  units: number;
+}
+
+/** Σ over replicas of the serialised-section counters. */
+async function serialisedTotals(bases: string[], token: string): Promise<Serialised> {
+  const total: Serialised = { seconds: 0, units: 0 };
   for (const base of bases) {
     const res = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${token}` } });
     const text = await res.text();
-    const m = /^countersign_store_serialised_seconds_total (\S+)$/m.exec(text);
-    if (!m?.[1])
-      throw new Error(`no serialised-section counter at ${base}/metrics (${res.status})`);
-    total += Number(m[1]);
+    const read = (name: string) => {
+      const m = new RegExp(`^countersign_store_serialised_${name}_total (\\S+)$`, 'm').exec(text);
+      if (!m?.[1])
+        throw new Error(`no serialised ${name} counter at ${base}/metrics (${res.status})`);
+      return Number(m[1]);
+    };
+    total.seconds += read('seconds');
+    total.units += read('units');
   }
   return total;
 }
@@ -163,8 +172,8 @@ export async function benchStores(durationMs = 3000, concurrency = 32): Promise<
         const measured = async (
           calls: Parameters<typeof loadInChild>[0]['calls'],
           token: string,
-        ): Promise<{ r: LoadResult; serialised: number }> => {
-          const before = await serialisedSeconds(d.bases, d.metrics);
+        ): Promise<{ r: LoadResult; serialised: number; units: number }> => {
+          const before = await serialisedTotals(d.bases, d.metrics);
           const r = await loadInChild({
             bases: d.bases,
             headers: { authorization: `Bearer ${token}` },
@@ -172,14 +181,19 @@ export async function benchStores(durationMs = 3000, concurrency = 32): Promise<
             concurrency,
             durationMs,
           });
-          return { r, serialised: (await serialisedSeconds(d.bases, d.metrics)) - before };
+          const afterwards = await serialisedTotals(d.bases, d.metrics);
+          return {
+            r,
+            serialised: afterwards.seconds - before.seconds,
+            units: afterwards.units - before.units,
+          };
         };
         const gate = await measured({ kind: 'gate', run }, d.ci);
         const created = await measured({ kind: 'request', run }, d.ci);
         // the ids of the requests just created, for the review run
         const ids = await pendingIds(d.bases[0] ?? '', d.ci, created.r.ok);
         const review = await measured({ kind: 'review', ids }, d.reviewer);
-        for (const [path, { r, serialised }] of [
+        for (const [path, { r, serialised, units }] of [
           ['gate (allowed, audited)', gate],
           ['request (create, audited)', created],
           ['review (approve → credential, audited)', review],
@@ -205,7 +219,7 @@ export async function benchStores(durationMs = 3000, concurrency = 32): Promise<
               name: `${setup.label}: ${path}: serialised section, share of request time`,
               value: requestSeconds > 0 ? (100 * serialised) / requestSeconds : 0,
               unit: '%',
-              note: `${serialised.toFixed(3)} s serialised in ${(r.elapsedMs / 1000).toFixed(1)} s (utilisation ${((100 * serialised * 1000) / r.elapsedMs).toFixed(1)} %)`,
+              note: `${serialised.toFixed(3)} s serialised in ${(r.elapsedMs / 1000).toFixed(1)} s (utilisation ${((100 * serialised * 1000) / r.elapsedMs).toFixed(1)} %), ${units} units: ${Math.round(units / Math.max(serialised, 1e-9))} per serialised second`,
             },
           );
         }

@@ -16,7 +16,7 @@ export interface OpsMetricsSource {
   /** Milliseconds since the epoch (ages are measured against it). */
   now(): number;
   /** This process's time in the deployment's serialised section (see Store.serialisedSection). */
-  serialised?(): { seconds: number; entries: number };
+  serialised?(): { seconds: number; entries: number; units: number };
 }
 
 /**
@@ -156,6 +156,15 @@ export function registerOpsMetrics(registry: Registry, source: OpsMetricsSource)
       collect() {
         this.reset();
         this.inc(serialised().entries);
+      },
+    });
+    new Counter({
+      name: 'countersign_store_serialised_units_total',
+      help: 'What those entries carried (SQLite: write transactions; PostgreSQL: audit events integrated)',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(serialised().units);
       },
     });
   }

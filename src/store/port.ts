@@ -228,9 +228,10 @@ export interface Store extends StoreReader, OutboxStore {
   /**
    * Seconds this process has spent inside the section that serialises the whole deployment, and
    * how many times it entered it: SQLite, the group commit's write transactions (one writer);
-   * PostgreSQL, the audit integrator's batches while holding its advisory lock. Per process.
+   * PostgreSQL, the audit integrator's batches while holding its advisory lock. `units` is what
+   * those entries carried (SQLite: transactions; PostgreSQL: events integrated). Per process.
    */
-  serialisedSection(): { seconds: number; entries: number };
+  serialisedSection(): { seconds: number; entries: number; units: number };
   /** Deployment-wide counts for metrics (committed data only). */
   opsStats(): Promise<OpsStats>;
   close(): Promise<void>;

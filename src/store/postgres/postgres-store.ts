@@ -79,9 +79,9 @@ export class PostgresStore extends StoreReads implements Store {
     return this.integrator.stats;
   }
 
-  serialisedSection(): { seconds: number; entries: number } {
+  serialisedSection(): { seconds: number; entries: number; units: number } {
     const s = this.integrator.stats;
-    return { seconds: s.lockedSeconds, entries: s.rounds };
+    return { seconds: s.lockedSeconds, entries: s.rounds, units: s.integrated };
   }
 
   async migrate(): Promise<void> {

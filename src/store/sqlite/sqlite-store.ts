@@ -94,9 +94,9 @@ export class SqliteStore extends StoreReads implements Store {
     return this.group.submit(() => fn(this.writeQueries));
   }
 
-  serialisedSection(): { seconds: number; entries: number } {
+  serialisedSection(): { seconds: number; entries: number; units: number } {
     const s = this.group.stats;
-    return { seconds: s.busySeconds, entries: s.commits };
+    return { seconds: s.busySeconds, entries: s.commits, units: s.units };
   }
 
   /**
