@@ -196,6 +196,37 @@ if (!url) {
       }
     });
 
+    test('with no reader asking, the replicas integrate every committed event in the background', async () => {
+      const replicas = Array.from(
+        { length: 2 },
+        () => new PostgresStore({ url, schema, pool: { max: 4, idleTimeoutMs: 1000 } }),
+      );
+      try {
+        await Promise.all(replicas.map((r) => r.migrate()));
+        await (replicas[0] as PostgresStore).integrateAudit();
+        const base = await (replicas[0] as PostgresStore).auditSize();
+        await Promise.all(
+          Array.from({ length: 40 }, (_, i) =>
+            (replicas[i % 2] as PostgresStore).transaction((tx) => tx.appendAudit(makeEvent())),
+          ),
+        );
+        // each replica's integrator was woken by its own commits; nobody calls integrateAudit
+        const deadline = Date.now() + 20_000;
+        let size = base;
+        while (Date.now() < deadline) {
+          size = await (replicas[1] as PostgresStore).auditSize();
+          if (size === base + 40) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.equal(size, base + 40);
+        assert.equal((await (replicas[1] as PostgresStore).opsStats()).auditPending.count, 0);
+        const integrated = replicas.reduce((n, r) => n + r.integratorStats.integrated, 0);
+        assert.equal(integrated, 40);
+      } finally {
+        await Promise.all(replicas.map((r) => r.close()));
+      }
+    });
+
     test('a schema name that is not a plain identifier is refused before connecting', () => {
       assert.throws(
         () => new PostgresStore({ url, schema: 'x; DROP TABLE audit_events' }),
