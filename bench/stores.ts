@@ -8,102 +8,24 @@
  * `request` = POST /v1/approvals (decision + request + audit + outbox); `review` = POST
  * /v1/approvals/:id/approve completing the quorum (conditional update + signed credential +
  * audit). The mutation rate limit is raised in the config for the run.
+ *
+ * Load comes from a separate process (load-child.ts), the baseline included. Each run also reads
+ * every replica's `countersign_store_serialised_seconds_total` before and after: the time spent in
+ * the one section that serialises the deployment (SQLite: write transactions; PostgreSQL: audit
+ * integration batches), as a fraction of the request time of the run. With a serialised fraction
+ * f, no number of replicas gets a deployment past about 1/f times the single-caller rate; the
+ * section's utilisation (seconds per second) says how close this run came to that.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, startCliServer } from '../test/helpers/cli.js';
-import { createTestDatabase, devDeploy, stagingDeploy } from '../test/helpers/replicas.js';
-import { percentile, type BenchFigure } from './lib.js';
+import { createTestDatabase } from '../test/helpers/replicas.js';
+import type { BenchFigure } from './lib.js';
+import { loadInChild, type LoadResult } from './load-child.js';
 
 const CONFIG = '.countersign/countersign.yaml';
-
-interface Call {
-  path: string;
-  body: string;
-}
-
-interface Load {
-  rps: number;
-  p99Ms: number;
-  ok: number;
-  statuses: Record<number, number>;
-}
-
-/**
- * Closed loop: `concurrency` callers spread round-robin over `bases`, each taking the next call
- * from `next` until it returns null or the time is up.
- */
-async function load(opts: {
-  bases: string[];
-  headers: Record<string, string>;
-  next: (i: number) => Call | null;
-  concurrency: number;
-  durationMs: number;
-}): Promise<Load> {
-  const agents = opts.bases.map(
-    () =>
-      new Agent({ keepAlive: true, maxSockets: Math.ceil(opts.concurrency / opts.bases.length) }),
-  );
-  const latencies: number[] = [];
-  const statuses: Record<number, number> = {};
-  let issued = 0;
-  let ok = 0;
-  const started = performance.now();
-  const deadline = started + opts.durationMs;
-  const send = (worker: number, call: Call) =>
-    new Promise<void>((resolve) => {
-      const which = worker % opts.bases.length;
-      const u = new URL(opts.bases[which] ?? '');
-      const t0 = performance.now();
-      const req = request(
-        {
-          agent: agents[which],
-          host: u.hostname,
-          port: u.port,
-          path: call.path,
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(call.body),
-            ...opts.headers,
-          },
-          timeout: 10_000,
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () => {
-            latencies.push(performance.now() - t0);
-            const s = res.statusCode ?? 0;
-            statuses[s] = (statuses[s] ?? 0) + 1;
-            if (s >= 200 && s < 300) ok++;
-            resolve();
-          });
-        },
-      );
-      req.on('error', () => {
-        statuses[0] = (statuses[0] ?? 0) + 1;
-        resolve();
-      });
-      req.on('timeout', () => req.destroy());
-      req.end(call.body);
-    });
-  await Promise.all(
-    Array.from({ length: opts.concurrency }, async (_, worker) => {
-      while (performance.now() < deadline) {
-        const call = opts.next(issued++);
-        if (!call) return;
-        await send(worker, call);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  for (const a of agents) a.destroy();
-  latencies.sort((a, b) => a - b);
-  return { rps: latencies.length / elapsed, p99Ms: percentile(latencies, 99), ok, statuses };
-}
 
 /** A bare Fastify POST route in its own process: what one Node process does with no work. */
 async function startBare(): Promise<{ url: string; stop: () => void }> {
@@ -176,6 +98,7 @@ async function deploy(setup: Setup) {
     };
     const ci = await key('ci', 'approvals:request,gate:check');
     const reviewer = await key('reviewer', 'approvals:review', 'release-managers');
+    const metrics = await key('prometheus', 'metrics:read');
     for (let i = 0; i < setup.replicas; i++) {
       servers.push(
         await startCliServer(['serve', '--config', CONFIG, '--log-level', 'warn'], {
@@ -184,11 +107,34 @@ async function deploy(setup: Setup) {
         }),
       );
     }
-    return { bases: servers.map((s) => s.url), ci, reviewer, stop };
+    return { bases: servers.map((s) => s.url), ci, reviewer, metrics, stop };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+interface Serialised {
+  seconds: number;
+  units: number;
+}
+
+/** Σ over replicas of the serialised-section counters. */
+async function serialisedTotals(bases: string[], token: string): Promise<Serialised> {
+  const total: Serialised = { seconds: 0, units: 0 };
+  for (const base of bases) {
+    const res = await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    const text = await res.text();
+    const read = (name: string) => {
+      const m = new RegExp(`^countersign_store_serialised_${name}_total (\\S+)$`, 'm').exec(text);
+      if (!m?.[1])
+        throw new Error(`no serialised ${name} counter at ${base}/metrics (${res.status})`);
+      return Number(m[1]);
+    };
+    total.seconds += read('seconds');
+    total.units += read('units');
+  }
+  return total;
 }
 
 export async function benchStores(durationMs = 3000, concurrency = 32): Promise<BenchFigure[]> {
@@ -197,10 +143,10 @@ export async function benchStores(durationMs = 3000, concurrency = 32): Promise<
   const figures: BenchFigure[] = [];
   const dbs: { drop: () => Promise<void> }[] = [];
   try {
-    const baseline = await load({
+    const baseline = await loadInChild({
       bases: [bare.url],
       headers: {},
-      next: () => ({ path: '/v1/gate', body: JSON.stringify({ action: devDeploy('bare') }) }),
+      calls: { kind: 'gate', run: 'bare' },
       concurrency,
       durationMs,
     });
@@ -222,44 +168,37 @@ export async function benchStores(durationMs = 3000, concurrency = 32): Promise<
       const d = await deploy(setup);
       try {
         const run = `${setup.label}, ${Date.now()}`;
-        const gate = await load({
-          bases: d.bases,
-          headers: { authorization: `Bearer ${d.ci}` },
-          next: (i) => ({
-            path: '/v1/gate',
-            body: JSON.stringify({ action: devDeploy(`${run}:${i}`) }),
-          }),
-          concurrency,
-          durationMs,
-        });
-        const ids: string[] = [];
-        const created = await load({
-          bases: d.bases,
-          headers: { authorization: `Bearer ${d.ci}` },
-          next: (i) => ({
-            path: '/v1/approvals',
-            body: JSON.stringify({ action: stagingDeploy(`${run}:${i}`) }),
-          }),
-          concurrency,
-          durationMs,
-        });
+        /** One load with the serialised seconds it cost, all replicas together. */
+        const measured = async (
+          calls: Parameters<typeof loadInChild>[0]['calls'],
+          token: string,
+        ): Promise<{ r: LoadResult; serialised: number; units: number }> => {
+          const before = await serialisedTotals(d.bases, d.metrics);
+          const r = await loadInChild({
+            bases: d.bases,
+            headers: { authorization: `Bearer ${token}` },
+            calls,
+            concurrency,
+            durationMs,
+          });
+          const afterwards = await serialisedTotals(d.bases, d.metrics);
+          return {
+            r,
+            serialised: afterwards.seconds - before.seconds,
+            units: afterwards.units - before.units,
+          };
+        };
+        const gate = await measured({ kind: 'gate', run }, d.ci);
+        const created = await measured({ kind: 'request', run }, d.ci);
         // the ids of the requests just created, for the review run
-        ids.push(...(await pendingIds(d.bases[0] ?? '', d.ci, created.ok)));
-        const review = await load({
-          bases: d.bases,
-          headers: { authorization: `Bearer ${d.reviewer}` },
-          next: (i) => {
-            const id = ids[i];
-            return id ? { path: `/v1/approvals/${id}/approve`, body: '{"reason":"bench"}' } : null;
-          },
-          concurrency,
-          durationMs,
-        });
-        for (const [path, r] of [
+        const ids = await pendingIds(d.bases[0] ?? '', d.ci, created.r.ok);
+        const review = await measured({ kind: 'review', ids }, d.reviewer);
+        for (const [path, { r, serialised, units }] of [
           ['gate (allowed, audited)', gate],
           ['request (create, audited)', created],
           ['review (approve → credential, audited)', review],
         ] as const) {
+          const requestSeconds = (r.meanMs * r.rps * r.elapsedMs) / 1e6;
           figures.push(
             {
               name: `${setup.label}: ${path}: requests/s`,
@@ -275,6 +214,12 @@ export async function benchStores(durationMs = 3000, concurrency = 32): Promise<
               unit: 'ms',
               baseline: { name: 'bare Fastify POST route p99', value: baseline.p99Ms, unit: 'ms' },
               ratio: baseline.p99Ms / r.p99Ms,
+            },
+            {
+              name: `${setup.label}: ${path}: serialised section, share of request time`,
+              value: requestSeconds > 0 ? (100 * serialised) / requestSeconds : 0,
+              unit: '%',
+              note: `${serialised.toFixed(3)} s serialised in ${(r.elapsedMs / 1000).toFixed(1)} s (utilisation ${((100 * serialised * 1000) / r.elapsedMs).toFixed(1)} %), ${units} units: ${Math.round(units / Math.max(serialised, 1e-9))} per serialised second`,
             },
           );
         }

@@ -165,6 +165,7 @@ export async function startServer(
       providers: () =>
         providerHealth(config.notifications, opts.notify?.secrets ?? ((n) => readSecretEnv(n))),
       now: () => runtime.clock.now(),
+      serialised: () => runtime.store.serialisedSection(),
     },
   });
   runtime.delivery.start(logger);

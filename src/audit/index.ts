@@ -111,3 +111,8 @@ export {
   checkAgainstPin,
   checkCosignaturePolicy,
 } from './pin.js';
+export {
+  type ParallelLogSource,
+  type ParallelOptions,
+  verifyLogParallel,
+} from './verify-parallel.js';

@@ -66,7 +66,7 @@ function completedNodes(index: number): NodeRef[] {
  * collision resistant), so it is accepted as is. Otherwise the text is parsed and re-canonicalised,
  * for stores that reformat JSON (PostgreSQL jsonb); undefined when it is not JSON at all.
  */
-function recomputeLeaf(text: string, stored: Uint8Array): Uint8Array | undefined {
+export function recomputeLeaf(text: string, stored: Uint8Array): Uint8Array | undefined {
   const asIs = leafHash(Buffer.from(text, 'utf8'));
   if (bytesEqual(asIs, stored)) return asIs;
   try {

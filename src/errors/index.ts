@@ -55,7 +55,8 @@ export type AuthErrorCode = 'unauthenticated';
 export type InputErrorCode =
   'validation_failed' | 'approver_group_not_allowed' | 'payload_too_large' | 'unknown_environment';
 
-export type ServiceErrorCode = 'audit_unavailable' | 'rate_limited' | 'internal';
+export type ServiceErrorCode =
+  'audit_unavailable' | 'audit_not_integrated' | 'rate_limited' | 'internal';
 
 export type ErrorCode =
   | CredentialErrorCode
@@ -186,6 +187,7 @@ const STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unknown_environment: 400,
   audit_unavailable: 503,
+  audit_not_integrated: 503,
   rate_limited: 429,
   internal: 500,
 };

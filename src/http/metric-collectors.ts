@@ -5,7 +5,7 @@
  * replica reports the same numbers, so dashboards should take `max` across replicas, not `sum`.
  * Labels are states, statuses and provider names: never ids or anything a caller typed.
  */
-import { Gauge, collectDefaultMetrics, type Registry } from 'prom-client';
+import { Counter, Gauge, collectDefaultMetrics, type Registry } from 'prom-client';
 import type { ProviderHealth } from '../config/provider-health.js';
 import type { OpsStats } from '../store/ops-stats.js';
 
@@ -15,6 +15,8 @@ export interface OpsMetricsSource {
   providers(): ProviderHealth[];
   /** Milliseconds since the epoch (ages are measured against it). */
   now(): number;
+  /** This process's time in the deployment's serialised section (see Store.serialisedSection). */
+  serialised?(): { seconds: number; entries: number; units: number };
 }
 
 /**
@@ -88,6 +90,17 @@ const STORE_GAUGES: GaugeSpec[] = [
     fill: (g, s) => g.set(s.auditSize),
   },
   {
+    name: 'countersign_audit_pending_events',
+    help: 'Audit events committed but not yet integrated into the Merkle tree',
+    fill: (g, s) => g.set(s.auditPending.count),
+  },
+  {
+    name: 'countersign_audit_integration_lag_seconds',
+    help: 'Age of the oldest committed audit event not yet integrated into the tree (0 when none)',
+    fill: (g, s, now) =>
+      g.set(s.auditPending.oldestAppendedAt ? ageSeconds(now, s.auditPending.oldestAppendedAt) : 0),
+  },
+  {
     name: 'countersign_audit_checkpoint_size',
     help: 'Tree size covered by the newest signed checkpoint',
     fill: (g, s) => g.set(s.latestCheckpoint?.size ?? 0),
@@ -125,6 +138,36 @@ export function registerOpsMetrics(registry: Registry, source: OpsMetricsSource)
       this.set((await snapshot()) ? 1 : 0);
     },
   });
+  const serialised = source.serialised?.bind(source);
+  if (serialised) {
+    new Counter({
+      name: 'countersign_store_serialised_seconds_total',
+      help: 'Seconds this replica spent in the section that serialises the deployment (SQLite: write transactions; PostgreSQL: audit integration batches)',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(serialised().seconds);
+      },
+    });
+    new Counter({
+      name: 'countersign_store_serialised_entries_total',
+      help: 'Times this replica entered that section (SQLite: group commits; PostgreSQL: integration batches)',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(serialised().entries);
+      },
+    });
+    new Counter({
+      name: 'countersign_store_serialised_units_total',
+      help: 'What those entries carried (SQLite: write transactions; PostgreSQL: audit events integrated)',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(serialised().units);
+      },
+    });
+  }
   for (const spec of STORE_GAUGES) {
     new Gauge({
       name: spec.name,

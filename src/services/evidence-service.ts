@@ -86,11 +86,15 @@ export function createEvidenceService(deps: EvidenceDeps) {
     } while (cursor);
   }
 
-  /** The approval's events, plus the `decision.evaluated` events of its decisions, in log order. */
+  /**
+   * The approval's events, plus the `decision.evaluated` events of its decisions, in log order.
+   * Events committed but not yet in the tree are integrated first (or `audit_not_integrated`).
+   */
   async function eventsOf(
     a: ApprovalRequest,
     decisions: readonly Decision[],
   ): Promise<StoredAuditEvent[]> {
+    await deps.store.integrateAudit();
     const found = new Map<number, StoredAuditEvent>();
     await collect(found, { approvalId: a.id }, () => true);
     for (const d of decisions) {

@@ -1,34 +1,98 @@
 /**
- * Appending one event to the Merkle log, for any adapter: read the head (size + compact range)
- * under the adapter's write serialisation, hash the JCS bytes into a leaf, store the event, the
- * new perfect-subtree nodes and the new head. O(log n) work and writes, inside the caller's
- * transaction; any failure becomes `audit_unavailable` so the state change rolls back.
+ * The audit log's write path, for any adapter, in two steps.
+ *
+ * Sequencing: a state change appends its event to `audit_pending` inside its own transaction, so
+ * the two commit together or not at all (fail-closed), without taking any lock other writers
+ * need. Integration: one integrator at a time (the adapter serialises it) takes a batch of
+ * committed pending rows, gives them the next contiguous log indices, hashes their JCS bytes into
+ * leaves, and stores the events, the new perfect-subtree nodes and the new head while deleting
+ * those pending rows, all in one transaction. Deleting what it integrated (rather than remembering
+ * a high-water mark) means a row whose transaction commits late is simply taken by a later batch,
+ * never skipped.
  */
 import type { AuditEvent } from '../domain/audit-event.js';
 import { ServiceError } from '../errors/index.js';
 import { jcs } from '../lib/hash.js';
 import { appendToCompactRange, parseCompactRange, serializeCompactRange } from './merkle-head.js';
+import type { StoredNode } from './merkle-head.js';
 
-export interface AuditAppendIo {
-  readHead(): Promise<{ size: number; compactRange: string }>;
-  writeEvent(index: number, event: AuditEvent, json: string): Promise<void>;
-  writeNodes(nodes: { level: number; index: number; hash: Uint8Array }[]): Promise<void>;
-  writeHead(size: number, compactRange: string): Promise<void>;
+export interface AuditSequenceIo {
+  insertPending(eventJson: string, appendedAt: string): Promise<void>;
 }
 
-export async function appendAuditEvent(io: AuditAppendIo, event: AuditEvent): Promise<number> {
+/** Appends `event` to the pending sequence in the caller's transaction. */
+export async function sequenceAuditEvent(io: AuditSequenceIo, event: AuditEvent): Promise<void> {
   try {
-    const head = await io.readHead();
-    const json = jcs(event);
-    const range = parseCompactRange(head.size, head.compactRange);
-    const { range: next, newNodes } = appendToCompactRange(range, Buffer.from(json, 'utf8'));
-    await io.writeEvent(head.size, event, json);
-    await io.writeNodes(newNodes);
-    await io.writeHead(head.size + 1, serializeCompactRange(next));
-    return head.size;
+    await io.insertPending(jcs(event), new Date().toISOString());
   } catch (err) {
     throw new ServiceError('audit_unavailable', 'the audit log could not be written', {
       cause: err,
     });
   }
+}
+
+export interface PendingAuditRow {
+  seq: number;
+  eventJson: string;
+}
+
+export interface IntegratedAuditRow {
+  index: number;
+  event: AuditEvent;
+  json: string;
+}
+
+export interface AuditIntegrateIo {
+  readHead(): Promise<{ size: number; compactRange: string }>;
+  /** Committed pending rows, oldest sequence first, at most `limit`. */
+  readPending(limit: number): Promise<PendingAuditRow[]>;
+  writeEvents(rows: readonly IntegratedAuditRow[]): Promise<void>;
+  writeNodes(nodes: readonly StoredNode[]): Promise<void>;
+  writeHead(size: number, compactRange: string): Promise<void>;
+  deletePending(seqs: readonly number[]): Promise<void>;
+  /**
+   * Optional: the four writes above as one statement (one round trip where the database is
+   * across a network); used instead of them when present.
+   */
+  writeBatch?(batch: {
+    rows: readonly IntegratedAuditRow[];
+    nodes: readonly StoredNode[];
+    size: number;
+    compactRange: string;
+    seqs: readonly number[];
+  }): Promise<void>;
+}
+
+/**
+ * Integrates up to `limit` pending rows into the tree in the caller's transaction (which the
+ * adapter makes the only integrating one). Returns how many it integrated.
+ */
+export async function integratePendingAudit(io: AuditIntegrateIo, limit: number): Promise<number> {
+  const pending = await io.readPending(limit);
+  if (pending.length === 0) return 0;
+  const head = await io.readHead();
+  let range = parseCompactRange(head.size, head.compactRange);
+  const nodes: StoredNode[] = [];
+  const rows: IntegratedAuditRow[] = [];
+  for (const p of pending) {
+    const next = appendToCompactRange(range, Buffer.from(p.eventJson, 'utf8'));
+    rows.push({
+      index: range.size,
+      event: JSON.parse(p.eventJson) as AuditEvent,
+      json: p.eventJson,
+    });
+    nodes.push(...next.newNodes);
+    range = next.range;
+  }
+  const seqs = pending.map((p) => p.seq);
+  const compactRange = serializeCompactRange(range);
+  if (io.writeBatch) {
+    await io.writeBatch({ rows, nodes, size: range.size, compactRange, seqs });
+  } else {
+    await io.writeEvents(rows);
+    await io.writeNodes(nodes);
+    await io.writeHead(range.size, compactRange);
+    await io.deletePending(seqs);
+  }
+  return pending.length;
 }

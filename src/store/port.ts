@@ -145,6 +145,12 @@ export interface StoreReader extends RecordReader {
   readAuditNodes(
     refs: readonly { level: number; index: number }[],
   ): Promise<(Uint8Array | undefined)[]>;
+  /** Stored nodes (level, from) … (level, from + count - 1) in order; undefined where absent. */
+  readAuditNodeRange(
+    level: number,
+    from: number,
+    count: number,
+  ): Promise<(Uint8Array | undefined)[]>;
   /** Raw rows from `fromIndex`, in index order, at most `limit`. */
   readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]>;
   listCheckpoints(): Promise<StoredCheckpoint[]>;
@@ -195,8 +201,12 @@ export interface StoreTx extends StoreReader, OutboxTx, RecordTx, GithubDeployme
   insertCheckpoint(c: StoredCheckpoint): Promise<boolean>;
   /** Stores a witness cosignature; false when that witness's one for that size exists. */
   insertCosignature(c: StoredCosignature): Promise<boolean>;
-  /** Appends one audit event to the log in this transaction; returns its index. */
-  appendAudit(event: AuditEvent): Promise<number>;
+  /**
+   * Appends one audit event to the log's pending sequence in this transaction: it commits or
+   * rolls back with the state change. Its log index is assigned when it is integrated into the
+   * tree (SQLite: by the same commit; PostgreSQL: shortly after, see `integrateAudit`).
+   */
+  appendAudit(event: AuditEvent): Promise<void>;
   /**
    * Tells every replica, on COMMIT only, that this request changed (PostgreSQL: NOTIFY). Absent
    * where one process is the only writer (SQLite): the in-process event bus is enough there.
@@ -209,6 +219,19 @@ export interface Store extends StoreReader, OutboxStore {
   migrate(): Promise<void>;
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   touchApiKey(id: string, atIso: string): Promise<void>;
+  /**
+   * Resolves once every audit event committed before the call is integrated into the tree (in
+   * `listAuditEvents`, the head, nodes and rows), integrating them itself if need be. Rejects with
+   * `audit_not_integrated` when that cannot happen in time.
+   */
+  integrateAudit(): Promise<void>;
+  /**
+   * Seconds this process has spent inside the section that serialises the whole deployment, and
+   * how many times it entered it: SQLite, the group commit's write transactions (one writer);
+   * PostgreSQL, the audit integrator's batches while holding its advisory lock. `units` is what
+   * those entries carried (SQLite: transactions; PostgreSQL: events integrated). Per process.
+   */
+  serialisedSection(): { seconds: number; entries: number; units: number };
   /** Deployment-wide counts for metrics (committed data only). */
   opsStats(): Promise<OpsStats>;
   close(): Promise<void>;

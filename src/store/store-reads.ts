@@ -58,6 +58,13 @@ export abstract class StoreReads implements StoreReader {
   ): Promise<(Uint8Array | undefined)[]> {
     return this.reads.readAuditNodes(refs);
   }
+  async readAuditNodeRange(
+    level: number,
+    from: number,
+    count: number,
+  ): Promise<(Uint8Array | undefined)[]> {
+    return this.reads.readAuditNodeRange(level, from, count);
+  }
   async readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]> {
     return this.reads.readAuditRows(fromIndex, limit);
   }

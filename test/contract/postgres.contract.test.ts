@@ -9,6 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
+import { INTEGRATOR_LOCK_SPACE } from '../../src/store/postgres/postgres-integrator.js';
+import { isCountersignError } from '../../src/errors/index.js';
 import { runStoreContract } from './store-contract.js';
 import { makeEvent } from './store-fixtures.js';
 
@@ -89,15 +91,137 @@ if (!url) {
         () => new PostgresStore({ url, schema, pool: { max: 4, idleTimeoutMs: 1000 } }),
       );
       try {
-        const got = await Promise.all(
-          Array.from({ length: 30 }, (_, i) =>
-            (replicas[i % 3] as PostgresStore).transaction((tx) => tx.appendAudit(makeEvent())),
+        const events = Array.from({ length: 30 }, () => makeEvent());
+        await Promise.all(
+          events.map((e, i) =>
+            (replicas[i % 3] as PostgresStore).transaction((tx) => tx.appendAudit(e)),
           ),
         );
+        await (replicas[0] as PostgresStore).integrateAudit();
+        for (const r of replicas) {
+          const page = await r.listAuditEvents({}, { limit: 100 });
+          assert.deepEqual(
+            page.items.map((x) => x.index),
+            Array.from({ length: 30 }, (_, i) => i),
+          );
+          assert.deepEqual(
+            page.items.map((x) => x.event.eventId).sort(),
+            events.map((e) => e.eventId).sort(),
+          );
+        }
+      } finally {
+        await Promise.all(replicas.map((r) => r.close()));
+      }
+    });
+
+    test('an event whose transaction commits after a later-sequenced one is integrated too, never skipped', async () => {
+      const store = new PostgresStore({ url, schema, pool: { max: 4, idleTimeoutMs: 1000 } });
+      try {
+        await store.migrate();
+        await store.integrateAudit();
+        const base = await store.auditSize();
+        const slow = makeEvent();
+        const fast = makeEvent();
+        let appended!: () => void;
+        const slowAppended = new Promise<void>((resolve) => (appended = resolve));
+        let release!: () => void;
+        const slowMayCommit = new Promise<void>((resolve) => (release = resolve));
+        // the slow transaction takes its sequence number first and commits last
+        const slowTx = store.transaction(async (tx) => {
+          await tx.appendAudit(slow);
+          appended();
+          await slowMayCommit;
+        });
+        await slowAppended;
+        await store.transaction((tx) => tx.appendAudit(fast));
+        await store.integrateAudit();
+        const first = await store.listAuditEvents({}, { limit: 100, order: 'desc' });
+        assert.equal(first.items[0]?.event.eventId, fast.eventId);
+        assert.equal(await store.auditSize(), base + 1);
+        release();
+        await slowTx;
+        await store.integrateAudit();
+        const second = await store.listAuditEvents({}, { limit: 100, order: 'desc' });
         assert.deepEqual(
-          [...got].sort((a, b) => a - b),
-          Array.from({ length: 30 }, (_, i) => i),
+          second.items.slice(0, 2).map((x) => [x.index, x.event.eventId]),
+          [
+            [base + 1, slow.eventId],
+            [base, fast.eventId],
+          ],
         );
+        assert.equal(await store.auditSize(), base + 2);
+      } finally {
+        await store.close();
+      }
+    });
+
+    test('while another integrator holds the lock past the wait, a reader gets audit_not_integrated; then it integrates', async () => {
+      const store = new PostgresStore({
+        url,
+        schema,
+        pool: { max: 4, idleTimeoutMs: 1000 },
+        audit: { flushTimeoutMs: 200 },
+      });
+      const holder = await admin.connect();
+      try {
+        await store.migrate();
+        await store.integrateAudit();
+        const base = await store.auditSize();
+        await holder.query('SELECT pg_advisory_lock($1, hashtext($2))', [
+          INTEGRATOR_LOCK_SPACE,
+          schema,
+        ]);
+        const event = makeEvent();
+        // acknowledged: the event is durable in the sequence though nobody can integrate it
+        await store.transaction((tx) => tx.appendAudit(event));
+        await assert.rejects(store.integrateAudit(), (err: unknown) => {
+          assert.ok(isCountersignError(err), String(err));
+          assert.equal(err.code, 'audit_not_integrated');
+          return true;
+        });
+        assert.equal(await store.auditSize(), base);
+        assert.equal((await store.opsStats()).auditPending.count, 1);
+        await holder.query('SELECT pg_advisory_unlock($1, hashtext($2))', [
+          INTEGRATOR_LOCK_SPACE,
+          schema,
+        ]);
+        await store.integrateAudit();
+        assert.equal(await store.auditSize(), base + 1);
+        const page = await store.listAuditEvents({}, { limit: 1, order: 'desc' });
+        assert.deepEqual(page.items[0], { index: base, event });
+        assert.equal((await store.opsStats()).auditPending.count, 0);
+      } finally {
+        holder.release();
+        await store.close();
+      }
+    });
+
+    test('with no reader asking, the replicas integrate every committed event in the background', async () => {
+      const replicas = Array.from(
+        { length: 2 },
+        () => new PostgresStore({ url, schema, pool: { max: 4, idleTimeoutMs: 1000 } }),
+      );
+      try {
+        await Promise.all(replicas.map((r) => r.migrate()));
+        await (replicas[0] as PostgresStore).integrateAudit();
+        const base = await (replicas[0] as PostgresStore).auditSize();
+        await Promise.all(
+          Array.from({ length: 40 }, (_, i) =>
+            (replicas[i % 2] as PostgresStore).transaction((tx) => tx.appendAudit(makeEvent())),
+          ),
+        );
+        // each replica's integrator was woken by its own commits; nobody calls integrateAudit
+        const deadline = Date.now() + 20_000;
+        let size = base;
+        while (Date.now() < deadline) {
+          size = await (replicas[1] as PostgresStore).auditSize();
+          if (size === base + 40) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.equal(size, base + 40);
+        assert.equal((await (replicas[1] as PostgresStore).opsStats()).auditPending.count, 0);
+        const integrated = replicas.reduce((n, r) => n + r.integratorStats.integrated, 0);
+        assert.equal(integrated, 40);
       } finally {
         await Promise.all(replicas.map((r) => r.close()));
       }

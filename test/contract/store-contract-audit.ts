@@ -13,10 +13,10 @@ import {
   type ContractContext,
 } from './store-fixtures.js';
 
-async function appendEach(store: Store, events: readonly AuditEvent[]): Promise<number[]> {
-  const out: number[] = [];
-  for (const e of events) out.push(await store.transaction((tx) => tx.appendAudit(e)));
-  return out;
+/** One transaction per event, then every committed event integrated into the tree. */
+async function appendEach(store: Store, events: readonly AuditEvent[]): Promise<void> {
+  for (const e of events) await store.transaction((tx) => tx.appendAudit(e));
+  await store.integrateAudit();
 }
 
 async function indices(store: Store, filter: AuditFilter): Promise<number[]> {
@@ -33,18 +33,42 @@ export function defineAuditContract(ctx: ContractContext): void {
   test('appends get indices 0..n-1 in order and list back as the identical events', async () => {
     assert.equal(await ctx.store.auditSize(), 0);
     const events = Array.from({ length: 4 }, (_, i) => makeEvent({ at: isoPlus(i * MINUTE) }));
-    assert.deepEqual(await appendEach(ctx.store, events.slice(0, 2)), [0, 1]);
+    await appendEach(ctx.store, events.slice(0, 2));
+    assert.equal(await ctx.store.auditSize(), 2);
     // several appends in one transaction take consecutive indices too
-    const inOne = await ctx.store.transaction(async (tx) => [
-      await tx.appendAudit(events[2] as AuditEvent),
-      await tx.appendAudit(events[3] as AuditEvent),
-    ]);
-    assert.deepEqual(inOne, [2, 3]);
+    await ctx.store.transaction(async (tx) => {
+      await tx.appendAudit(events[2] as AuditEvent);
+      await tx.appendAudit(events[3] as AuditEvent);
+    });
+    await ctx.store.integrateAudit();
     assert.equal(await ctx.store.auditSize(), 4);
     const page = await ctx.store.listAuditEvents({}, { limit: 10 });
     const expected: StoredAuditEvent[] = events.map((event, index) => ({ index, event }));
     assert.deepEqual(page, { items: expected, nextCursor: null });
     assert.equal(await ctx.store.transaction((tx) => tx.auditSize()), 4);
+  });
+
+  test('integrateAudit: with nothing pending it changes nothing; a rolled-back append never reaches the log', async () => {
+    await ctx.store.integrateAudit();
+    assert.equal(await ctx.store.auditSize(), 0);
+    await assert.rejects(
+      ctx.store.transaction(async (tx) => {
+        await tx.appendAudit(makeEvent());
+        throw new Error('rolled back');
+      }),
+    );
+    await ctx.store.integrateAudit();
+    assert.equal(await ctx.store.auditSize(), 0);
+    assert.deepEqual(await ctx.store.listAuditEvents({}, { limit: 10 }), {
+      items: [],
+      nextCursor: null,
+    });
+    const kept = makeEvent();
+    await appendEach(ctx.store, [kept]);
+    assert.deepEqual((await ctx.store.listAuditEvents({}, { limit: 10 })).items, [
+      { index: 0, event: kept },
+    ]);
+    assert.equal((await ctx.store.opsStats()).auditPending.count, 0);
   });
 
   test('each append stores its leaf hash and the completed subtree roots (RFC 6962)', async () => {
@@ -69,6 +93,28 @@ export function defineAuditContract(ctx: ContractContext): void {
     assert.equal(hex(byKey.get('1/0')), hex(n10));
     assert.equal(hex(byKey.get('1/1')), hex(n11));
     assert.equal(hex(byKey.get('2/0')), hex(nodeHash(n10, n11)));
+  });
+
+  test('readAuditNodeRange reads one level in index order, undefined past the stored nodes', async () => {
+    const events = Array.from({ length: 6 }, () => makeEvent());
+    await appendEach(ctx.store, events);
+    const leaves = await ctx.store.readAuditNodeRange(0, 2, 6);
+    assert.deepEqual(leaves.map(hex), [
+      ...events.slice(2).map((e) => hex(leafHash(e))),
+      undefined,
+      undefined,
+    ]);
+    const level1 = await ctx.store.readAuditNodeRange(1, 0, 4);
+    assert.deepEqual(
+      level1.map(hex),
+      [
+        nodeHash(leafHash(events[0] as AuditEvent), leafHash(events[1] as AuditEvent)),
+        nodeHash(leafHash(events[2] as AuditEvent), leafHash(events[3] as AuditEvent)),
+        nodeHash(leafHash(events[4] as AuditEvent), leafHash(events[5] as AuditEvent)),
+        undefined,
+      ].map((h) => (h === undefined ? undefined : hex(h))),
+    );
+    assert.deepEqual(await ctx.store.readAuditNodeRange(2, 0, 0), []);
   });
 
   test('listAuditEvents filters by approval, actor, environment, project, type and time range', async () => {

@@ -15,6 +15,7 @@ export function defineConcurrencyContract(ctx: ContractContext): void {
   test('a transaction that throws after its writes rolls back approvals, records, audit rows and the head', async () => {
     const kept = makeEvent();
     await ctx.store.transaction((tx) => tx.appendAudit(kept));
+    await ctx.store.integrateAudit();
     const nodesBefore = await ctx.handle.readAuditNodes();
     const boom = new Boom('fail after writes');
     await assert.rejects(
@@ -22,13 +23,13 @@ export function defineConcurrencyContract(ctx: ContractContext): void {
         await tx.insertApproval(makeApproval('apr_rb'));
         await tx.insertApiKey(makeApiKey('key_rb'));
         assert.equal(await tx.consumeCredential('jti_rb', 'apr_rb', kept.at), true);
-        assert.equal(await tx.appendAudit(makeEvent({ approvalId: 'apr_rb' })), 1);
-        assert.equal(await tx.appendAudit(makeEvent({ approvalId: 'apr_rb' })), 2);
-        assert.equal(await tx.auditSize(), 3);
+        await tx.appendAudit(makeEvent({ approvalId: 'apr_rb' }));
+        await tx.appendAudit(makeEvent({ approvalId: 'apr_rb' }));
         throw boom;
       }),
       (err) => err === boom,
     );
+    await ctx.store.integrateAudit();
     assert.equal(await ctx.store.getApproval('apr_rb'), null);
     assert.equal(await ctx.store.getApiKey('key_rb'), null);
     assert.equal(await ctx.store.isCredentialConsumed('jti_rb'), false);
@@ -40,7 +41,9 @@ export function defineConcurrencyContract(ctx: ContractContext): void {
     assert.deepEqual(await ctx.handle.readAuditNodes(), nodesBefore);
     // the log continues from the committed head: no gap where the rolled-back events were
     const next = makeEvent();
-    assert.equal(await ctx.store.transaction((tx) => tx.appendAudit(next)), 1);
+    await ctx.store.transaction((tx) => tx.appendAudit(next));
+    await ctx.store.integrateAudit();
+    assert.equal(await ctx.store.auditSize(), 2);
     const leaf1 = (await ctx.handle.readAuditNodes()).find((n) => n.level === 0 && n.index === 1);
     assert.equal(Buffer.from(leaf1?.hash ?? []).toString('hex'), leafHash(next).toString('hex'));
   });
@@ -56,6 +59,7 @@ export function defineConcurrencyContract(ctx: ContractContext): void {
     });
     assert.equal((seenInside as ApprovalRequest | null)?.id, 'apr_iso');
     assert.equal((await ctx.store.getApproval('apr_iso'))?.id, 'apr_iso');
+    await ctx.store.integrateAudit();
     assert.equal(await ctx.store.auditSize(), 1);
   });
 
@@ -91,6 +95,7 @@ export function defineConcurrencyContract(ctx: ContractContext): void {
     assert.equal(stored?.state, 'approved');
     assert.equal(stored?.version, 2);
     assert.equal(stored?.history.length, 2);
+    await ctx.store.integrateAudit();
     assert.equal(await ctx.store.auditSize(), 1);
   });
 
@@ -132,22 +137,20 @@ export function defineConcurrencyContract(ctx: ContractContext): void {
 
   test('50 concurrent audit appends take indices 0..49 with no gap or duplicate, each with its leaf', async () => {
     const events = Array.from({ length: 50 }, () => makeEvent());
-    const got = await Promise.all(
-      events.map((e) => ctx.store.transaction((tx) => tx.appendAudit(e))),
-    );
+    await Promise.all(events.map((e) => ctx.store.transaction((tx) => tx.appendAudit(e))));
+    await ctx.store.integrateAudit();
     const expected = Array.from({ length: 50 }, (_, i) => i);
-    assert.deepEqual(
-      [...got].sort((a, b) => a - b),
-      expected,
-    );
     assert.equal(await ctx.store.auditSize(), 50);
     const listed = await ctx.store.listAuditEvents({}, { limit: 100 });
     assert.deepEqual(
       listed.items.map((x) => x.index),
       expected,
     );
-    // every event landed exactly once, at the index its own append returned
-    events.forEach((e, i) => assert.deepEqual(listed.items[got[i] as number]?.event, e));
+    // every event landed exactly once
+    assert.deepEqual(
+      listed.items.map((x) => x.event.eventId).sort(),
+      events.map((e) => e.eventId).sort(),
+    );
     const leaves = (await ctx.handle.readAuditNodes()).filter((n) => n.level === 0);
     assert.deepEqual(
       leaves.map((n) => n.index).sort((a, b) => a - b),
@@ -158,6 +161,38 @@ export function defineConcurrencyContract(ctx: ContractContext): void {
       assert.ok(event, `event ${leaf.index}`);
       assert.equal(Buffer.from(leaf.hash).toString('hex'), leafHash(event).toString('hex'));
     }
+  });
+
+  test('12 concurrent transactions, every third throwing after its writes: each commits or rolls back on its own', async () => {
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) =>
+        ctx.store.transaction(async (tx) => {
+          await tx.insertApproval(makeApproval(`apr_g${i}`));
+          await tx.appendAudit(makeEvent({ approvalId: `apr_g${i}` }));
+          if (i % 3 === 2) throw new Boom(`unit ${i}`);
+          return i;
+        }),
+      ),
+    );
+    await ctx.store.integrateAudit();
+    const kept = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    assert.deepEqual(kept, [0, 1, 3, 4, 6, 7, 9, 10]);
+    for (const [i, o] of outcomes.entries()) {
+      if (o.status === 'rejected') assert.ok(o.reason instanceof Boom, `unit ${i}: ${o.reason}`);
+      const stored = await ctx.store.getApproval(`apr_g${i}`);
+      assert.equal(stored?.id, kept.includes(i) ? `apr_g${i}` : undefined, `apr_g${i}`);
+    }
+    // the state change and its event went together: one event per kept approval, no gap
+    const listed = await ctx.store.listAuditEvents({}, { limit: 20 });
+    assert.deepEqual(
+      listed.items.map((x) => x.index),
+      kept.map((_, n) => n),
+    );
+    assert.deepEqual(
+      listed.items.map((x) => x.event.approvalId).sort(),
+      kept.map((i) => `apr_g${i}`).sort(),
+    );
+    assert.equal(await ctx.store.auditSize(), kept.length);
   });
 
   test('after close, transactions and reads reject; closing twice is harmless', async () => {

@@ -78,6 +78,7 @@ export function defineReviewFactsContract(ctx: ContractContext): void {
       makeEvent({ at: isoPlus(i * MINUTE), project: i % 2 === 0 ? 'web' : 'api' }),
     );
     for (const e of events) await ctx.store.transaction((tx) => tx.appendAudit(e));
+    await ctx.store.integrateAudit();
     const first = await ctx.store.listAuditEvents({}, { limit: 3, order: 'desc' });
     assert.deepEqual(
       first.items.map((i) => i.index),
@@ -122,6 +123,7 @@ export function defineReviewFactsContract(ctx: ContractContext): void {
       makeEvent({ details: { reason: '100 percent' } }),
     ];
     for (const e of events) await ctx.store.transaction((tx) => tx.appendAudit(e));
+    await ctx.store.integrateAudit();
     const find = async (q: string) =>
       (await ctx.store.listAuditEvents({ q }, { limit: 10 })).items.map((i) => i.index);
     assert.deepEqual(await find('inc-4242'), [0]);

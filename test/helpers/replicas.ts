@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { runCli, startCliServer } from './cli.js';
 
 export const CONFIG = '.countersign/countersign.yaml';
@@ -189,6 +190,19 @@ export function devDeploy(image: string): Record<string, unknown> {
     spec: { pipeline: 'checkout-web', image, replicas: 1 },
     target: 'k8s/dev/checkout',
   };
+}
+
+/**
+ * Waits until every audit event committed so far is integrated into the log (integrating them
+ * if no replica has yet), so that rows read straight from `audit_events` are complete.
+ */
+export async function integrateAudit(url: string): Promise<void> {
+  const store = new PostgresStore({ url, pool: { max: 1 } });
+  try {
+    await store.integrateAudit();
+  } finally {
+    await store.close();
+  }
 }
 
 /** Audit event types recorded for one request, straight from the store. */

@@ -31,6 +31,7 @@ describe('store-backed metrics', () => {
         { provider: 'jira', ready: false, missing: ['JIRA_TOKEN'] },
       ],
       now: () => h.clock.now(),
+      serialised: () => h.store.serialisedSection(),
     });
     // two pending requests, one cancelled
     const requester = h.keys.requester!.principal;
@@ -105,6 +106,14 @@ describe('store-backed metrics', () => {
     assert.equal(sample(text, 'countersign_audit_checkpoint_size'), cp.size);
     assert.equal(sample(text, 'countersign_audit_unchecked_events'), size - cp.size);
     assert.equal(sample(text, 'countersign_audit_checkpoint_age_seconds'), 30);
+    // every event is integrated by its own commit on SQLite
+    assert.equal(sample(text, 'countersign_audit_pending_events'), 0);
+    assert.equal(sample(text, 'countersign_audit_integration_lag_seconds'), 0);
+    // the group commits behind those writes, as this process's serialised section
+    const section = h.store.serialisedSection();
+    assert.ok(section.entries > 0 && section.seconds > 0, JSON.stringify(section));
+    assert.equal(sample(text, 'countersign_store_serialised_entries_total'), section.entries);
+    assert.ok((sample(text, 'countersign_store_serialised_seconds_total') ?? 0) > 0);
     assert.equal(sample(text, 'countersign_notification_provider_ready{provider="slack"}'), 1);
     assert.equal(sample(text, 'countersign_notification_provider_ready{provider="jira"}'), 0);
     assert.ok(!text.includes('apr_'), 'no ids in labels');

@@ -68,21 +68,23 @@ if (!url) {
         await assert.rejects(
           store.transaction(async (tx) => {
             await tx.appendAudit(makeEvent({ eventId: 'evt_one' }));
-            // the session holding this transaction's lock on the audit head: as in a failover
+            // the session holding this transaction's lock on the audit sequence: as in a failover
             const { rows } = await admin.query<{ n: number }>(
               `SELECT count(DISTINCT pid)::int AS n, bool_and(pg_terminate_backend(pid)) AS ok
-                 FROM pg_locks WHERE relation = '${schema}.audit_head'::regclass AND pid <> pg_backend_pid()`,
+                 FROM pg_locks WHERE relation = '${schema}.audit_pending'::regclass AND pid <> pg_backend_pid()`,
             );
             assert.equal(rows[0]?.n, 1);
             await tx.appendAudit(makeEvent({ eventId: 'evt_two' }));
           }),
           (err) => codeOf(err) === 'audit_unavailable',
         );
+        await store.integrateAudit();
         assert.equal(await store.auditSize(), 0);
         // and the store serves again on a fresh connection
         await store.transaction(
           async (tx) => void (await tx.appendAudit(makeEvent({ eventId: 'evt_three' }))),
         );
+        await store.integrateAudit();
         assert.equal(await store.auditSize(), 1);
       } finally {
         await store.close();

@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
 import {
   auditTypesOf,
+  integrateAudit,
   devDeploy,
   stagingDeploy,
   startDeployment,
@@ -131,6 +132,8 @@ if (!baseUrl) {
       );
       assert.ok(ok.length >= ops.length / 2, `${ok.length} of ${ops.length} succeeded`);
 
+      // every event committed so far in the log (the victim may have died mid-integration)
+      await integrateAudit(d.db.url);
       for (const o of ok) {
         if (o.kind === 'review') {
           const { rows } = await d.sql.query<{ state: string }>(

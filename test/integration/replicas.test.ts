@@ -11,6 +11,7 @@ import { startSink, type Sink } from '../helpers/notify.js';
 import { runCli } from '../helpers/cli.js';
 import {
   auditTypesOf,
+  integrateAudit,
   CONFIG,
   devDeploy,
   eventually,
@@ -81,6 +82,7 @@ if (!baseUrl) {
       const statuses = results.map((r) => r.status);
       assert.equal(statuses.filter((s) => s === 200).length, 1, statuses.join(','));
       assert.equal(statuses.filter((s) => s === 409).length, 29, statuses.join(','));
+      await integrateAudit(d.db.url);
       const types = await auditTypesOf(d.sql, id);
       assert.equal(types.filter((t) => t === 'approval.approved').length, 1, types.join(','));
       assert.equal(types.filter((t) => t === 'approval.reviewed').length, 0, types.join(','));
@@ -170,6 +172,7 @@ if (!baseUrl) {
       assert.ok(allExpired, 'every request was recorded expired by a sweeper');
       // a sweep still running on another replica would have to lose its conditional update
       await new Promise((r) => setTimeout(r, 1500));
+      await integrateAudit(d.db.url);
       for (const id of ids) {
         const types = (await auditTypesOf(d.sql, id)).filter((t) => t.startsWith('approval.'));
         assert.deepEqual(types, ['approval.requested', 'approval.expired'], id);
@@ -184,6 +187,7 @@ if (!baseUrl) {
       );
       for (const r of results) assert.equal(r.status, 200, JSON.stringify(r.body));
       const ids = results.map((r) => (r.body.decision as { decisionId: string }).decisionId);
+      await integrateAudit(d.db.url);
       const { rows } = await d.sql.query<{ n: number }>(
         "SELECT count(*)::int AS n FROM audit_events WHERE type = 'gate.allowed' AND event_json::jsonb->>'decisionId' = ANY($1)",
         [ids],
@@ -210,6 +214,7 @@ if (!baseUrl) {
       const twice = [...counts].filter(([, n]) => n > 1);
       assert.deepEqual(twice, [], 'no notification was delivered twice');
       assert.deepEqual([...counts.keys()].sort(), [...expected].sort());
+      await integrateAudit(d.db.url);
       const { rows } = await d.sql.query<{ n: number }>(
         "SELECT count(*)::int AS n FROM audit_events WHERE type = 'notification.delivered'",
       );

@@ -10,6 +10,7 @@ import { migration005 } from './005-cosignatures.js';
 import { migration007 } from './007-redact-delivery-callbacks.js';
 import { migration006 } from './006-lookups.js';
 import { migration010 } from './010-approval-scope.js';
+import { migration011 } from './011-audit-sequence.js';
 
 export interface Migration {
   id: number;
@@ -27,4 +28,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration006,
   migration007,
   migration010,
+  migration011,
 ];

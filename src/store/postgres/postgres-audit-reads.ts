@@ -37,6 +37,20 @@ export function postgresAuditReads(db: Queryable) {
       }
       return refs.map((r) => found.get(`${r.level}:${r.index}`));
     },
+    async readAuditNodeRange(
+      level: number,
+      from: number,
+      count: number,
+    ): Promise<(Uint8Array | undefined)[]> {
+      const out = new Array<Uint8Array | undefined>(Math.max(0, count)).fill(undefined);
+      if (count <= 0) return out;
+      const { rows } = await db.query<{ idx: number; hash: Buffer }>(
+        'SELECT idx, hash FROM audit_nodes WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx',
+        [level, from, from + count],
+      );
+      for (const r of rows) out[r.idx - from] = new Uint8Array(r.hash);
+      return out;
+    },
     async readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]> {
       const { rows } = await db.query<{ idx: number; event_json: string }>(
         'SELECT idx, event_json FROM audit_events WHERE idx >= $1 ORDER BY idx LIMIT $2',

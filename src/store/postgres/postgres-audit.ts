@@ -1,18 +1,31 @@
 /**
- * The audit log on PostgreSQL: the append IO (serialised by a row lock on the single
- * `audit_head` row, so replicas agree on one leaf order) and the filtered listing.
+ * The audit log on PostgreSQL: appending to the pending sequence (no shared lock), the
+ * integration IO (run by the one replica holding the integrator's advisory lock, see
+ * postgres-integrator.ts) and the filtered listing.
  */
 import type { AuditEvent } from '../../domain/audit-event.js';
 import { decodeAuditCursor, encodeCursor } from '../../lib/cursor.js';
-import type { AuditAppendIo } from '../audit-append.js';
+import type { AuditIntegrateIo, AuditSequenceIo, IntegratedAuditRow } from '../audit-append.js';
+import type { StoredNode } from '../merkle-head.js';
 import type { AuditFilter, Page, PageRequest, StoredAuditEvent } from '../port.js';
 import { likeEscape, SqlParams, whereClause, type Queryable } from './postgres-sql.js';
 
-export function postgresAuditIo(db: Queryable): AuditAppendIo {
+export function postgresSequenceIo(db: Queryable): AuditSequenceIo {
+  return {
+    insertPending: async (eventJson, appendedAt) => {
+      await db.query('INSERT INTO audit_pending (event_json, appended_at) VALUES ($1, $2)', [
+        eventJson,
+        appendedAt,
+      ]);
+    },
+  };
+}
+
+/** The integration IO, for the transaction that holds the integrator's advisory lock. */
+export function postgresIntegrateIo(db: Queryable): AuditIntegrateIo {
   return {
     readHead: async () => {
-      // FOR UPDATE: a concurrent append (any replica) waits here until this transaction ends,
-      // then reads the head this one wrote; appends never interleave.
+      // FOR UPDATE as well as the advisory lock: a head is never written by two transactions
       const res = await db.query<{ size: number; compact_range: string }>(
         'SELECT size, compact_range FROM audit_head WHERE id = 1 FOR UPDATE',
       );
@@ -20,31 +33,27 @@ export function postgresAuditIo(db: Queryable): AuditAppendIo {
       if (!row) throw new Error('audit_head row is missing');
       return { size: row.size, compactRange: row.compact_range };
     },
-    writeEvent: async (index, event, json) => {
+    readPending: async (limit) => {
+      // only committed rows are visible; one committing later is taken by a later batch
+      const res = await db.query<{ seq: number; event_json: string }>(
+        'SELECT seq, event_json FROM audit_pending ORDER BY seq LIMIT $1',
+        [limit],
+      );
+      return res.rows.map((r) => ({ seq: r.seq, eventJson: r.event_json }));
+    },
+    writeEvents: async (rows) => {
+      if (rows.length === 0) return;
+      const p = new SqlParams();
       await db.query(
-        `INSERT INTO audit_events (idx, event_id, type, at, actor_id, environment, project, approval_id, event_json)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [
-          index,
-          event.eventId,
-          event.type,
-          event.at,
-          event.actor.id,
-          event.environment,
-          event.project,
-          event.approvalId,
-          json,
-        ],
+        `INSERT INTO audit_events ${AUDIT_EVENT_COLUMNS} VALUES ${eventValues(p, rows)}`,
+        p.values,
       );
     },
     writeNodes: async (nodes) => {
       if (nodes.length === 0) return;
       const p = new SqlParams();
-      const rows = nodes.map(
-        (n) => `(${p.add(n.level)}, ${p.add(n.index)}, ${p.add(Buffer.from(n.hash))})`,
-      );
       await db.query(
-        `INSERT INTO audit_nodes (level, idx, hash) VALUES ${rows.join(', ')}`,
+        `INSERT INTO audit_nodes (level, idx, hash) VALUES ${nodeValues(p, nodes)}`,
         p.values,
       );
     },
@@ -54,7 +63,55 @@ export function postgresAuditIo(db: Queryable): AuditAppendIo {
         compactRange,
       ]);
     },
+    deletePending: async (seqs) => {
+      await db.query('DELETE FROM audit_pending WHERE seq = ANY($1::bigint[])', [seqs]);
+    },
+    // one statement: each data-modifying CTE runs exactly once, all in this transaction
+    writeBatch: async ({ rows, nodes, size, compactRange, seqs }) => {
+      const p = new SqlParams();
+      const parts = [
+        `ev AS (INSERT INTO audit_events ${AUDIT_EVENT_COLUMNS} VALUES ${eventValues(p, rows)})`,
+        ...(nodes.length
+          ? [`nd AS (INSERT INTO audit_nodes (level, idx, hash) VALUES ${nodeValues(p, nodes)})`]
+          : []),
+        `hd AS (UPDATE audit_head SET size = ${p.add(size)}, compact_range = ${p.add(compactRange)} WHERE id = 1)`,
+      ];
+      await db.query(
+        `WITH ${parts.join(', ')} DELETE FROM audit_pending WHERE seq = ANY(${p.add(seqs)}::bigint[])`,
+        p.values,
+      );
+    },
   };
+}
+
+const AUDIT_EVENT_COLUMNS =
+  '(idx, event_id, type, at, actor_id, environment, project, approval_id, event_json)';
+
+function eventValues(p: SqlParams, rows: readonly IntegratedAuditRow[]): string {
+  return rows
+    .map(({ index, event, json }) =>
+      [
+        index,
+        event.eventId,
+        event.type,
+        event.at,
+        event.actor.id,
+        event.environment,
+        event.project,
+        event.approvalId,
+        json,
+      ]
+        .map((v) => p.add(v))
+        .join(', '),
+    )
+    .map((v) => `(${v})`)
+    .join(', ');
+}
+
+function nodeValues(p: SqlParams, nodes: readonly StoredNode[]): string {
+  return nodes
+    .map((n) => `(${p.add(n.level)}, ${p.add(n.index)}, ${p.add(Buffer.from(n.hash))})`)
+    .join(', ');
 }
 
 const EQUALITY_FILTERS: readonly [keyof AuditFilter, string][] = [

@@ -14,7 +14,7 @@ import type { AuditEvent } from '../../domain/audit-event.js';
 import type { Decision } from '../../domain/decision.js';
 import type { Action } from '../../domain/action.js';
 import { decodeApprovalCursor, encodeCursor } from '../../lib/cursor.js';
-import { appendAuditEvent } from '../audit-append.js';
+import { sequenceAuditEvent } from '../audit-append.js';
 import type {
   ApiKeyRecord,
   ApprovalFilter,
@@ -44,7 +44,7 @@ import {
   type CredentialRow,
   type PipelineVersionRow,
 } from '../rows.js';
-import { auditSize, listAuditEvents, postgresAuditIo } from './postgres-audit.js';
+import { auditSize, listAuditEvents, postgresSequenceIo } from './postgres-audit.js';
 import { postgresAuditReads } from './postgres-audit-reads.js';
 import { likeEscape, SqlParams, whereClause, type Queryable } from './postgres-sql.js';
 import type { DeliveryAttemptUpdate, NewDelivery } from '../outbox-types.js';
@@ -198,6 +198,13 @@ export class PostgresQueries implements StoreTx {
     refs: readonly { level: number; index: number }[],
   ): Promise<(Uint8Array | undefined)[]> {
     return this.auditReads.readAuditNodes(refs);
+  }
+  readAuditNodeRange(
+    level: number,
+    from: number,
+    count: number,
+  ): Promise<(Uint8Array | undefined)[]> {
+    return this.auditReads.readAuditNodeRange(level, from, count);
   }
   readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]> {
     return this.auditReads.readAuditRows(fromIndex, limit);
@@ -397,8 +404,12 @@ export class PostgresQueries implements StoreTx {
     return res.rowCount === 1;
   }
 
-  appendAudit(event: AuditEvent): Promise<number> {
-    return appendAuditEvent(postgresAuditIo(this.db), event);
+  /** True once this transaction appended an audit event (the store then wakes its integrator). */
+  appendedAudit = false;
+
+  async appendAudit(event: AuditEvent): Promise<void> {
+    this.appendedAudit = true;
+    await sequenceAuditEvent(postgresSequenceIo(this.db), event);
   }
 
   async notifyApprovalChanged(approval: ApprovalRequest, event: string): Promise<void> {

@@ -1,8 +1,9 @@
 /**
  * PostgreSQL adapter of the Store port (pg). Any number of replicas share one database:
  * a transaction is one pooled client between BEGIN and COMMIT; approvals read inside it are
- * row-locked, audit appends lock the single head row, and migrations run once under an
- * advisory lock. Reads outside transactions go to the pool and see committed data only.
+ * row-locked, audit events are appended to a pending sequence (no shared lock) and integrated
+ * into the tree by whichever replica holds the integrator's advisory lock, and migrations run
+ * once under an advisory lock. Reads outside transactions go to the pool and see committed data only.
  */
 import pg from 'pg';
 import { ServiceError } from '../../errors/index.js';
@@ -15,6 +16,7 @@ import type { ClaimedDelivery, DeliveryClaimScope, DeliveryRecord } from '../out
 import { claimPostgresDeliveries, listPostgresDeliveries } from './postgres-outbox.js';
 import { asUnavailable } from './postgres-errors.js';
 import { readOpsStats, type OpsStats } from '../ops-stats.js';
+import { PostgresAuditIntegrator } from './postgres-integrator.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user@host:port/db`; its credentials never appear in an error we raise. */
@@ -22,6 +24,8 @@ export interface PostgresStoreOptions {
   pool?: { max?: number; idleTimeoutMs?: number };
   /** Schema to work in (set as the connection's search_path); it must already exist. */
   schema?: string;
+  /** Audit integration: poll interval and how long a reader waits to integrate (ms). */
+  audit?: { pollMs?: number; flushTimeoutMs?: number };
 }
 
 /** Key of the advisory lock that makes concurrent replicas run migrations once. */
@@ -32,6 +36,7 @@ export class PostgresStore extends StoreReads implements Store {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
   private readonly readQueries: PostgresQueries;
+  private readonly integrator: PostgresAuditIntegrator;
   private closed = false;
 
   constructor(opts: PostgresStoreOptions) {
@@ -63,6 +68,20 @@ export class PostgresStore extends StoreReads implements Store {
       },
       false,
     );
+    this.integrator = new PostgresAuditIntegrator(this.pool, (fn) => this.inTransaction(fn), {
+      pollMs: opts.audit?.pollMs ?? 1000,
+      flushTimeoutMs: opts.audit?.flushTimeoutMs ?? 5000,
+    });
+  }
+
+  /** Batches integrated and events integrated by this replica's integrator. */
+  get integratorStats(): { rounds: number; integrated: number; lockedSeconds: number } {
+    return this.integrator.stats;
+  }
+
+  serialisedSection(): { seconds: number; entries: number; units: number } {
+    const s = this.integrator.stats;
+    return { seconds: s.lockedSeconds, entries: s.rounds, units: s.integrated };
   }
 
   async migrate(): Promise<void> {
@@ -83,10 +102,25 @@ export class PostgresStore extends StoreReads implements Store {
         );
       }
     });
+    this.integrator.start();
   }
 
-  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.inTransaction((client) => fn(new PostgresQueries(client, true)));
+  async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    let queries: PostgresQueries | undefined;
+    const result = await this.inTransaction((client) => {
+      queries = new PostgresQueries(client, true);
+      return fn(queries);
+    });
+    if (queries?.appendedAudit) {
+      this.integrator.start();
+      this.integrator.wake();
+    }
+    return result;
+  }
+
+  async integrateAudit(): Promise<void> {
+    this.assertOpen();
+    await this.integrator.flush();
   }
 
   async claimDueDeliveries(
@@ -119,6 +153,8 @@ export class PostgresStore extends StoreReads implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // a batch in flight finishes (or rolls back); pending rows stay for any other replica
+    await this.integrator.stop();
     await this.pool.end();
   }
 

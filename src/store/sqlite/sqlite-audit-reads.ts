@@ -40,6 +40,21 @@ export function sqliteAuditReads(db: Database.Database) {
       }
       return refs.map((r) => found.get(`${r.level}:${r.index}`));
     },
+    async readAuditNodeRange(
+      level: number,
+      from: number,
+      count: number,
+    ): Promise<(Uint8Array | undefined)[]> {
+      const out = new Array<Uint8Array | undefined>(Math.max(0, count)).fill(undefined);
+      if (count <= 0) return out;
+      const rows = db
+        .prepare(
+          'SELECT idx, hash FROM audit_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx',
+        )
+        .all(level, from, from + count) as { idx: number; hash: Buffer }[];
+      for (const r of rows) out[r.idx - from] = new Uint8Array(r.hash);
+      return out;
+    },
     async readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]> {
       const rows = db
         .prepare('SELECT idx, event_json FROM audit_events WHERE idx >= ? ORDER BY idx LIMIT ?')

@@ -7,7 +7,7 @@ import type { AuditEvent } from '../../domain/audit-event.js';
 import type { Decision } from '../../domain/decision.js';
 import type { Action } from '../../domain/action.js';
 import { decodeApprovalCursor, decodeAuditCursor, encodeCursor } from '../../lib/cursor.js';
-import { appendAuditEvent, type AuditAppendIo } from '../audit-append.js';
+import { sequenceAuditEvent, type AuditSequenceIo } from '../audit-append.js';
 import type {
   ApiKeyRecord,
   AuditRow,
@@ -240,6 +240,13 @@ export class SqlDialectQueries implements StoreTx {
   ): Promise<(Uint8Array | undefined)[]> {
     return this.auditReads.readAuditNodes(refs);
   }
+  readAuditNodeRange(
+    level: number,
+    from: number,
+    count: number,
+  ): Promise<(Uint8Array | undefined)[]> {
+    return this.auditReads.readAuditNodeRange(level, from, count);
+  }
   readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]> {
     return this.auditReads.readAuditRows(fromIndex, limit);
   }
@@ -412,42 +419,15 @@ export class SqlDialectQueries implements StoreTx {
     return info.changes === 1;
   }
 
-  async appendAudit(event: AuditEvent): Promise<number> {
-    return appendAuditEvent(this.auditIo, event);
+  async appendAudit(event: AuditEvent): Promise<void> {
+    await sequenceAuditEvent(this.auditIo, event);
   }
 
-  private readonly auditIo: AuditAppendIo = {
-    readHead: async () => {
-      const row = this.prep('SELECT size, compact_range FROM audit_head WHERE id = 1').get() as {
-        size: number;
-        compact_range: string;
-      };
-      return { size: row.size, compactRange: row.compact_range };
-    },
-    writeEvent: async (index, event, json) => {
-      this.prep(
-        `INSERT INTO audit_events (idx, event_id, type, at, actor_id, environment, project, approval_id, event_json)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(
-        index,
-        event.eventId,
-        event.type,
-        event.at,
-        event.actor.id,
-        event.environment,
-        event.project,
-        event.approvalId,
-        json,
-      );
-    },
-    writeNodes: async (nodes) => {
-      const stmt = this.prep('INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)');
-      for (const n of nodes) stmt.run(n.level, n.index, Buffer.from(n.hash));
-    },
-    writeHead: async (size, compactRange) => {
-      this.prep('UPDATE audit_head SET size = ?, compact_range = ? WHERE id = 1').run(
-        size,
-        compactRange,
+  private readonly auditIo: AuditSequenceIo = {
+    insertPending: async (eventJson, appendedAt) => {
+      this.prep('INSERT INTO audit_pending (event_json, appended_at) VALUES (?, ?)').run(
+        eventJson,
+        appendedAt,
       );
     },
   };

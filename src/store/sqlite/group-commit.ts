@@ -1,0 +1,140 @@
+/**
+ * Group commit for the SQLite writer: units of work that arrive while a commit is in flight
+ * wait in a queue, then run one after another inside one `BEGIN IMMEDIATE … COMMIT`, each
+ * under its own SAVEPOINT. A unit that throws rolls back to its savepoint (its writes, its audit
+ * event and its head update go together) and rejects; the others go on. Every unit is settled
+ * only after the shared COMMIT: with `synchronous = FULL`, one fsync makes the whole batch
+ * durable, and nobody is told "done" for work a power cut could still take away.
+ */
+import type Database from 'better-sqlite3';
+import { ServiceError } from '../../errors/index.js';
+import type { Mutex } from '../mutex.js';
+
+interface Unit {
+  run: () => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface GroupCommitStats {
+  /** Transactions committed (batches). */
+  commits: number;
+  /** Units of work acknowledged after those commits. */
+  units: number;
+  /** Seconds spent running batches (the writer is the deployment's one serialised section). */
+  busySeconds: number;
+}
+
+export class GroupCommit {
+  private readonly queue: Unit[] = [];
+  private scheduled = false;
+  private readonly counters: GroupCommitStats = { commits: 0, units: 0, busySeconds: 0 };
+
+  constructor(
+    private readonly db: Database.Database,
+    /** The writer's mutex, shared with the store's other exclusive work (migrate, close). */
+    private readonly mutex: Mutex,
+    /** Runs inside each batch's transaction after its units, before COMMIT; a throw fails all. */
+    private readonly beforeCommit: () => Promise<unknown> = async () => undefined,
+    /** The most units in one transaction, bounding how long one batch keeps the writer. */
+    private readonly maxBatch = 128,
+  ) {}
+
+  get stats(): GroupCommitStats {
+    return { ...this.counters };
+  }
+
+  /** Resolves once every unit submitted so far has been settled. */
+  async drained(): Promise<void> {
+    while (this.scheduled || this.queue.length > 0) await this.mutex.run(async () => undefined);
+  }
+
+  /** Runs `fn` inside a shared write transaction; settles after that transaction's COMMIT. */
+  submit<T>(fn: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run: fn, resolve: resolve as (value: unknown) => void, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.queue.length === 0) return;
+    this.scheduled = true;
+    void this.mutex
+      .run(async () => {
+        const started = performance.now();
+        try {
+          await this.runBatch(this.queue.splice(0, this.maxBatch));
+        } finally {
+          this.counters.busySeconds += (performance.now() - started) / 1000;
+        }
+      })
+      .finally(() => {
+        this.scheduled = false;
+        this.schedule();
+      });
+  }
+
+  private async runBatch(units: Unit[]): Promise<void> {
+    if (!this.db.open) {
+      for (const u of units) u.reject(new ServiceError('internal', 'store is closed'));
+      return;
+    }
+    // units that ran to completion in the open transaction, waiting for its COMMIT
+    let done: { unit: Unit; value: unknown }[] = [];
+    const loseDone = (err: unknown) => {
+      for (const d of done) d.unit.reject(err);
+      done = [];
+    };
+    for (const unit of units) {
+      try {
+        if (!this.db.inTransaction) this.db.exec('BEGIN IMMEDIATE');
+        this.db.exec('SAVEPOINT unit');
+      } catch (err) {
+        unit.reject(err);
+        continue;
+      }
+      try {
+        const value = await unit.run();
+        this.db.exec('RELEASE unit');
+        done.push({ unit, value });
+      } catch (err) {
+        unit.reject(err);
+        if (this.db.inTransaction) {
+          try {
+            this.db.exec('ROLLBACK TO unit');
+            this.db.exec('RELEASE unit');
+          } catch (undoErr) {
+            // the savepoint cannot be undone: nothing in this transaction may be kept
+            this.rollback();
+            loseDone(undoErr);
+          }
+        } else {
+          // SQLite ended the whole transaction itself (I/O error, disk full): the earlier
+          // units' writes are gone with it, so they fail too; later units start a new one
+          loseDone(err);
+        }
+      }
+    }
+    if (!this.db.inTransaction) return;
+    try {
+      if (done.length > 0) await this.beforeCommit();
+      this.db.exec('COMMIT');
+    } catch (err) {
+      this.rollback();
+      loseDone(err);
+      return;
+    }
+    this.counters.commits++;
+    this.counters.units += done.length;
+    for (const d of done) d.unit.resolve(d.value);
+  }
+
+  private rollback(): void {
+    try {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    } catch {
+      // the connection rolls back on its own when it cannot; nothing more to undo here
+    }
+  }
+}

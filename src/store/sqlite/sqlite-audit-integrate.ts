@@ -1,0 +1,82 @@
+/** Integration of pending audit rows on SQLite (see ../audit-append.ts), on the writer connection. */
+import type Database from 'better-sqlite3';
+import { ServiceError } from '../../errors/index.js';
+import { integratePendingAudit, type AuditIntegrateIo } from '../audit-append.js';
+
+const BATCH = 1000;
+
+function sqliteIntegrateIo(db: Database.Database): AuditIntegrateIo {
+  const insertEvent = db.prepare(
+    `INSERT INTO audit_events (idx, event_id, type, at, actor_id, environment, project, approval_id, event_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const insertNode = db.prepare('INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)');
+  const deletePending = db.prepare('DELETE FROM audit_pending WHERE seq = ?');
+  return {
+    readHead: async () => {
+      const row = db.prepare('SELECT size, compact_range FROM audit_head WHERE id = 1').get() as {
+        size: number;
+        compact_range: string;
+      };
+      return { size: row.size, compactRange: row.compact_range };
+    },
+    readPending: async (limit) =>
+      (
+        db.prepare('SELECT seq, event_json FROM audit_pending ORDER BY seq LIMIT ?').all(limit) as {
+          seq: number;
+          event_json: string;
+        }[]
+      ).map((r) => ({ seq: r.seq, eventJson: r.event_json })),
+    writeEvents: async (rows) => {
+      for (const { index, event, json } of rows) {
+        insertEvent.run(
+          index,
+          event.eventId,
+          event.type,
+          event.at,
+          event.actor.id,
+          event.environment,
+          event.project,
+          event.approvalId,
+          json,
+        );
+      }
+    },
+    writeNodes: async (nodes) => {
+      for (const n of nodes) insertNode.run(n.level, n.index, Buffer.from(n.hash));
+    },
+    writeHead: async (size, compactRange) => {
+      db.prepare('UPDATE audit_head SET size = ?, compact_range = ? WHERE id = 1').run(
+        size,
+        compactRange,
+      );
+    },
+    deletePending: async (seqs) => {
+      for (const s of seqs) deletePending.run(s);
+    },
+  };
+}
+
+/**
+ * Integrates every pending row, inside the writer's open transaction (the group commit runs it
+ * just before COMMIT, so an acknowledged event is already in the tree). Any failure is
+ * `audit_unavailable`: the whole batch then rolls back, state changes with their events.
+ */
+export function sqliteAuditIntegrator(db: Database.Database): () => Promise<number> {
+  let io: AuditIntegrateIo | undefined;
+  return async () => {
+    try {
+      io ??= sqliteIntegrateIo(db);
+      let total = 0;
+      for (;;) {
+        const n = await integratePendingAudit(io, BATCH);
+        total += n;
+        if (n < BATCH) return total;
+      }
+    } catch (err) {
+      throw new ServiceError('audit_unavailable', 'the audit log could not be written', {
+        cause: err,
+      });
+    }
+  };
+}
