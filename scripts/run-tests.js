@@ -18,7 +18,14 @@ function findTests(dir) {
 
 const only = process.argv.slice(2);
 const files = findTests('dist').filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
-files.sort();
+// the slowest tiers first (end-to-end, interop, integration), so the many short unit files fill the
+// gaps at the end instead of one long file running alone
+const TIER = ['/e2e/', '/interop/', '/integration/', '/contract/'];
+const tier = (f) => {
+  const i = TIER.findIndex((t) => f.includes(t));
+  return i === -1 ? TIER.length : i;
+};
+files.sort((a, b) => tier(a) - tier(b) || a.localeCompare(b));
 if (files.length === 0) {
   console.error('no test files found under dist/ (run npm run build)');
   process.exit(1);
