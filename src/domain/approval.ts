@@ -205,13 +205,8 @@ export function canTransition(from: ApprovalState, to: ApprovalState): boolean {
   return TRANSITIONS[from].includes(to);
 }
 
-/** The change a committed transition announces (bus events, change hooks, notifications). */
-export type ApprovalChangeEvent =
-  | 'requested'
-  | 'reviewed'
-  | 'approved'
-  | 'denied'
-  | 'expired'
-  | 'cancelled'
-  | 'revoked'
-  | 'break_glass';
+/**
+ * The change a committed transition announces (bus events, change hooks, notifications): the
+ * same name as the history entry it adds.
+ */
+export type ApprovalChangeEvent = HistoryEventName;
