@@ -42,6 +42,25 @@ export interface IntegratedAuditRow {
   json: string;
 }
 
+/** The columns of `audit_events`, in the order `auditEventValues` gives their values. */
+export const AUDIT_EVENT_COLUMNS =
+  '(idx, event_id, type, at, actor_id, environment, project, approval_id, event_json)';
+
+/** One integrated row's values for `AUDIT_EVENT_COLUMNS`, for either adapter. */
+export function auditEventValues({ index, event, json }: IntegratedAuditRow): unknown[] {
+  return [
+    index,
+    event.eventId,
+    event.type,
+    event.at,
+    event.actor.id,
+    event.environment,
+    event.project,
+    event.approvalId,
+    json,
+  ];
+}
+
 export interface AuditIntegrateIo {
   readHead(): Promise<{ size: number; compactRange: string }>;
   /** Committed pending rows, oldest sequence first, at most `limit`. */

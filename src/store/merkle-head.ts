@@ -29,3 +29,17 @@ export function appendToCompactRange(
 ): { range: CompactRange; newNodes: StoredNode[] } {
   return appendLeaf(range, leafHash(eventBytes));
 }
+
+/**
+ * Stored nodes of one level as the slots `from … from+count-1`: a node not stored (yet) is
+ * `undefined`. `rows` are those of the range that exist, in any order.
+ */
+export function nodeRange(
+  rows: readonly { idx: number; hash: Uint8Array }[],
+  from: number,
+  count: number,
+): (Uint8Array | undefined)[] {
+  const out = new Array<Uint8Array | undefined>(Math.max(0, count)).fill(undefined);
+  for (const r of rows) out[r.idx - from] = new Uint8Array(r.hash);
+  return out;
+}

@@ -1,4 +1,5 @@
 /** Audit reads and checkpoint writes on PostgreSQL: nodes for proofs, raw rows, checkpoints. */
+import { nodeRange } from '../merkle-head.js';
 import type { AuditRow, StoredCheckpoint, StoredCosignature } from '../port.js';
 import {
   checkpointFromRow,
@@ -42,14 +43,12 @@ export function postgresAuditReads(db: Queryable) {
       from: number,
       count: number,
     ): Promise<(Uint8Array | undefined)[]> {
-      const out = new Array<Uint8Array | undefined>(Math.max(0, count)).fill(undefined);
-      if (count <= 0) return out;
+      if (count <= 0) return [];
       const { rows } = await db.query<{ idx: number; hash: Buffer }>(
         'SELECT idx, hash FROM audit_nodes WHERE level = $1 AND idx >= $2 AND idx < $3 ORDER BY idx',
         [level, from, from + count],
       );
-      for (const r of rows) out[r.idx - from] = new Uint8Array(r.hash);
-      return out;
+      return nodeRange(rows, from, count);
     },
     async readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]> {
       const { rows } = await db.query<{ idx: number; event_json: string }>(

@@ -5,7 +5,13 @@
  */
 import type { AuditEvent } from '../../domain/audit-event.js';
 import { decodeAuditCursor, encodeCursor } from '../../lib/cursor.js';
-import type { AuditIntegrateIo, AuditSequenceIo, IntegratedAuditRow } from '../audit-append.js';
+import {
+  AUDIT_EVENT_COLUMNS,
+  auditEventValues,
+  type AuditIntegrateIo,
+  type AuditSequenceIo,
+  type IntegratedAuditRow,
+} from '../audit-append.js';
 import type { StoredNode } from '../merkle-head.js';
 import type { AuditFilter, Page, PageRequest, StoredAuditEvent } from '../port.js';
 import { likeEscape, SqlParams, whereClause, type Queryable } from './postgres-sql.js';
@@ -84,23 +90,10 @@ export function postgresIntegrateIo(db: Queryable): AuditIntegrateIo {
   };
 }
 
-const AUDIT_EVENT_COLUMNS =
-  '(idx, event_id, type, at, actor_id, environment, project, approval_id, event_json)';
-
 function eventValues(p: SqlParams, rows: readonly IntegratedAuditRow[]): string {
   return rows
-    .map(({ index, event, json }) =>
-      [
-        index,
-        event.eventId,
-        event.type,
-        event.at,
-        event.actor.id,
-        event.environment,
-        event.project,
-        event.approvalId,
-        json,
-      ]
+    .map((row) =>
+      auditEventValues(row)
         .map((v) => p.add(v))
         .join(', '),
     )

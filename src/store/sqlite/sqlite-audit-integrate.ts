@@ -1,14 +1,18 @@
 /** Integration of pending audit rows on SQLite (see ../audit-append.ts), on the writer connection. */
 import type Database from 'better-sqlite3';
 import { ServiceError } from '../../errors/index.js';
-import { integratePendingAudit, type AuditIntegrateIo } from '../audit-append.js';
+import {
+  AUDIT_EVENT_COLUMNS,
+  auditEventValues,
+  integratePendingAudit,
+  type AuditIntegrateIo,
+} from '../audit-append.js';
 
 const BATCH = 1000;
 
 function sqliteIntegrateIo(db: Database.Database): AuditIntegrateIo {
   const insertEvent = db.prepare(
-    `INSERT INTO audit_events (idx, event_id, type, at, actor_id, environment, project, approval_id, event_json)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO audit_events ${AUDIT_EVENT_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const insertNode = db.prepare('INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)');
   const deletePending = db.prepare('DELETE FROM audit_pending WHERE seq = ?');
@@ -28,19 +32,7 @@ function sqliteIntegrateIo(db: Database.Database): AuditIntegrateIo {
         }[]
       ).map((r) => ({ seq: r.seq, eventJson: r.event_json })),
     writeEvents: async (rows) => {
-      for (const { index, event, json } of rows) {
-        insertEvent.run(
-          index,
-          event.eventId,
-          event.type,
-          event.at,
-          event.actor.id,
-          event.environment,
-          event.project,
-          event.approvalId,
-          json,
-        );
-      }
+      for (const row of rows) insertEvent.run(...auditEventValues(row));
     },
     writeNodes: async (nodes) => {
       for (const n of nodes) insertNode.run(n.level, n.index, Buffer.from(n.hash));

@@ -1,5 +1,6 @@
 /** Audit reads and checkpoint writes on SQLite: nodes for proofs, raw rows, checkpoints. */
 import type Database from 'better-sqlite3';
+import { nodeRange } from '../merkle-head.js';
 import type { AuditRow, StoredCheckpoint, StoredCosignature } from '../port.js';
 import {
   checkpointFromRow,
@@ -45,15 +46,13 @@ export function sqliteAuditReads(db: Database.Database) {
       from: number,
       count: number,
     ): Promise<(Uint8Array | undefined)[]> {
-      const out = new Array<Uint8Array | undefined>(Math.max(0, count)).fill(undefined);
-      if (count <= 0) return out;
+      if (count <= 0) return [];
       const rows = db
         .prepare(
           'SELECT idx, hash FROM audit_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx',
         )
         .all(level, from, from + count) as { idx: number; hash: Buffer }[];
-      for (const r of rows) out[r.idx - from] = new Uint8Array(r.hash);
-      return out;
+      return nodeRange(rows, from, count);
     },
     async readAuditRows(fromIndex: number, limit: number): Promise<AuditRow[]> {
       const rows = db
