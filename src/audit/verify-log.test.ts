@@ -1,5 +1,4 @@
 import * as assert from 'node:assert/strict';
-import { generateKeyPairSync, sign } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { AuditEvent } from '../domain/audit-event.js';
 import { jcs } from '../lib/hash.js';
@@ -13,40 +12,14 @@ import {
 } from './compact-range.js';
 import { eventLeafHash, toHex } from './hash.js';
 import { type LogRow, type LogSource, verifyLog } from './verify-log.js';
+import { testAuditEvent, testCheckpointSigner } from './test-fixtures.js';
 
 const ORIGIN = 'audit.example/countersign';
 
-function newSigner(): CheckpointSigner {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const x = publicKey.export({ format: 'jwk' }).x as string;
-  return {
-    name: ORIGIN,
-    publicKey: Buffer.from(x, 'base64url'),
-    sign: (m) => sign(null, m, privateKey),
-  };
-}
+const newSigner = (): CheckpointSigner => testCheckpointSigner(ORIGIN);
 const signer = newSigner();
 
-function event(i: number, outcome = 'allowed'): AuditEvent {
-  return {
-    schema: 'countersign.audit/v1',
-    type: 'gate.allowed',
-    eventId: `evt_${String(i).padStart(4, '0')}`,
-    at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
-    actor: { id: 'svc_deployer', kind: 'service', name: 'deployer' },
-    environment: 'prod',
-    project: 'payments',
-    approvalId: `apr_${i}`,
-    decisionId: null,
-    approvalRequired: true,
-    requiredCapabilities: ['deploy'],
-    outcome,
-    reasonCode: null,
-    actionHash: null,
-    specHash: null,
-    details: {},
-  };
-}
+const event = testAuditEvent;
 
 /** An in-memory store: event rows, a node table, the compact range row, checkpoint notes. */
 interface Store {

@@ -1,42 +1,16 @@
 import * as assert from 'node:assert/strict';
-import { generateKeyPairSync, sign } from 'node:crypto';
 import { describe, it } from 'node:test';
-import type { AuditEvent } from '../domain/audit-event.js';
-import { type CheckpointSigner, formatCheckpointBody, signCheckpoint } from './checkpoint.js';
+import { formatCheckpointBody, signCheckpoint } from './checkpoint.js';
 import { type CompactRange, appendLeaf, emptyCompactRange, rootOf } from './compact-range.js';
 import { eventLeafHash } from './hash.js';
 import { type LogRow, verifyLog } from './verify-log.js';
 import type { VerifyLogResult } from './verify-log-result.js';
 import { type ParallelLogSource, verifyLogParallel } from './verify-parallel.js';
+import { testAuditEvent, testCheckpointSigner } from './test-fixtures.js';
 
 const ORIGIN = 'audit.example/countersign';
-const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-const signer: CheckpointSigner = {
-  name: ORIGIN,
-  publicKey: Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url'),
-  sign: (m) => sign(null, m, privateKey),
-};
-
-function event(i: number): AuditEvent {
-  return {
-    schema: 'countersign.audit/v1',
-    type: 'gate.allowed',
-    eventId: `evt_${String(i).padStart(4, '0')}`,
-    at: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
-    actor: { id: 'svc_deployer', kind: 'service', name: 'deployer' },
-    environment: 'prod',
-    project: 'payments',
-    approvalId: `apr_${i}`,
-    decisionId: null,
-    approvalRequired: true,
-    requiredCapabilities: ['deploy'],
-    outcome: 'allowed',
-    reasonCode: null,
-    actionHash: null,
-    specHash: null,
-    details: {},
-  };
-}
+const signer = testCheckpointSigner(ORIGIN);
+const event = (i: number) => testAuditEvent(i);
 
 interface Log {
   rows: LogRow[];
