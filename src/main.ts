@@ -12,7 +12,8 @@ import { InputError } from './errors/index.js';
 import { StartupError } from './errors/startup-error.js';
 import { assertDevModeLoopback, createIdentity } from './http/identity-wiring.js';
 import { LOG_SERIALIZERS } from './http/log-serializers.js';
-import { createAuthenticator } from './identity/authenticate.js';
+import { createAuthenticator, type Authenticator } from './identity/authenticate.js';
+import type { AppDeps } from './http/app.js';
 import type { GithubWebhookDeps } from './integrations/github/webhook-handler.js';
 import { isoAt, systemClock, type Clock } from './lib/clock.js';
 import { startPeriodic } from './lib/periodic.js';
@@ -89,6 +90,44 @@ function slackInteractionsFor(rt: Runtime, notify: NotifyOverrides | undefined) 
   });
 }
 
+/** What differs between the apps built over one runtime: who is calling, logging, extras. */
+export interface RuntimeAppOptions {
+  authenticator: Pick<Authenticator, 'authenticate'>;
+  logger: AppDeps['logger'];
+  /** Console sign-in, notification routes, Slack, GitHub, operations, or overrides. */
+  extras?: Partial<Omit<AppDeps, 'services' | 'authenticator' | 'logger'>>;
+}
+
+/**
+ * The HTTP app over a runtime: the server's (startServer) and the CLI's local mode, which runs it
+ * in process behind the typed client (cli/in-process.ts), so both answer with the same routes.
+ */
+export async function buildRuntimeApp(
+  rt: Runtime,
+  opts: RuntimeAppOptions,
+): Promise<FastifyInstance> {
+  // the HTTP layer (Fastify, every route and schema) is loaded only when an app is built, so CLI
+  // commands that work on the store's own files start without it
+  const { buildApp } = await import('./http/app.js');
+  const { config } = rt;
+  return buildApp({
+    services: rt.services,
+    authenticator: opts.authenticator,
+    store: rt.store,
+    devMode: config.server.devMode,
+    bodyLimit: config.server.bodyLimitBytes,
+    logger: opts.logger,
+    version: packageVersion(),
+    publicUrl: config.server.publicUrl,
+    auditOrigin: config.audit.origin,
+    jwks: () => rt.keyRing.publicJwks(),
+    corsOrigins: config.server.cors.origins,
+    rateLimit: config.server.rateLimit,
+    trustProxy: config.server.trustProxy,
+    ...opts.extras,
+  });
+}
+
 export interface Server {
   runtime: Runtime;
   app: FastifyInstance;
@@ -109,7 +148,7 @@ export async function startServer(
   assertDevModeLoopback(config);
   // the HTTP layer (Fastify, every route and schema) is loaded only by the server, so CLI commands
   // that work on a store in process start without it
-  const { buildApp, LOG_REDACT } = await import('./http/app.js');
+  const { LOG_REDACT } = await import('./http/app.js');
   // every unreadable or malformed file the configuration names, listed together with its path
   assertReferencedFiles(config);
   const identity = createIdentity(config, opts.clock ?? systemClock);
@@ -141,31 +180,22 @@ export async function startServer(
     devMode: config.server.devMode,
     nowIso: () => isoAt(runtime.clock.now()),
   });
-  const app = await buildApp({
-    services: runtime.services,
+  const app = await buildRuntimeApp(runtime, {
     authenticator,
-    store: runtime.store,
-    devMode: config.server.devMode,
-    bodyLimit: config.server.bodyLimitBytes,
     logger,
-    version: packageVersion(),
-    publicUrl: config.server.publicUrl,
-    auditOrigin: config.audit.origin,
-    jwks: () => runtime.keyRing.publicJwks(),
-    corsOrigins: config.server.cors.origins,
-    rateLimit: config.server.rateLimit,
-    trustProxy: config.server.trustProxy,
-    console: identity.console,
-    notifications: { bus: runtime.bus, clock: runtime.clock },
-    slackInteractions: slackInteractionsFor(runtime, opts.notify),
-    githubWebhook: githubWebhookDeps(runtime),
-    operations: {
-      stats: () => runtime.store.opsStats(),
-      // the same secrets the delivery worker reads
-      providers: () =>
-        providerHealth(config.notifications, opts.notify?.secrets ?? ((n) => readSecretEnv(n))),
-      now: () => runtime.clock.now(),
-      serialised: () => runtime.store.serialisedSection(),
+    extras: {
+      console: identity.console,
+      notifications: { bus: runtime.bus, clock: runtime.clock },
+      slackInteractions: slackInteractionsFor(runtime, opts.notify),
+      githubWebhook: githubWebhookDeps(runtime),
+      operations: {
+        stats: () => runtime.store.opsStats(),
+        // the same secrets the delivery worker reads
+        providers: () =>
+          providerHealth(config.notifications, opts.notify?.secrets ?? ((n) => readSecretEnv(n))),
+        now: () => runtime.clock.now(),
+        serialised: () => runtime.store.serialisedSection(),
+      },
     },
   });
   runtime.delivery.start(logger);

@@ -1,7 +1,6 @@
 /** What `audit verify` needs to pin a local log: its origin, checkpoint keys and checkpoints. */
-import { appendSignatureLines, hashFromHex, type NoteKey } from '../audit/index.js';
+import { appendSignatureLines, type NoteKey } from '../audit/index.js';
 import { createCheckpointKeys } from '../credentials/checkpoint-keys.js';
-import type { Principal } from '../domain/principal.js';
 import type { Runtime } from '../runtime.js';
 
 export interface AuditPinSource {
@@ -25,15 +24,4 @@ export async function localAuditPinSource(rt: Runtime): Promise<AuditPinSource> 
     logKeys: createCheckpointKeys(rt.keyRing, origin).verifierKeys(),
     checkpoints,
   };
-}
-
-/** A consistency proof from the stored nodes (which `audit verify` has just recomputed). */
-export async function localConsistency(
-  rt: Runtime,
-  principal: Principal,
-  from: number,
-  to: number,
-): Promise<Uint8Array[]> {
-  const r = await rt.services.audit.proveConsistency(principal, from, to);
-  return r.proof.map((h) => hashFromHex(h) as Uint8Array);
 }

@@ -5,7 +5,8 @@ import { cliEnvironment, configEnvWith } from '../config/cli-env.js';
 import { loadConfig, type CountersignConfig } from '../config/index.js';
 import { InputError } from '../errors/index.js';
 import { composeRuntime } from './lazy-runtime.js';
-import { localBackend, localPrincipal, remoteBackend, type Backend } from './backend.js';
+import { localPrincipal, remoteBackend, type Backend } from './backend.js';
+import { inProcessBackend } from './in-process.js';
 
 export interface GlobalOptions {
   url?: string;
@@ -54,7 +55,12 @@ export async function openBackend(opts: GlobalOptions): Promise<Backend> {
       .split(',')
       .map((g) => g.trim())
       .filter(Boolean);
-    return localBackend(rt, localPrincipal(groups));
+    try {
+      return await inProcessBackend(rt, localPrincipal(groups));
+    } catch (err) {
+      await rt.close();
+      throw err;
+    }
   }
   return remoteBackend(opts.url ?? env.url ?? DEFAULT_URL, opts.token ?? env.token);
 }

@@ -161,6 +161,18 @@ describe('architecture: dependency rules', () => {
     );
   });
 
+  test('the CLI reaches services only through the app (local mode runs it in process)', () => {
+    // the commands that work on a deployment's own files: importing another system's export,
+    // and recording a key rotation in the log
+    const admin = new Set(['cli/commands/import-cavra.ts', 'cli/commands/keys.ts']);
+    const direct = files
+      .filter((f) => f.file.startsWith('cli/') && !admin.has(f.file))
+      .flatMap((f) =>
+        f.imports.filter((t) => top(t) === 'services').map((t) => `${f.file} → ${t}`),
+      );
+    assert.deepEqual(direct, []);
+  });
+
   test('only main.ts builds the HTTP app', () => {
     const importers = files
       .filter((f) => f.imports.includes('http/app.js'))
