@@ -1,4 +1,4 @@
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 const common = (blob: string): string => `
 CREATE TABLE decisions (

@@ -1,4 +1,4 @@
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /**
  * The notification outbox: one row per (provider, message id), written in the transaction of the

@@ -1,4 +1,4 @@
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /**
  * GitHub deployment protection rules: one row per (callback URL, environment) GitHub asked about,

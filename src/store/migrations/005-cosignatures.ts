@@ -1,4 +1,4 @@
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /**
  * Witness cosignatures of signed checkpoints (c2sp.org/tlog-cosignature): one row per

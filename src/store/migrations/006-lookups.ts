@@ -1,4 +1,4 @@
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /**
  * Indexes for selecting an eligible approval (approvals of one action hash, newest first) and for

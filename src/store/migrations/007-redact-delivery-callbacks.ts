@@ -1,4 +1,4 @@
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /**
  * Delivery rows written before callback URLs were redacted in the outbox kept the request's full

@@ -1,4 +1,4 @@
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 /**
  * The durable sequence of audit events not yet in the Merkle tree. A transaction that changes

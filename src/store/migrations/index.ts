@@ -12,12 +12,9 @@ import { migration006 } from './006-lookups.js';
 import { migration010 } from './010-approval-scope.js';
 import { migration011 } from './011-audit-sequence.js';
 
-export interface Migration {
-  id: number;
-  name: string;
-  sqlite: string;
-  postgres: string;
-}
+import type { Migration } from './migration.js';
+
+export type { Migration } from './migration.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   migration001,
