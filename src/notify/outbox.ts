@@ -6,10 +6,11 @@
  */
 import type { NotificationsConfig } from '../config/config-types.js';
 import type { ApprovalChangeEvent, ApprovalRequest } from '../domain/approval.js';
+import { NOTIFICATION_OF_CHANGE } from '../domain/change.js';
 import type { IdGenerator } from '../lib/ids.js';
 import type { NewDelivery } from '../store/port.js';
 import { eventsFor, isEventEnabled, messageIdFor, reviewedEvent } from './events.js';
-import type { NotificationEvent, NotificationEventKind } from './events.js';
+import type { NotificationEvent } from './events.js';
 import type { DeliveryTarget } from './evidence.js';
 import { configuredProviders, isRecordProvider } from './providers.js';
 import { redactUrlToOrigin } from './redact.js';
@@ -31,17 +32,6 @@ export function parseOutboxPayload(text: string): OutboxPayload {
   return value as OutboxPayload;
 }
 
-const KIND_OF_CHANGE: Readonly<Record<ApprovalChangeEvent, NotificationEventKind | null>> = {
-  requested: 'requested',
-  reviewed: 'reviewed',
-  approved: 'decided',
-  denied: 'decided',
-  expired: 'decided',
-  cancelled: 'decided',
-  revoked: 'decided',
-  break_glass: 'break_glass',
-};
-
 /**
  * The notification a change announces, or null. A review that does not decide announces
  * `reviewed`, which only providers keeping one record per request receive (progress updates).
@@ -50,7 +40,7 @@ export function notificationFor(
   approval: ApprovalRequest,
   change: ApprovalChangeEvent,
 ): NotificationEvent | null {
-  const kind = KIND_OF_CHANGE[change];
+  const kind = NOTIFICATION_OF_CHANGE[change];
   if (kind === null) return null;
   if (kind === 'reviewed') return reviewedEvent(approval);
   return eventsFor(approval).find((e) => e.kind === kind) ?? null;

@@ -7,11 +7,11 @@ import type { Principal } from '../domain/principal.js';
 import { principalRef } from '../domain/principal.js';
 import { InputError, PolicyError, type FieldError } from '../errors/index.js';
 import { isLiteralGroup } from '../identity/rbac.js';
-import { isoAt } from '../lib/clock.js';
+import { breakGlassChange } from '../domain/change.js';
 import { formatDuration } from '../lib/duration.js';
 import { assertScope } from './access.js';
-import { approvalFields, auditEvent } from './audit-events.js';
-import { credentialWrites, type MintedCredential } from './credential-writes.js';
+import { credentialForChange } from './credential-writes.js';
+import { changeAuditEvent } from './transition.js';
 import type { ServiceDeps } from './ports.js';
 import type { EvaluateService } from './evaluate-service.js';
 
@@ -81,83 +81,36 @@ export function createBreakGlassService(deps: BreakGlassDeps) {
     if (errors.length > 0) {
       throw new InputError('validation_failed', 'break-glass needs complete evidence', errors);
     }
-    const nowMs = deps.clock.now();
-    const at = isoAt(nowMs);
-    const me = principalRef(principal);
-    // the declarer approves as who they are: the credential's approvers list (fed by the
-    // reviews) names their own groups, never the approver group they are not a member of
-    const declarerGroups = [...new Set(principal.groups.filter(isLiteralGroup))].sort();
-    const approval: ApprovalRequest = {
-      id: deps.ids.next('apr'),
-      state: 'approved',
-      version: 1,
-      action,
-      actionHash: decision.actionHash,
-      decision,
-      approverGroups: [input.approverGroup],
-      quorum: { min: 1, groups: [input.approverGroup], mode: 'any' },
-      requestedBy: me,
-      createdAt: at,
-      expiresAt: isoAt(nowMs + input.expiresInMs),
-      decidedAt: at,
-      breakGlass: {
+    const change = breakGlassChange(
+      {
+        id: deps.ids.next('apr'),
+        actor: principalRef(principal),
+        // the declarer approves as who they are: the credential's approvers list (fed by the
+        // reviews) names their own groups, never the approver group they are not a member of
+        declarerGroups: [...new Set(principal.groups.filter(isLiteralGroup))].sort(),
+        action,
+        decision,
         reason: input.reason,
         approverGroup: input.approverGroup,
-        externalRef: input.externalRef ?? null,
+        ...(input.externalRef !== undefined ? { externalRef: input.externalRef } : {}),
+        expiresInMs: input.expiresInMs,
       },
-      reviews: [
-        {
-          reviewer: me,
-          verdict: 'approve',
-          reason: input.reason,
-          externalRef: input.externalRef ?? null,
-          groups: declarerGroups,
-          at,
-        },
-      ],
-      history: [
-        {
-          event: 'break_glass',
-          actor: me.id,
-          at,
-          reason: input.reason,
-          ...(input.externalRef ? { externalRef: input.externalRef } : {}),
-        },
-      ],
-      note: null,
-      callbackUrl: null,
-    };
+      deps.clock.now(),
+    );
+    const approval = change.next;
     // signed before BEGIN: nothing slow inside the transaction
-    const credential: MintedCredential | null = deps.minter
-      ? await deps.minter.mint(approval)
-      : null;
+    const credential = await credentialForChange(deps, principal, approval);
     await deps.store.transaction(async (tx) => {
       await tx.insertDecision(decision, action);
       await tx.insertApproval(approval);
-      await tx.appendAudit(
-        auditEvent(deps, 'approval.break_glass', principal, {
-          ...approvalFields(approval),
-          approvalRequired: decision.outcome === 'require_approval',
-          outcome: 'approved',
-          reasonCode: decision.reasonCode,
-          details: {
-            breakGlass: true,
-            reason: input.reason,
-            approverGroup: input.approverGroup,
-            declarerGroups,
-            externalRef: input.externalRef ?? null,
-            expiresAt: approval.expiresAt,
-            policyOutcome: decision.outcome,
-          },
-        }),
-      );
+      await tx.appendAudit(changeAuditEvent(deps, principal, change));
       if (credential) {
-        await credentialWrites.insert(approval.id, credential)(tx);
-        await tx.appendAudit(credentialWrites.issuedEvent(deps, principal, approval, credential));
+        await credential.write(tx);
+        for (const e of credential.events) await tx.appendAudit(e);
       }
-      if (deps.changeHook) await deps.changeHook.onChange(tx, approval, 'break_glass');
+      if (deps.changeHook) await deps.changeHook.onChange(tx, approval, change.event);
     });
-    deps.bus.publishApproval({ approval, event: 'break_glass' });
+    deps.bus.publishApproval({ approval, event: change.event });
     return approval;
   }
   return { breakGlass };

@@ -40,3 +40,20 @@ export const credentialWrites = {
     });
   },
 };
+
+/**
+ * A change that approves gets its credential signed outside the transaction and stored, with its
+ * `credential.issued` event, inside it; any other change needs nothing.
+ */
+export async function credentialForChange(
+  deps: AuditContext & { minter: { mint(req: ApprovalRequest): Promise<MintedCredential> } | null },
+  actor: Principal,
+  approval: ApprovalRequest,
+): Promise<{ events: AuditEvent[]; write: (tx: StoreTx) => Promise<void> } | null> {
+  if (approval.state !== 'approved' || !deps.minter) return null;
+  const credential = await deps.minter.mint(approval);
+  return {
+    events: [credentialWrites.issuedEvent(deps, actor, approval, credential)],
+    write: credentialWrites.insert(approval.id, credential),
+  };
+}
