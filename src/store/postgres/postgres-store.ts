@@ -10,10 +10,14 @@ import { ServiceError } from '../../errors/index.js';
 import { MIGRATIONS } from '../migrations/index.js';
 import { StoreReads } from '../store-reads.js';
 import type { Store, StoreReader, StoreTx } from '../port.js';
-import { PostgresQueries } from './postgres-queries.js';
+import { postgresReadQueries, postgresTxQueries } from './postgres-queries.js';
+import { PostgresRunner } from './postgres-runner.js';
 import { parseInt8 } from './postgres-sql.js';
+import type { SqlQueries } from '../sql/queries.js';
+import { touchApiKey } from '../sql/queries.js';
+import { listDeliveries } from '../sql/outbox.js';
 import type { ClaimedDelivery, DeliveryClaimScope, DeliveryRecord } from '../outbox-types.js';
-import { claimPostgresDeliveries, listPostgresDeliveries } from './postgres-outbox.js';
+import { claimPostgresDeliveries } from './postgres-outbox.js';
 import { asUnavailable } from './postgres-errors.js';
 import { readOpsStats, type OpsStats } from '../ops-stats.js';
 import { PostgresAuditIntegrator } from './postgres-integrator.js';
@@ -35,7 +39,8 @@ const SCHEMA_NAME_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 export class PostgresStore extends StoreReads implements Store {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
-  private readonly readQueries: PostgresQueries;
+  private readonly poolRunner: PostgresRunner;
+  private readonly readQueries: SqlQueries;
   private readonly integrator: PostgresAuditIntegrator;
   private closed = false;
 
@@ -59,15 +64,13 @@ export class PostgresStore extends StoreReads implements Store {
     this.pool.on('error', () => undefined);
     // reads outside transactions: a lost database is a 503 to retry there too
     const pool = this.pool;
-    this.readQueries = new PostgresQueries(
-      {
-        query: (text, values) =>
-          pool.query(text, values).catch((err: unknown) => {
-            throw asUnavailable(err);
-          }),
-      },
-      false,
-    );
+    this.readQueries = postgresReadQueries({
+      query: (text, values) =>
+        pool.query(text, values).catch((err: unknown) => {
+          throw asUnavailable(err);
+        }),
+    });
+    this.poolRunner = new PostgresRunner(this.pool);
     this.integrator = new PostgresAuditIntegrator(this.pool, (fn) => this.inTransaction(fn), {
       pollMs: opts.audit?.pollMs ?? 1000,
       flushTimeoutMs: opts.audit?.flushTimeoutMs ?? 5000,
@@ -106,12 +109,16 @@ export class PostgresStore extends StoreReads implements Store {
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    let queries: PostgresQueries | undefined;
-    const result = await this.inTransaction((client) => {
-      queries = new PostgresQueries(client, true);
-      return fn(queries);
-    });
-    if (queries?.appendedAudit) {
+    // set once the transaction appended an audit event: the integrator is then woken
+    let appendedAudit = false;
+    const result = await this.inTransaction((client) =>
+      fn(
+        postgresTxQueries(client, () => {
+          appendedAudit = true;
+        }),
+      ),
+    );
+    if (appendedAudit) {
       this.integrator.start();
       this.integrator.wake();
     }
@@ -130,12 +137,12 @@ export class PostgresStore extends StoreReads implements Store {
     only?: DeliveryClaimScope,
   ): Promise<ClaimedDelivery[]> {
     this.assertOpen();
-    return claimPostgresDeliveries(this.pool, nowIso, limit, leaseMs, only);
+    return claimPostgresDeliveries(this.poolRunner, nowIso, limit, leaseMs, only);
   }
 
   async listDeliveries(approvalId: string): Promise<DeliveryRecord[]> {
     this.assertOpen();
-    return listPostgresDeliveries(this.pool, approvalId);
+    return listDeliveries(this.poolRunner, approvalId);
   }
 
   async opsStats(): Promise<OpsStats> {
@@ -147,7 +154,7 @@ export class PostgresStore extends StoreReads implements Store {
 
   async touchApiKey(id: string, atIso: string): Promise<void> {
     this.assertOpen();
-    await this.pool.query('UPDATE api_keys SET last_used_at = $1 WHERE id = $2', [atIso, id]);
+    await touchApiKey(this.poolRunner, id, atIso);
   }
 
   async close(): Promise<void> {

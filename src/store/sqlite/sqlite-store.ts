@@ -17,9 +17,11 @@ import { Mutex } from '../mutex.js';
 import { GroupCommit, type GroupCommitStats } from './group-commit.js';
 import { sqliteAuditIntegrator } from './sqlite-audit-integrate.js';
 import { readOpsStats, type OpsStats } from '../ops-stats.js';
-import { SqlDialectQueries } from './sqlite-queries.js';
+import { SqlQueries, touchApiKey } from '../sql/queries.js';
+import { listDeliveries } from '../sql/outbox.js';
 import type { ClaimedDelivery, DeliveryClaimScope, DeliveryRecord } from '../outbox-types.js';
-import { claimSqliteDeliveries, listSqliteDeliveries } from './sqlite-outbox.js';
+import { claimSqliteDeliveries } from './sqlite-outbox.js';
+import { SQLITE_DIALECT, SqliteRunner } from './sqlite-runner.js';
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' (tests only: no separate reader). */
@@ -34,8 +36,10 @@ export class SqliteStore extends StoreReads implements Store {
   private readonly reader: Database.Database;
   private readonly mutex = new Mutex();
   private readonly group: GroupCommit;
-  private readonly readQueries: SqlDialectQueries;
-  private readonly writeQueries: SqlDialectQueries;
+  private readonly readRunner: SqliteRunner;
+  private readonly writeRunner: SqliteRunner;
+  private readonly readQueries: SqlQueries;
+  private readonly writeQueries: SqlQueries;
   private closed = false;
 
   constructor(opts: SqliteStoreOptions) {
@@ -52,8 +56,11 @@ export class SqliteStore extends StoreReads implements Store {
       this.reader.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
       this.reader.pragma('query_only = ON');
     }
-    this.writeQueries = new SqlDialectQueries(this.writer);
-    this.readQueries = new SqlDialectQueries(this.reader);
+    this.writeRunner = new SqliteRunner(this.writer);
+    this.readRunner =
+      this.reader === this.writer ? this.writeRunner : new SqliteRunner(this.reader);
+    this.writeQueries = new SqlQueries(this.writeRunner, SQLITE_DIALECT);
+    this.readQueries = new SqlQueries(this.readRunner, SQLITE_DIALECT);
     this.group = new GroupCommit(this.writer, this.mutex, sqliteAuditIntegrator(this.writer));
   }
 
@@ -119,12 +126,12 @@ export class SqliteStore extends StoreReads implements Store {
     only?: DeliveryClaimScope,
   ): Promise<ClaimedDelivery[]> {
     return this.transaction(async () =>
-      claimSqliteDeliveries(this.writer, nowIso, limit, leaseMs, only),
+      claimSqliteDeliveries(this.writeRunner, nowIso, limit, leaseMs, only),
     );
   }
 
   async listDeliveries(approvalId: string): Promise<DeliveryRecord[]> {
-    return listSqliteDeliveries(this.reader, approvalId);
+    return listDeliveries(this.readRunner, approvalId);
   }
 
   async opsStats(): Promise<OpsStats> {
@@ -133,7 +140,7 @@ export class SqliteStore extends StoreReads implements Store {
 
   async touchApiKey(id: string, atIso: string): Promise<void> {
     await this.mutex.run(async () => {
-      this.writer.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(atIso, id);
+      await touchApiKey(this.writeRunner, id, atIso);
     });
   }
 
