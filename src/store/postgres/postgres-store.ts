@@ -15,9 +15,9 @@ import { PostgresRunner } from './postgres-runner.js';
 import { parseInt8 } from './postgres-sql.js';
 import type { SqlQueries } from '../sql/queries.js';
 import { touchApiKey } from '../sql/queries.js';
-import { listDeliveries } from '../sql/outbox.js';
+import { claimDeliveries, listDeliveries } from '../sql/outbox.js';
 import type { ClaimedDelivery, DeliveryClaimScope, DeliveryRecord } from '../outbox-types.js';
-import { claimPostgresDeliveries } from './postgres-outbox.js';
+import { leasePostgresDeliveries } from './postgres-outbox.js';
 import { asUnavailable } from './postgres-errors.js';
 import { readOpsStats, type OpsStats } from '../ops-stats.js';
 import { PostgresAuditIntegrator } from './postgres-integrator.js';
@@ -137,7 +137,7 @@ export class PostgresStore extends StoreReads implements Store {
     only?: DeliveryClaimScope,
   ): Promise<ClaimedDelivery[]> {
     this.assertOpen();
-    return claimPostgresDeliveries(this.poolRunner, nowIso, limit, leaseMs, only);
+    return claimDeliveries(this.poolRunner, leasePostgresDeliveries, nowIso, limit, leaseMs, only);
   }
 
   async listDeliveries(approvalId: string): Promise<DeliveryRecord[]> {

@@ -1,10 +1,19 @@
 /**
  * The outbox statements both adapters share. How a claim locks and leases its rows differs
  * (SQLite: inside the single writer's transaction; PostgreSQL: `FOR UPDATE SKIP LOCKED`), so each
- * adapter writes its claim around the conditions built here.
+ * adapter brings that step (`LeaseRows`) to the claim written here.
  */
-import { DELIVERY_INSERT_SQL_COLUMNS, deliveryFromRow, type DeliveryRow } from '../outbox-rows.js';
+import {
+  assertClaimLimit,
+  claimedFromRow,
+  DELIVERY_INSERT_SQL_COLUMNS,
+  deliveryFromRow,
+  leaseUntil,
+  newLeaseToken,
+  type DeliveryRow,
+} from '../outbox-rows.js';
 import type {
+  ClaimedDelivery,
   DeliveryAttemptUpdate,
   DeliveryClaimScope,
   DeliveryRecord,
@@ -63,22 +72,41 @@ export async function recordDeliveryAttempt(
   return changed === 1;
 }
 
+/** What one claim takes: the rows matching `where` (with `args`), at most `limit`. */
+export interface DeliveryClaim {
+  where: string;
+  args: unknown[];
+  limit: number;
+  nowIso: string;
+  /** The lease written on every row taken. */
+  token: string;
+  until: string;
+}
+
+/** Leases the rows of a claim and returns them, leased, by next attempt then id. */
+export type LeaseRows = (db: SqlRunner, claim: DeliveryClaim) => Promise<DeliveryRow[]>;
+
 /**
- * Which deliveries a claim at `nowIso` may take: unleased (or lease run out) and due, or, with
- * `only`, every retryable one of that request (and those providers). Null when `only` names no
- * provider: nothing to claim.
+ * Claims deliveries at `nowIso`: unleased (or lease run out) and due, or, with `only`, every
+ * retryable one of that request (and those providers; none named: nothing to claim).
  */
-export function claimConditions(
+export async function claimDeliveries(
+  db: SqlRunner,
+  lease: LeaseRows,
   nowIso: string,
+  limit: number,
+  leaseMs: number,
   only?: DeliveryClaimScope,
-): { where: string; args: unknown[] } | null {
+): Promise<ClaimedDelivery[]> {
+  assertClaimLimit(limit);
+  const until = leaseUntil(nowIso, leaseMs);
   const where = ['(lease_until IS NULL OR lease_until <= ?)'];
   const args: unknown[] = [nowIso];
   if (only) {
     where.push("approval_id = ? AND status IN ('pending', 'failed', 'dead')");
     args.push(only.approvalId);
     if (only.providers) {
-      if (only.providers.length === 0) return null;
+      if (only.providers.length === 0) return [];
       where.push(`provider IN (${marks(only.providers.length)})`);
       args.push(...only.providers);
     }
@@ -86,7 +114,15 @@ export function claimConditions(
     where.push("status IN ('pending', 'failed') AND next_attempt_at <= ?");
     args.push(nowIso);
   }
-  return { where: where.join(' AND '), args };
+  const rows = await lease(db, {
+    where: where.join(' AND '),
+    args,
+    limit,
+    nowIso,
+    token: newLeaseToken(),
+    until,
+  });
+  return rows.map(claimedFromRow);
 }
 
 export async function listDeliveries(db: SqlRunner, approvalId: string): Promise<DeliveryRecord[]> {

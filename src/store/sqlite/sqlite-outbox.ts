@@ -1,46 +1,27 @@
 /**
- * The outbox claim on SQLite (the other outbox statements are shared, see ../sql/outbox.ts).
- * Claims run inside the store's write lock (BEGIN IMMEDIATE behind the adapter's mutex), so
- * select-then-lease is atomic against every other writer of the file.
+ * How a claim of the outbox leases its rows on SQLite (the claim itself is shared, see
+ * ../sql/outbox.ts). Claims run inside the store's write lock (BEGIN IMMEDIATE behind the
+ * adapter's mutex), so select-then-lease is atomic against every other writer of the file.
  */
-import {
-  assertClaimLimit,
-  claimedFromRow,
-  leaseUntil,
-  newLeaseToken,
-  type DeliveryRow,
-} from '../outbox-rows.js';
-import type { ClaimedDelivery, DeliveryClaimScope } from '../outbox-types.js';
-import { marks, type SqlRunner } from '../sql/dialect.js';
-import { claimConditions } from '../sql/outbox.js';
+import type { DeliveryRow } from '../outbox-rows.js';
+import { marks } from '../sql/dialect.js';
+import type { LeaseRows } from '../sql/outbox.js';
 
 /** Call inside a write transaction. */
-export async function claimSqliteDeliveries(
-  db: SqlRunner,
-  nowIso: string,
-  limit: number,
-  leaseMs: number,
-  only?: DeliveryClaimScope,
-): Promise<ClaimedDelivery[]> {
-  assertClaimLimit(limit);
-  const until = leaseUntil(nowIso, leaseMs);
-  const claimable = claimConditions(nowIso, only);
-  if (!claimable) return [];
+export const leaseSqliteDeliveries: LeaseRows = async (db, c) => {
   const ids = (
     await db.all<{ id: string }>(
-      `SELECT id FROM deliveries WHERE ${claimable.where} ORDER BY next_attempt_at, id LIMIT ?`,
-      [...claimable.args, limit],
+      `SELECT id FROM deliveries WHERE ${c.where} ORDER BY next_attempt_at, id LIMIT ?`,
+      [...c.args, c.limit],
     )
   ).map((r) => r.id);
   if (ids.length === 0) return [];
-  const token = newLeaseToken();
   await db.run(
     `UPDATE deliveries SET lease_token = ?, lease_until = ?, updated_at = ? WHERE id IN (${marks(ids.length)})`,
-    [token, until, nowIso, ...ids],
+    [c.token, c.until, c.nowIso, ...ids],
   );
-  const rows = await db.all<DeliveryRow>(
+  return db.all<DeliveryRow>(
     `SELECT * FROM deliveries WHERE id IN (${marks(ids.length)}) ORDER BY next_attempt_at, id`,
     ids,
   );
-  return rows.map(claimedFromRow);
-}
+};

@@ -18,9 +18,9 @@ import { GroupCommit, type GroupCommitStats } from './group-commit.js';
 import { sqliteAuditIntegrator } from './sqlite-audit-integrate.js';
 import { readOpsStats, type OpsStats } from '../ops-stats.js';
 import { SqlQueries, touchApiKey } from '../sql/queries.js';
-import { listDeliveries } from '../sql/outbox.js';
+import { claimDeliveries, listDeliveries } from '../sql/outbox.js';
 import type { ClaimedDelivery, DeliveryClaimScope, DeliveryRecord } from '../outbox-types.js';
-import { claimSqliteDeliveries } from './sqlite-outbox.js';
+import { leaseSqliteDeliveries } from './sqlite-outbox.js';
 import { SQLITE_DIALECT, SqliteRunner } from './sqlite-runner.js';
 
 export interface SqliteStoreOptions {
@@ -126,7 +126,7 @@ export class SqliteStore extends StoreReads implements Store {
     only?: DeliveryClaimScope,
   ): Promise<ClaimedDelivery[]> {
     return this.transaction(async () =>
-      claimSqliteDeliveries(this.writeRunner, nowIso, limit, leaseMs, only),
+      claimDeliveries(this.writeRunner, leaseSqliteDeliveries, nowIso, limit, leaseMs, only),
     );
   }
 
