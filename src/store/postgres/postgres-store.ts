@@ -7,7 +7,7 @@
  */
 import pg from 'pg';
 import { ServiceError } from '../../errors/index.js';
-import { MIGRATIONS } from '../migrations/index.js';
+import { runMigrations } from '../sql/migrate.js';
 import { StoreReads } from '../store-reads.js';
 import type { Store, StoreReader, StoreTx } from '../port.js';
 import { postgresReadQueries, postgresTxQueries } from './postgres-queries.js';
@@ -91,19 +91,10 @@ export class PostgresStore extends StoreReads implements Store {
     await this.inTransaction(async (client) => {
       // Held until COMMIT: a second replica starting now waits, then finds nothing to apply.
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-      await client.query(
-        'CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
-      );
-      const { rows } = await client.query<{ id: number }>('SELECT id FROM schema_migrations');
-      const applied = new Set(rows.map((r) => r.id));
-      for (const m of MIGRATIONS) {
-        if (applied.has(m.id)) continue;
+      await runMigrations(new PostgresRunner(client), async (m, record) => {
         await client.query(m.postgres);
-        await client.query(
-          'INSERT INTO schema_migrations (id, name, applied_at) VALUES ($1, $2, $3)',
-          [m.id, m.name, new Date().toISOString()],
-        );
-      }
+        await record();
+      });
     });
     this.integrator.start();
   }
@@ -147,9 +138,7 @@ export class PostgresStore extends StoreReads implements Store {
 
   async opsStats(): Promise<OpsStats> {
     this.assertOpen();
-    return readOpsStats(
-      async (sql) => (await this.pool.query(sql)).rows as Record<string, unknown>[],
-    );
+    return readOpsStats((sql) => this.poolRunner.all<Record<string, unknown>>(sql));
   }
 
   async touchApiKey(id: string, atIso: string): Promise<void> {

@@ -10,7 +10,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AuditEvent } from '../../domain/audit-event.js';
 import { ServiceError } from '../../errors/index.js';
-import { MIGRATIONS } from '../migrations/index.js';
+import { runMigrations } from '../sql/migrate.js';
 import { StoreReads } from '../store-reads.js';
 import type { Store, StoreReader, StoreTx } from '../port.js';
 import { Mutex } from '../mutex.js';
@@ -75,25 +75,20 @@ export class SqliteStore extends StoreReads implements Store {
   }
 
   async migrate(): Promise<void> {
-    await this.mutex.run(async () => {
-      this.writer.exec(
-        'CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
-      );
-      const applied = new Set(
-        (this.writer.prepare('SELECT id FROM schema_migrations').all() as { id: number }[]).map(
-          (r) => r.id,
-        ),
-      );
-      for (const m of MIGRATIONS) {
-        if (applied.has(m.id)) continue;
-        this.writer.transaction(() => {
+    await this.mutex.run(() =>
+      runMigrations(this.writeRunner, async (m, record) => {
+        // one transaction per migration, as better-sqlite3's transaction() would run it
+        this.writer.exec('BEGIN');
+        try {
           this.writer.exec(m.sqlite);
-          this.writer
-            .prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)')
-            .run(m.id, m.name, new Date().toISOString());
-        })();
-      }
-    });
+          await record();
+          this.writer.exec('COMMIT');
+        } catch (err) {
+          if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+          throw err;
+        }
+      }),
+    );
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -135,7 +130,7 @@ export class SqliteStore extends StoreReads implements Store {
   }
 
   async opsStats(): Promise<OpsStats> {
-    return readOpsStats(async (sql) => this.reader.prepare(sql).all() as Record<string, unknown>[]);
+    return readOpsStats((sql) => this.readRunner.all<Record<string, unknown>>(sql));
   }
 
   async touchApiKey(id: string, atIso: string): Promise<void> {
