@@ -138,6 +138,20 @@ describe('architecture: dependency rules', () => {
     );
   });
 
+  test('the SQL store (store/sql) never imports an adapter: each adapter brings its runner and dialect', () => {
+    assertOnly('store/sql', (t) => !/^store\/(sqlite|postgres)\//.test(t));
+    const drivers = files
+      .filter((f) => f.file.startsWith('store/sql/'))
+      .filter((f) => /from\s+'(pg|better-sqlite3)'/.test(readFileSync(join(SRC, f.file), 'utf8')))
+      .map((f) => f.file);
+    assert.deepEqual(drivers, [], 'store/sql imports a database driver');
+  });
+
+  test('the two store adapters never import each other', () => {
+    assertOnly('store/sqlite', (t) => !t.startsWith('store/postgres/'));
+    assertOnly('store/postgres', (t) => !t.startsWith('store/sqlite/'));
+  });
+
   test('no route imports the app that registers it, nor another route', () => {
     assertOnly(
       'http/routes',

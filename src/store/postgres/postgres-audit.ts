@@ -1,31 +1,16 @@
 /**
- * The audit log on PostgreSQL: appending to the pending sequence (no shared lock), the
- * integration IO (run by the one replica holding the integrator's advisory lock, see
- * postgres-integrator.ts) and the filtered listing.
+ * The audit log's integration IO on PostgreSQL, run by the one replica holding the integrator's
+ * advisory lock (see postgres-integrator.ts). Appending to the pending sequence (no shared lock)
+ * and the listing are shared with SQLite (../sql/audit-list.ts).
  */
-import type { AuditEvent } from '../../domain/audit-event.js';
-import { decodeAuditCursor, encodeCursor } from '../../lib/cursor.js';
 import {
   AUDIT_EVENT_COLUMNS,
   auditEventValues,
   type AuditIntegrateIo,
-  type AuditSequenceIo,
   type IntegratedAuditRow,
 } from '../audit-append.js';
 import type { StoredNode } from '../merkle-head.js';
-import type { AuditFilter, Page, PageRequest, StoredAuditEvent } from '../port.js';
-import { likeEscape, SqlParams, whereClause, type Queryable } from './postgres-sql.js';
-
-export function postgresSequenceIo(db: Queryable): AuditSequenceIo {
-  return {
-    insertPending: async (eventJson, appendedAt) => {
-      await db.query('INSERT INTO audit_pending (event_json, appended_at) VALUES ($1, $2)', [
-        eventJson,
-        appendedAt,
-      ]);
-    },
-  };
-}
+import { SqlParams, type Queryable } from './postgres-sql.js';
 
 /** The integration IO, for the transaction that holds the integrator's advisory lock. */
 export function postgresIntegrateIo(db: Queryable): AuditIntegrateIo {
@@ -105,54 +90,4 @@ function nodeValues(p: SqlParams, nodes: readonly StoredNode[]): string {
   return nodes
     .map((n) => `(${p.add(n.level)}, ${p.add(n.index)}, ${p.add(Buffer.from(n.hash))})`)
     .join(', ');
-}
-
-const EQUALITY_FILTERS: readonly [keyof AuditFilter, string][] = [
-  ['approvalId', 'approval_id'],
-  ['actor', 'actor_id'],
-  ['environment', 'environment'],
-  ['project', 'project'],
-  ['type', 'type'],
-];
-
-export async function listAuditEvents(
-  db: Queryable,
-  filter: AuditFilter,
-  page: PageRequest,
-): Promise<Page<StoredAuditEvent>> {
-  const p = new SqlParams();
-  const where: string[] = [];
-  for (const [key, col] of EQUALITY_FILTERS) {
-    const v = filter[key];
-    if (v !== undefined) where.push(`${col} = ${p.add(v)}`);
-  }
-  // ISO-8601 UTC strings compare correctly byte by byte; "C" keeps locale rules out of it
-  if (filter.since) where.push(`at COLLATE "C" >= ${p.add(filter.since)}`);
-  if (filter.until) where.push(`at COLLATE "C" < ${p.add(filter.until)}`);
-  if (filter.q) {
-    where.push(
-      `lower(event_json) LIKE ${p.add(`%${likeEscape(filter.q.toLowerCase())}%`)} ESCAPE '\\'`,
-    );
-  }
-  const desc = page.order === 'desc';
-  if (page.cursor) {
-    where.push(`idx ${desc ? '<' : '>'} ${p.add(decodeAuditCursor(page.cursor))}`);
-  }
-  const sql = `SELECT idx, event_json FROM audit_events ${whereClause(where)}
-    ORDER BY idx ${desc ? 'DESC' : 'ASC'} LIMIT ${p.add(page.limit + 1)}`;
-  const { rows } = await db.query<{ idx: number; event_json: string }>(sql, p.values);
-  const more = rows.length > page.limit;
-  const items = rows.slice(0, page.limit);
-  const last = items[items.length - 1];
-  return {
-    items: items.map((r) => ({ index: r.idx, event: JSON.parse(r.event_json) as AuditEvent })),
-    nextCursor: more && last ? encodeCursor([last.idx]) : null,
-  };
-}
-
-export async function auditSize(db: Queryable): Promise<number> {
-  const { rows } = await db.query<{ size: number }>('SELECT size FROM audit_head WHERE id = 1');
-  const row = rows[0];
-  if (!row) throw new Error('audit_head row is missing');
-  return row.size;
 }

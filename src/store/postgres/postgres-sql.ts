@@ -16,14 +16,6 @@ export class SqlParams {
   }
 }
 
-export function whereClause(conditions: readonly string[]): string {
-  return conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
-}
-
-export function likeEscape(s: string): string {
-  return s.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
 /**
  * BIGINT (int8) arrives as text; our counters (log indices, sizes) stay far below 2^53, so a
  * value outside the safe range means corruption, not a number to round.

@@ -7,13 +7,17 @@
  */
 import pg from 'pg';
 import { ServiceError } from '../../errors/index.js';
-import { MIGRATIONS } from '../migrations/index.js';
+import { runMigrations } from '../sql/migrate.js';
 import { StoreReads } from '../store-reads.js';
 import type { Store, StoreReader, StoreTx } from '../port.js';
-import { PostgresQueries } from './postgres-queries.js';
+import { postgresReadQueries, postgresTxQueries } from './postgres-queries.js';
+import { PostgresRunner } from './postgres-runner.js';
 import { parseInt8 } from './postgres-sql.js';
+import type { SqlQueries } from '../sql/queries.js';
+import { touchApiKey } from '../sql/queries.js';
+import { claimDeliveries, listDeliveries } from '../sql/outbox.js';
 import type { ClaimedDelivery, DeliveryClaimScope, DeliveryRecord } from '../outbox-types.js';
-import { claimPostgresDeliveries, listPostgresDeliveries } from './postgres-outbox.js';
+import { leasePostgresDeliveries } from './postgres-outbox.js';
 import { asUnavailable } from './postgres-errors.js';
 import { readOpsStats, type OpsStats } from '../ops-stats.js';
 import { PostgresAuditIntegrator } from './postgres-integrator.js';
@@ -35,7 +39,8 @@ const SCHEMA_NAME_RE = /^[a-z_][a-z0-9_]{0,62}$/;
 export class PostgresStore extends StoreReads implements Store {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
-  private readonly readQueries: PostgresQueries;
+  private readonly poolRunner: PostgresRunner;
+  private readonly readQueries: SqlQueries;
   private readonly integrator: PostgresAuditIntegrator;
   private closed = false;
 
@@ -59,15 +64,13 @@ export class PostgresStore extends StoreReads implements Store {
     this.pool.on('error', () => undefined);
     // reads outside transactions: a lost database is a 503 to retry there too
     const pool = this.pool;
-    this.readQueries = new PostgresQueries(
-      {
-        query: (text, values) =>
-          pool.query(text, values).catch((err: unknown) => {
-            throw asUnavailable(err);
-          }),
-      },
-      false,
-    );
+    this.readQueries = postgresReadQueries({
+      query: (text, values) =>
+        pool.query(text, values).catch((err: unknown) => {
+          throw asUnavailable(err);
+        }),
+    });
+    this.poolRunner = new PostgresRunner(this.pool);
     this.integrator = new PostgresAuditIntegrator(this.pool, (fn) => this.inTransaction(fn), {
       pollMs: opts.audit?.pollMs ?? 1000,
       flushTimeoutMs: opts.audit?.flushTimeoutMs ?? 5000,
@@ -88,30 +91,25 @@ export class PostgresStore extends StoreReads implements Store {
     await this.inTransaction(async (client) => {
       // Held until COMMIT: a second replica starting now waits, then finds nothing to apply.
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
-      await client.query(
-        'CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
-      );
-      const { rows } = await client.query<{ id: number }>('SELECT id FROM schema_migrations');
-      const applied = new Set(rows.map((r) => r.id));
-      for (const m of MIGRATIONS) {
-        if (applied.has(m.id)) continue;
+      await runMigrations(new PostgresRunner(client), async (m, record) => {
         await client.query(m.postgres);
-        await client.query(
-          'INSERT INTO schema_migrations (id, name, applied_at) VALUES ($1, $2, $3)',
-          [m.id, m.name, new Date().toISOString()],
-        );
-      }
+        await record();
+      });
     });
     this.integrator.start();
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    let queries: PostgresQueries | undefined;
-    const result = await this.inTransaction((client) => {
-      queries = new PostgresQueries(client, true);
-      return fn(queries);
-    });
-    if (queries?.appendedAudit) {
+    // set once the transaction appended an audit event: the integrator is then woken
+    let appendedAudit = false;
+    const result = await this.inTransaction((client) =>
+      fn(
+        postgresTxQueries(client, () => {
+          appendedAudit = true;
+        }),
+      ),
+    );
+    if (appendedAudit) {
       this.integrator.start();
       this.integrator.wake();
     }
@@ -130,24 +128,22 @@ export class PostgresStore extends StoreReads implements Store {
     only?: DeliveryClaimScope,
   ): Promise<ClaimedDelivery[]> {
     this.assertOpen();
-    return claimPostgresDeliveries(this.pool, nowIso, limit, leaseMs, only);
+    return claimDeliveries(this.poolRunner, leasePostgresDeliveries, nowIso, limit, leaseMs, only);
   }
 
   async listDeliveries(approvalId: string): Promise<DeliveryRecord[]> {
     this.assertOpen();
-    return listPostgresDeliveries(this.pool, approvalId);
+    return listDeliveries(this.poolRunner, approvalId);
   }
 
   async opsStats(): Promise<OpsStats> {
     this.assertOpen();
-    return readOpsStats(
-      async (sql) => (await this.pool.query(sql)).rows as Record<string, unknown>[],
-    );
+    return readOpsStats((sql) => this.poolRunner.all<Record<string, unknown>>(sql));
   }
 
   async touchApiKey(id: string, atIso: string): Promise<void> {
     this.assertOpen();
-    await this.pool.query('UPDATE api_keys SET last_used_at = $1 WHERE id = $2', [atIso, id]);
+    await touchApiKey(this.poolRunner, id, atIso);
   }
 
   async close(): Promise<void> {

@@ -10,16 +10,18 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AuditEvent } from '../../domain/audit-event.js';
 import { ServiceError } from '../../errors/index.js';
-import { MIGRATIONS } from '../migrations/index.js';
+import { runMigrations } from '../sql/migrate.js';
 import { StoreReads } from '../store-reads.js';
 import type { Store, StoreReader, StoreTx } from '../port.js';
 import { Mutex } from '../mutex.js';
 import { GroupCommit, type GroupCommitStats } from './group-commit.js';
 import { sqliteAuditIntegrator } from './sqlite-audit-integrate.js';
 import { readOpsStats, type OpsStats } from '../ops-stats.js';
-import { SqlDialectQueries } from './sqlite-queries.js';
+import { SqlQueries, touchApiKey } from '../sql/queries.js';
+import { claimDeliveries, listDeliveries } from '../sql/outbox.js';
 import type { ClaimedDelivery, DeliveryClaimScope, DeliveryRecord } from '../outbox-types.js';
-import { claimSqliteDeliveries, listSqliteDeliveries } from './sqlite-outbox.js';
+import { leaseSqliteDeliveries } from './sqlite-outbox.js';
+import { SQLITE_DIALECT, SqliteRunner } from './sqlite-runner.js';
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' (tests only: no separate reader). */
@@ -34,8 +36,10 @@ export class SqliteStore extends StoreReads implements Store {
   private readonly reader: Database.Database;
   private readonly mutex = new Mutex();
   private readonly group: GroupCommit;
-  private readonly readQueries: SqlDialectQueries;
-  private readonly writeQueries: SqlDialectQueries;
+  private readonly readRunner: SqliteRunner;
+  private readonly writeRunner: SqliteRunner;
+  private readonly readQueries: SqlQueries;
+  private readonly writeQueries: SqlQueries;
   private closed = false;
 
   constructor(opts: SqliteStoreOptions) {
@@ -52,8 +56,11 @@ export class SqliteStore extends StoreReads implements Store {
       this.reader.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
       this.reader.pragma('query_only = ON');
     }
-    this.writeQueries = new SqlDialectQueries(this.writer);
-    this.readQueries = new SqlDialectQueries(this.reader);
+    this.writeRunner = new SqliteRunner(this.writer);
+    this.readRunner =
+      this.reader === this.writer ? this.writeRunner : new SqliteRunner(this.reader);
+    this.writeQueries = new SqlQueries(this.writeRunner, SQLITE_DIALECT);
+    this.readQueries = new SqlQueries(this.readRunner, SQLITE_DIALECT);
     this.group = new GroupCommit(this.writer, this.mutex, sqliteAuditIntegrator(this.writer));
   }
 
@@ -68,25 +75,20 @@ export class SqliteStore extends StoreReads implements Store {
   }
 
   async migrate(): Promise<void> {
-    await this.mutex.run(async () => {
-      this.writer.exec(
-        'CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
-      );
-      const applied = new Set(
-        (this.writer.prepare('SELECT id FROM schema_migrations').all() as { id: number }[]).map(
-          (r) => r.id,
-        ),
-      );
-      for (const m of MIGRATIONS) {
-        if (applied.has(m.id)) continue;
-        this.writer.transaction(() => {
+    await this.mutex.run(() =>
+      runMigrations(this.writeRunner, async (m, record) => {
+        // one transaction per migration, as better-sqlite3's transaction() would run it
+        this.writer.exec('BEGIN');
+        try {
           this.writer.exec(m.sqlite);
-          this.writer
-            .prepare('INSERT INTO schema_migrations (id, name, applied_at) VALUES (?, ?, ?)')
-            .run(m.id, m.name, new Date().toISOString());
-        })();
-      }
-    });
+          await record();
+          this.writer.exec('COMMIT');
+        } catch (err) {
+          if (this.writer.inTransaction) this.writer.exec('ROLLBACK');
+          throw err;
+        }
+      }),
+    );
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -119,21 +121,21 @@ export class SqliteStore extends StoreReads implements Store {
     only?: DeliveryClaimScope,
   ): Promise<ClaimedDelivery[]> {
     return this.transaction(async () =>
-      claimSqliteDeliveries(this.writer, nowIso, limit, leaseMs, only),
+      claimDeliveries(this.writeRunner, leaseSqliteDeliveries, nowIso, limit, leaseMs, only),
     );
   }
 
   async listDeliveries(approvalId: string): Promise<DeliveryRecord[]> {
-    return listSqliteDeliveries(this.reader, approvalId);
+    return listDeliveries(this.readRunner, approvalId);
   }
 
   async opsStats(): Promise<OpsStats> {
-    return readOpsStats(async (sql) => this.reader.prepare(sql).all() as Record<string, unknown>[]);
+    return readOpsStats((sql) => this.readRunner.all<Record<string, unknown>>(sql));
   }
 
   async touchApiKey(id: string, atIso: string): Promise<void> {
     await this.mutex.run(async () => {
-      this.writer.prepare('UPDATE api_keys SET last_used_at = ? WHERE id = ?').run(atIso, id);
+      await touchApiKey(this.writeRunner, id, atIso);
     });
   }
 
