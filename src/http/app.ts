@@ -28,7 +28,11 @@ import { checkpointKeyRoute } from './routes/checkpoint-key.js';
 import { evidenceRoutes } from './routes/evidence.js';
 import { createAuthHook } from './auth-hook.js';
 import { registerHardening, type HardeningOptions } from './hardening.js';
-import { registerConsoleAuthRoutes, type ConsoleAuthDeps } from './routes/console-auth.js';
+import {
+  CONSOLE_SESSION_SCHEME,
+  registerConsoleAuthRoutes,
+  type ConsoleAuthDeps,
+} from './routes/console-auth.js';
 import { notifyRoutes, type NotifyRouteDeps } from './routes/notify.js';
 import { approvalStreamRoutes } from './routes/approval-stream.js';
 import { registerConsoleRoutes } from './routes/console.js';
@@ -152,12 +156,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         version: deps.version,
         description:
           'Approval gate for risky actions. Errors are RFC 9457 problem+json with a stable `code`.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
       servers: [{ url: deps.publicUrl ?? '/', description: 'This Countersign server' }],
       components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key (`cs_…`) or an OIDC access token',
+          },
+          // the console's sign-in cookie, served only when console sign-in is configured
+          ...(deps.console ? { consoleSession: CONSOLE_SESSION_SCHEME } : {}),
+        },
       },
-      security: [{ bearer: [] }],
+      security: [{ bearer: [] }, ...(deps.console ? [{ consoleSession: [] }] : [])],
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => String(json.$id ?? `def-${i}`) },
   });
@@ -214,6 +227,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         operationId: 'getJwks',
         tags: ['keys'],
         summary: 'Public keys: credential keys and the checkpoint key, marked by purpose',
+        security: [],
       },
     },
     async (_req, reply) => {

@@ -31,10 +31,12 @@ describe('the web console is served at /console', () => {
   });
 
   test('compiled assets are served; unknown console paths are a 404 problem, not the page', async () => {
-    // dist/web/assets mirrors the repository: the console, the shared spec-diff, vendored lit-html
+    // dist/web/assets mirrors the repository: the console, the shared spec-diff and audit event
+    // types, vendored lit-html
     for (const url of [
       '/console/assets/web/src/main.js',
       '/console/assets/src/lib/spec-diff.js',
+      '/console/assets/src/domain/audit-event.js',
       '/console/assets/node_modules/lit-html/lit-html.js',
       '/console/assets/node_modules/lit-html/directives/live.js',
     ]) {

@@ -11,31 +11,8 @@ import { html, nothing, type TemplateResult } from './lit.js';
 import { announce, errorBox, heading, link, navigate, setTitle, show } from './shell.js';
 import type { AuditItem, AuditPage, Checkpoint } from './types.js';
 import { verifyEvents } from './audit-verify.js';
-
-const TYPES = [
-  'decision.evaluated',
-  'approval.requested',
-  'approval.reviewed',
-  'approval.approved',
-  'approval.denied',
-  'approval.expired',
-  'approval.cancelled',
-  'approval.revoked',
-  'approval.break_glass',
-  'approval.decision_attached',
-  'approval.imported',
-  'credential.issued',
-  'gate.allowed',
-  'gate.rejected',
-  'notification.delivered',
-  'notification.failed',
-  'key.rotated',
-  'key.revoked',
-  'policy.loaded',
-  'pipeline.version_registered',
-  'apikey.created',
-  'apikey.revoked',
-];
+// the server's list (browser-safe: no imports), so the type filter offers every event type
+import { AUDIT_EVENT_TYPES } from '../../src/domain/audit-event.js';
 
 const TEXT_FILTERS = [
   ['approval', 'Approval id'],
@@ -243,7 +220,7 @@ export function renderAudit(params: URLSearchParams): () => void {
           <label for="a-type">Type</label>
           <select id="a-type" name="type">
             <option value="">any</option>
-            ${TYPES.map((t) => html`<option value=${t} ?selected=${t === filters['type']}>${t}</option>`)}
+            ${AUDIT_EVENT_TYPES.map((t) => html`<option value=${t} ?selected=${t === filters['type']}>${t}</option>`)}
           </select>
         </div>
         ${TEXT_FILTERS.map(

@@ -5,6 +5,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import type { SwaggerTransform } from '@fastify/swagger';
 import { parseTilePath } from '../../audit/tiles.js';
 import { ConflictError } from '../../errors/index.js';
 import type { Services } from '../../services/index.js';
@@ -12,6 +13,20 @@ import { principalOf } from '../principal.js';
 import { problemResponses } from '../schemas/common.js';
 
 const IMMUTABLE = 'private, max-age=31536000, immutable';
+
+const TilePath = Type.String({
+  maxLength: 200,
+  description:
+    'The tile path after `tile/`, slashes included: `<L>/<N>[.p/<W>]` or `entries/<N>[.p/<W>]`',
+});
+/**
+ * The route's wildcard is Fastify's `*`, which is no OpenAPI parameter name: the document names
+ * it `tile` (its value keeps its slashes; a client that escapes them gets the same tile).
+ */
+const tileSwaggerTransform: SwaggerTransform = ({ schema, url }) => ({
+  url: url.replace(/\*$/, ':tile'),
+  schema: { ...schema, params: Type.Object({ tile: TilePath }) },
+});
 
 export const auditTileRoutes: FastifyPluginAsync<{ services: Services }> = async (
   app,
@@ -26,7 +41,13 @@ export const auditTileRoutes: FastifyPluginAsync<{ services: Services }> = async
         tags: ['audit'],
         summary:
           'tlog-tiles: the latest signed checkpoint with its witness cosignatures (text/plain)',
-        response: { 200: Type.String(), ...problemResponses },
+        response: {
+          200: {
+            description: 'The checkpoint note (C2SP signed-note), cosignatures appended',
+            content: { 'text/plain': { schema: Type.String() } },
+          },
+          ...problemResponses,
+        },
       },
     },
     async (req, reply) => {
@@ -41,14 +62,24 @@ export const auditTileRoutes: FastifyPluginAsync<{ services: Services }> = async
   app.get<{ Params: { '*': string } }>(
     '/audit/tiles/tile/*',
     {
-      config: { scopes: ['audit:read'] },
+      config: { scopes: ['audit:read'], swaggerTransform: tileSwaggerTransform },
       schema: {
         operationId: 'getTile',
         tags: ['audit'],
         summary:
           'tlog-tiles: a hash tile `<L>/<N>[.p/<W>]` or an entry bundle `entries/<N>[.p/<W>]` (application/octet-stream)',
-        params: Type.Object({ '*': Type.String({ maxLength: 200 }) }),
-        response: { 200: Type.Unknown(), ...problemResponses },
+        params: Type.Object({ '*': TilePath }),
+        response: {
+          200: {
+            description: 'The tile or entry bundle, as bytes',
+            content: {
+              'application/octet-stream': {
+                schema: Type.String({ contentMediaType: 'application/octet-stream' }),
+              },
+            },
+          },
+          ...problemResponses,
+        },
       },
     },
     async (req, reply) => {

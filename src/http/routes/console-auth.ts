@@ -52,6 +52,18 @@ const SessionView = Type.Object({
   expiresAt: Type.String(),
 });
 
+/** The OpenAPI security scheme of the console's session cookie (mutations also need the CSRF header). */
+export const CONSOLE_SESSION_SCHEME = {
+  type: 'apiKey',
+  in: 'cookie',
+  name: SESSION_COOKIE,
+  description: `The console's sign-in session (from /console/callback); a request other than GET also sends the session's CSRF token in \`${CSRF_HEADER}\``,
+} as const;
+const BY_SESSION = [{ consoleSession: [] }];
+
+/** A redirect: no body, the target in `location`. */
+const Redirect = (description: string) => Type.Null({ description });
+
 function signInFailed(): AuthError {
   // never the code, a token, or the provider's answer: those can carry secrets
   return new AuthError('unauthenticated', 'sign-in failed');
@@ -101,6 +113,11 @@ export function registerConsoleAuthRoutes(app: FastifyInstance, deps: ConsoleAut
         operationId: 'consoleLogin',
         tags: ['console'],
         summary: 'Start browser sign-in (redirects to the IdP)',
+        security: [],
+        response: {
+          302: Redirect('To the identity provider, with state, nonce and PKCE in a login cookie'),
+          401: problemResponses[401],
+        },
       },
     },
     async (_req, reply) => {
@@ -136,8 +153,12 @@ export function registerConsoleAuthRoutes(app: FastifyInstance, deps: ConsoleAut
         operationId: 'consoleCallback',
         tags: ['console'],
         summary: 'Finish browser sign-in: exchange the code and start a session',
+        security: [],
         querystring: CallbackQuery,
-        response: problemResponses,
+        response: {
+          303: Redirect('Signed in: to the console, with the session and CSRF cookies'),
+          ...problemResponses,
+        },
       },
     },
     async (req, reply) => {
@@ -193,6 +214,7 @@ export function registerConsoleAuthRoutes(app: FastifyInstance, deps: ConsoleAut
         operationId: 'getConsoleSession',
         tags: ['console'],
         summary: 'The signed-in person (console session)',
+        security: BY_SESSION,
         response: { 200: SessionView, ...problemResponses },
       },
     },
@@ -216,6 +238,12 @@ export function registerConsoleAuthRoutes(app: FastifyInstance, deps: ConsoleAut
         operationId: 'consoleLogout',
         tags: ['console'],
         summary: 'End the console session',
+        description: `Clears the session cookies. A live session must send its CSRF token in \`${CSRF_HEADER}\`; an expired one may always be cleared.`,
+        security: [...BY_SESSION, {}],
+        response: {
+          204: Type.Null({ description: 'Signed out' }),
+          403: problemResponses[403],
+        },
       },
     },
     async (req: FastifyRequest, reply: FastifyReply) => {

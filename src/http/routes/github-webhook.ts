@@ -9,6 +9,7 @@ import {
   handleGithubWebhook,
   type GithubWebhookDeps,
 } from '../../integrations/github/webhook-handler.js';
+import { problemResponses } from '../schemas/common.js';
 
 const header = (v: string | string[] | undefined): string | undefined =>
   typeof v === 'string' ? v : undefined;
@@ -35,6 +36,7 @@ export async function registerGithubWebhookRoute(
           response: {
             200: Type.Object({}, { additionalProperties: true }),
             202: Type.Object({ ignored: Type.String() }),
+            ...problemResponses,
           },
         },
       },

@@ -4,9 +4,11 @@
  * the raw body before anything is parsed (so every content type is read as raw text here).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import { AuthError, InputError } from '../../errors/index.js';
 import type { SlackInteractions } from '../../services/slack-interactions.js';
 import type { RequestLimits } from '../hardening.js';
+import { problemResponses } from '../schemas/common.js';
 
 export const SLACK_INTERACTIONS_PATH = '/v1/integrations/slack/interactions';
 
@@ -38,6 +40,17 @@ export async function registerSlackInteractionRoutes(
           tags: ['integrations'],
           summary: 'Slack interactivity (button clicks, modal submissions); Slack-signed',
           security: [],
+          response: {
+            200: {
+              description:
+                'Empty, or the JSON answer Slack expects (a modal to open, errors to show)',
+              content: { 'application/json': { schema: Type.Unknown() } },
+            },
+            400: problemResponses[400],
+            401: problemResponses[401],
+            413: problemResponses[413],
+            503: problemResponses[503],
+          },
         },
       },
       async (req: FastifyRequest, reply: FastifyReply) => {

@@ -31,15 +31,19 @@ export const Problem = Type.Object(
   { $id: 'Problem' },
 );
 
-const ProblemRef = Type.Ref('Problem');
+/** An error answer: sent as `application/problem+json`, which is what the document says too. */
+const problemAnswer = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: Type.Ref('Problem') } },
+});
 export const problemResponses = {
-  400: ProblemRef,
-  401: ProblemRef,
-  403: ProblemRef,
-  404: ProblemRef,
-  409: ProblemRef,
-  413: ProblemRef,
-  503: ProblemRef,
+  400: problemAnswer('Invalid input (`validation_failed` and other input codes)'),
+  401: problemAnswer('Not authenticated'),
+  403: problemAnswer('Authenticated but not allowed (scope, policy, gate refusal)'),
+  404: problemAnswer('No such resource'),
+  409: problemAnswer('Conflicts with the current state'),
+  413: problemAnswer('Body too large'),
+  503: problemAnswer('Unavailable (store or audit log): try again'),
 };
 
 export const IdParams = Type.Object({ id: Id }, { additionalProperties: false });
