@@ -39,6 +39,8 @@ export interface ParallelOptions {
   threads?: number;
   /** Leaves per chunk, a power of two (default 16384). */
   chunkLeaves?: number;
+  /** Called as chunks are verified: events verified so far, and in all. */
+  onProgress?: (verified: number, total: number) => void;
 }
 
 const DEFAULT_CHUNK_LEAVES = 1 << 14;
@@ -106,7 +108,7 @@ export async function verifyLogParallel(
   assertCompactRange(source.compactRange);
   let ok: VerifyLogResult | null;
   try {
-    ok = await parallelHappyPath(source, chunk, threads);
+    ok = await parallelHappyPath(source, chunk, threads, options.onProgress);
   } catch {
     ok = null;
   }
@@ -118,8 +120,10 @@ async function parallelHappyPath(
   source: ParallelLogSource,
   chunk: number,
   threads: number,
+  onProgress: ParallelOptions['onProgress'],
 ): Promise<VerifyLogResult | null> {
   const size = source.compactRange.size;
+  let verified = 0;
   const k = Math.log2(chunk);
   const fullChunks = Math.floor(size / chunk);
   const chunkCount = Math.ceil(size / chunk);
@@ -137,6 +141,8 @@ async function parallelHappyPath(
           if (!r.ok) failed = true;
           else if (count === chunk && r.root) roots[c] = r.root;
           else if (count === chunk) failed = true;
+          verified += count;
+          if (!failed) onProgress?.(verified, size);
         },
         () => {
           failed = true;

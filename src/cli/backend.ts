@@ -49,7 +49,7 @@ export type Backend = Pick<
   auditCheckpoint(): Promise<{ size: number; rootHash: string; note: string }>;
   auditProve(index: number, size?: number): Promise<unknown>;
   /** Local only: recompute every leaf and node and check every checkpoint. */
-  auditVerify(): Promise<VerifyLogResult>;
+  auditVerify(onProgress?: (verified: number, total: number) => void): Promise<VerifyLogResult>;
   /** Local only: the log's origin, checkpoint keys and cosigned checkpoints (for pinning). */
   auditPinSource(): Promise<AuditPinSource>;
   /** An RFC 9162 consistency proof between two tree sizes. */

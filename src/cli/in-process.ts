@@ -88,7 +88,8 @@ export async function inProcessBackend(rt: Runtime, principal: Principal): Promi
       await rt.close();
     },
     // the store itself, which no route serves
-    auditVerify: () => asApi(() => rt.services.audit.verify()),
+    auditVerify: (onProgress?: (verified: number, total: number) => void) =>
+      asApi(() => rt.services.audit.verify(onProgress ? { onProgress } : {})),
     auditPinSource: () => asApi(() => localAuditPinSource(rt)),
     // signs a checkpoint now when the log grew (a server signs on its own schedule)
     auditCheckpoint: () =>

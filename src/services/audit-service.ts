@@ -129,12 +129,16 @@ export function createAuditService(deps: AuditDeps) {
     };
   }
 
-  async function* rows(): AsyncGenerator<LogRow> {
+  /** Every stored row in index order; `onBatch` hears how many have been read so far. */
+  async function* rows(onBatch?: (read: number) => void): AsyncGenerator<LogRow> {
     let next = 0;
+    let read = 0;
     for (;;) {
       const batch = await deps.store.readAuditRows(next, 2000);
       if (batch.length === 0) return;
       for (const r of batch) yield { index: r.index, eventJson: r.eventJson };
+      read += batch.length;
+      onBatch?.(read);
       next = (batch[batch.length - 1] as { index: number }).index + 1;
     }
   }
@@ -145,7 +149,13 @@ export function createAuditService(deps: AuditDeps) {
    * chunk by chunk); any mismatch is then reported by the sequential pass, which names the first
    * bad index.
    */
-  async function verify(options: { parallel?: ParallelOptions } = {}): Promise<VerifyLogResult> {
+  async function verify(
+    options: {
+      parallel?: Omit<ParallelOptions, 'onProgress'>;
+      /** Events verified so far, and in all (the log's size), as verification goes. */
+      onProgress?: (verified: number, total: number) => void;
+    } = {},
+  ): Promise<VerifyLogResult> {
     const range = await head();
     const stored = await deps.store.listCheckpoints();
     const checkpoints = deps.auditKeys
@@ -157,8 +167,14 @@ export function createAuditService(deps: AuditDeps) {
           },
         }
       : {};
+    const progress = options.onProgress;
     const sequential = () =>
-      verifyLog({ events: rows(), readNodes, compactRange: range, ...checkpoints });
+      verifyLog({
+        events: rows(progress && ((read) => progress(Math.min(read, range.size), range.size))),
+        readNodes,
+        compactRange: range,
+        ...checkpoints,
+      });
     const chunk = options.parallel?.chunkLeaves ?? PARALLEL_CHUNK;
     if (range.size < 2 * chunk) return sequential();
     return verifyLogParallel(
@@ -170,7 +186,7 @@ export function createAuditService(deps: AuditDeps) {
         ...checkpoints,
       },
       sequential,
-      { chunkLeaves: chunk, ...options.parallel },
+      { chunkLeaves: chunk, ...options.parallel, ...(progress ? { onProgress: progress } : {}) },
     );
   }
 

@@ -88,6 +88,19 @@ describe('countersign audit verify detects tampering and names the first bad ind
     assert.ok((result.checkpoints as number) >= 2);
   });
 
+  test('--progress reports on stderr how far verification is; --json output stays the result alone', async () => {
+    db.close();
+    const r = await runCli(['audit', 'verify', '--config', configFile, '--json', '--progress'], {
+      cwd: work,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as { ok: boolean; size: number };
+    assert.equal(result.ok, true);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('verifying'));
+    assert.ok(lines.length > 0, r.stderr);
+    assert.equal(lines.at(-1), `verifying 100% (${result.size} of ${result.size} events)`);
+  });
+
   test("editing one event's JSON is detected at that index as changed", async () => {
     const row = db.prepare('SELECT event_json FROM audit_events WHERE idx = 4').get() as {
       event_json: string;

@@ -59,3 +59,20 @@ test('a tampered stored log: the parallel verify reports the first bad index lik
     ]);
   });
 });
+
+test('progress: both passes report events verified, never backwards, ending at the log size', async () => {
+  await withLog(77, async (_store, audit) => {
+    for (const parallel of [{ chunkLeaves: 1024 }, { chunkLeaves: 8, threads: 2 }]) {
+      const seen: [number, number][] = [];
+      const r = await audit.verify({
+        parallel,
+        onProgress: (done, total) => seen.push([done, total]),
+      });
+      assert.equal(r.ok, true);
+      assert.ok(seen.length > 0, 'no progress was reported');
+      assert.ok(seen.every(([, total]) => total === 77));
+      assert.ok(seen.every(([done], i) => i === 0 || done >= (seen[i - 1] as [number, number])[0]));
+      assert.deepEqual(seen.at(-1), [77, 77]);
+    }
+  });
+});

@@ -8,6 +8,7 @@ import { runCommand } from '../run.js';
 import { formatVerifierKey } from '../../audit/index.js';
 import { addPinOptions, wantsPinning, type PinOptions } from '../pinning.js';
 import { verifyPinned, type AuditVerifyOutcome } from '../audit-pinned.js';
+import { progressLine } from '../progress.js';
 
 function index(value: string, name: string): number {
   if (!/^\d{1,15}$/.test(value)) {
@@ -27,13 +28,25 @@ export function registerAuditCommands(program: Command): void {
       .command('verify')
       .description(
         'recompute every leaf and node from the stored events, check every checkpoint; name the first bad index',
-      ),
-  ).action((o: PinOptions, cmd: Command) => {
+      )
+      .option('--progress', 'show progress on stderr even when it is not a terminal')
+      .option('--no-progress', 'no progress line, even on a terminal'),
+  ).action((o: PinOptions & { progress?: boolean }, cmd: Command) => {
     const opts = g(cmd);
     // verification reads the store itself: without --db or --config use the local configuration
     const config = opts.db || opts.config ? opts.config : findConfigFile({});
     return runCommand({ ...opts, ...(config ? { config } : {}) }, async (backend, out) => {
-      let r: AuditVerifyOutcome = await backend.auditVerify();
+      // on a terminal (or when asked), a progress line on stderr while a long log is verified
+      const show = o.progress ?? (process.stderr.isTTY === true && !out.json);
+      const progress = show ? progressLine(process.stderr, 'verifying', 'events') : null;
+      let r: AuditVerifyOutcome;
+      try {
+        r = await backend.auditVerify(
+          progress ? (done, total) => progress.update(done, total) : undefined,
+        );
+      } finally {
+        progress?.end();
+      }
       if (r.ok && wantsPinning(o)) r = await verifyPinned(backend, o, r);
       if (out.json) printJson(out, r);
       else if (r.ok) {
