@@ -1,7 +1,7 @@
 /**
  * The HTTP load generator of the store benchmarks, run as its own process so that generating load
  * never shares a CPU thread with the server it measures or with the bench's bookkeeping. The
- * parent passes a JSON spec as the only argument; the result is one JSON line on stdout.
+ * parent writes a JSON spec to its stdin; the result is one JSON line on stdout.
  *
  * Closed loop: `concurrency` callers spread round-robin over `bases`, each sending the next call
  * until the calls run out or the time is up.
@@ -123,9 +123,11 @@ async function load(spec: LoadSpec): Promise<LoadResult> {
 
 /** Runs one load in a fresh child process and returns its result. */
 export function loadInChild(spec: LoadSpec): Promise<LoadResult> {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify(spec)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
+  // the spec goes over stdin: a review run's ids can be more than an argument list may hold
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
+  child.stdin.end(JSON.stringify(spec));
   return new Promise<LoadResult>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -142,6 +144,8 @@ export function loadInChild(spec: LoadSpec): Promise<LoadResult> {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  const spec = JSON.parse(text) as LoadSpec;
   process.stdout.write(`${JSON.stringify(await load(spec))}\n`);
 }

@@ -1,7 +1,8 @@
 /**
- * The SQLite store is power-safe and commits concurrent writes together: `synchronous = FULL`,
- * concurrent transactions share commits, and a transaction is acknowledged only once committed
- * (a reader on another connection sees its writes as soon as it resolves).
+ * The SQLite store is power-safe and commits concurrent writes together: the WAL is fsynced (off
+ * the event loop) before a transaction is acknowledged or its writes are shown to a reader,
+ * concurrent transactions share commits and fsyncs, and a transaction is acknowledged only once
+ * committed (a reader on another connection sees its writes as soon as it resolves).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,13 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { SqliteStore, type SqliteStoreOptions } from '../../src/store/sqlite/sqlite-store.js';
 import { makeApproval, makeEvent } from '../contract/store-fixtures.js';
 
-async function withStore(fn: (store: SqliteStore, path: string) => Promise<void>): Promise<void> {
+async function withStore(
+  fn: (store: SqliteStore, path: string) => Promise<void>,
+  opts: Pick<SqliteStoreOptions, 'syncWal'> = {},
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'countersign-group-'));
   const path = join(dir, 'countersign.db');
-  const store = new SqliteStore({ path });
+  const store = new SqliteStore({ path, ...opts });
   try {
     await store.migrate();
     await fn(store, path);
@@ -25,11 +29,76 @@ async function withStore(fn: (store: SqliteStore, path: string) => Promise<void>
   }
 }
 
-test('the writer syncs every commit to disk (synchronous = FULL) in WAL mode', async () => {
+test('WAL mode; COMMIT does not fsync on the event loop (NORMAL), the store syncs the WAL itself', async () => {
   await withStore(async (store) => {
-    assert.equal(store.database.pragma('synchronous', { simple: true }), 2);
+    assert.equal(store.database.pragma('synchronous', { simple: true }), 1);
     assert.equal(store.database.pragma('journal_mode', { simple: true }), 'wal');
+    const before = store.walSyncs;
+    await store.transaction((tx) => tx.insertApproval(makeApproval('apr_sync1')));
+    assert.ok(store.walSyncs > before, 'the acknowledged commit was fsynced');
   });
+});
+
+test('a commit is acknowledged, and shown to readers, only once its WAL fsync has finished', async () => {
+  // armed by the test body: the next fsync waits for release() after saying it started
+  let hold: { started: () => void; released: Promise<void> } | null = null;
+  const syncWal = async (file: { sync(): Promise<void> }) => {
+    const h = hold;
+    hold = null;
+    if (h) {
+      h.started();
+      await h.released;
+    }
+    await file.sync();
+  };
+  await withStore(
+    async (store) => {
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((r) => (release = r));
+      const syncStarted = new Promise<void>((started) => (hold = { started, released }));
+      let acknowledged = false;
+      let read: unknown = 'not yet';
+      const tx = store
+        .transaction((t) => t.insertApproval(makeApproval('apr_held')))
+        .then(() => (acknowledged = true));
+      await syncStarted;
+      const reading = store.getApproval('apr_held').then((a) => (read = a?.id ?? null));
+      // everything that could run without the fsync has run
+      await new Promise((r) => setImmediate(r));
+      assert.equal(acknowledged, false, 'acknowledged before its fsync finished');
+      assert.equal(read, 'not yet', 'a reader was shown a commit not yet on disk');
+      release();
+      await Promise.all([tx, reading]);
+      assert.equal(acknowledged, true);
+      assert.equal(read, 'apr_held');
+    },
+    { syncWal },
+  );
+});
+
+test('a failed fsync fails the commits it covered and every later one (the store must restart)', async () => {
+  let fail = false;
+  await withStore(
+    async (store) => {
+      await store.transaction((tx) => tx.insertApproval(makeApproval('apr_ok')));
+      fail = true;
+      await assert.rejects(
+        store.transaction((tx) => tx.insertApproval(makeApproval('apr_eio'))),
+        /could not sync its write-ahead log to disk \(EIO\)/,
+      );
+      fail = false;
+      await assert.rejects(
+        store.transaction((tx) => tx.insertApproval(makeApproval('apr_after'))),
+        /restart the server/,
+      );
+    },
+    {
+      syncWal: async (file) => {
+        if (fail) throw Object.assign(new Error('input/output error'), { code: 'EIO' });
+        await file.sync();
+      },
+    },
+  );
 });
 
 test('40 concurrent transactions share commits, and each is visible to another connection once acknowledged', async () => {
