@@ -160,50 +160,59 @@ export function createGateService(deps: GateDeps) {
     }
 
     const approvalId = claims?.sub ?? null;
-    const outcome = await deps.store.transaction(async (tx) => {
-      let final = rejection;
-      if (!final && claims) {
-        // read again inside the transaction (PostgreSQL: row-locked), so a revocation that
-        // committed after the read above is seen before a single-use credential is consumed
-        approval = await tx.getApproval(claims.sub);
-        if (!approval || approval.state === 'revoked') {
-          final = reject('approval_revoked', 'the approval behind this credential was revoked');
-        }
-      }
-      if (!final && claims?.single_use) {
-        // atomic: of two concurrent calls with one single-use credential exactly one consumes it
-        if (!(await tx.consumeCredential(claims.jti, claims.sub, isoAt(nowMs)))) {
-          final = reject('credential_consumed', 'this single-use credential was already used');
-        }
-      }
-      await tx.appendAudit(
-        auditEvent(deps, final ? 'gate.rejected' : 'gate.allowed', principal, {
-          ...decisionFields(decision),
-          project: action.project,
-          specHash: action.specHash,
-          approvalId,
-          outcome: final ? 'rejected' : 'allowed',
-          reasonCode: final ? final.code : decision.reasonCode,
-          details: {
-            kind: action.kind,
-            mode: action.mode,
-            target: action.target ?? null,
-            policyOutcome: decision.outcome,
-            credentialPresented: input.credential !== undefined,
-            ...(claims
-              ? {
-                  jti: claims.jti,
-                  breakGlass: claims.break_glass,
-                  approvers: claims.approvers.map((a) => a.sub),
-                }
-              : {}),
-            ...(final?.details ? { rejection: final.details } : {}),
-            ...(approval?.breakGlass ? { externalRef: approval.breakGlass.externalRef } : {}),
-          },
-        }),
-      );
-      return final;
-    });
+    const gateEvent = (final: Rejection | null) =>
+      auditEvent(deps, final ? 'gate.rejected' : 'gate.allowed', principal, {
+        ...decisionFields(decision),
+        project: action.project,
+        specHash: action.specHash,
+        approvalId,
+        outcome: final ? 'rejected' : 'allowed',
+        reasonCode: final ? final.code : decision.reasonCode,
+        details: {
+          kind: action.kind,
+          mode: action.mode,
+          target: action.target ?? null,
+          policyOutcome: decision.outcome,
+          credentialPresented: input.credential !== undefined,
+          ...(claims
+            ? {
+                jti: claims.jti,
+                breakGlass: claims.break_glass,
+                approvers: claims.approvers.map((a) => a.sub),
+              }
+            : {}),
+          ...(final?.details ? { rejection: final.details } : {}),
+          ...(approval?.breakGlass ? { externalRef: approval.breakGlass.externalRef } : {}),
+        },
+      });
+    // no credential to re-check or consume: the answer changes nothing but the log
+    if (rejection || !claims) {
+      await deps.store.appendAudit(gateEvent(rejection));
+    }
+    const outcome =
+      rejection || !claims
+        ? rejection
+        : await deps.store.transaction(async (tx) => {
+            let final: Rejection | null = null;
+            const verified = claims as CredentialClaims;
+            // read again inside the transaction (PostgreSQL: row-locked), so a revocation that
+            // committed after the read above is seen before a single-use credential is consumed
+            approval = await tx.getApproval(verified.sub);
+            if (!approval || approval.state === 'revoked') {
+              final = reject('approval_revoked', 'the approval behind this credential was revoked');
+            }
+            if (!final && verified.single_use) {
+              // atomic: of two concurrent calls with one single-use credential exactly one consumes it
+              if (!(await tx.consumeCredential(verified.jti, verified.sub, isoAt(nowMs)))) {
+                final = reject(
+                  'credential_consumed',
+                  'this single-use credential was already used',
+                );
+              }
+            }
+            await tx.appendAudit(gateEvent(final));
+            return final;
+          });
     if (outcome) {
       return {
         allowed: false,

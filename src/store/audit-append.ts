@@ -31,6 +31,71 @@ export async function sequenceAuditEvent(io: AuditSequenceIo, event: AuditEvent)
   }
 }
 
+/**
+ * Lone appends (no other write beside them) gathered per turn of the event loop and written as one
+ * multi-row statement, committed on its own: one round trip and one commit for every lone event
+ * that arrived together. Each caller is answered when that statement has committed; if it fails,
+ * every event in it fails (none of them is in the log) with `audit_unavailable`.
+ */
+export class LoneAuditAppends {
+  private queue: { eventJson: string; appendedAt: string; settle: (err?: unknown) => void }[] = [];
+  private scheduled = false;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly insertMany: (
+      rows: readonly { eventJson: string; appendedAt: string }[],
+    ) => Promise<void>,
+    private readonly maxBatch = 500,
+  ) {}
+
+  append(event: AuditEvent): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({
+        eventJson: jcs(event),
+        appendedAt: new Date().toISOString(),
+        settle: (err) => (err === undefined ? resolve() : reject(err)),
+      });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      const written = this.insertMany(batch).then(
+        () => {
+          for (const r of batch) r.settle();
+        },
+        (err: unknown) => {
+          const failure = new ServiceError(
+            'audit_unavailable',
+            'the audit log could not be written',
+            {
+              cause: err,
+            },
+          );
+          for (const r of batch) r.settle(failure);
+        },
+      );
+      this.inFlight.add(written);
+      void written.finally(() => this.inFlight.delete(written));
+    }
+  }
+
+  /** Resolves once every append made so far has been written (or has failed). */
+  async drained(): Promise<void> {
+    while (this.scheduled || this.queue.length > 0 || this.inFlight.size > 0) {
+      if (this.scheduled || this.queue.length > 0) await new Promise((r) => setImmediate(r));
+      else await Promise.all(this.inFlight);
+    }
+  }
+}
+
 export interface PendingAuditRow {
   seq: number;
   eventJson: string;

@@ -218,6 +218,12 @@ export interface Store extends StoreReader, OutboxStore {
   readonly kind: 'sqlite' | 'postgres';
   migrate(): Promise<void>;
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * Appends one audit event with no other write beside it, as durably as a transaction would
+   * (for an answer that changes nothing but the log, such as a gate check). PostgreSQL commits the
+   * one statement on its own, sparing the round trips of BEGIN and COMMIT.
+   */
+  appendAudit(event: AuditEvent): Promise<void>;
   touchApiKey(id: string, atIso: string): Promise<void>;
   /**
    * Resolves once every audit event committed before the call is integrated into the tree (in

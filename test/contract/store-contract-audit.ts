@@ -48,6 +48,31 @@ export function defineAuditContract(ctx: ContractContext): void {
     assert.equal(await ctx.store.transaction((tx) => tx.auditSize()), 4);
   });
 
+  test('appendAudit on its own: the event is sequenced and integrated like one from a transaction', async () => {
+    const events = Array.from({ length: 3 }, (_, i) => makeEvent({ at: isoPlus(i * MINUTE) }));
+    await appendEach(ctx.store, events.slice(0, 1));
+    // concurrent lone appends all land, each once, after the transactional one
+    await Promise.all(events.slice(1).map((e) => ctx.store.appendAudit(e)));
+    await ctx.store.integrateAudit();
+    const items = (await ctx.store.listAuditEvents({}, { limit: 10 })).items;
+    assert.deepEqual(
+      items.map((i) => i.index),
+      [0, 1, 2],
+    );
+    assert.deepEqual(items[0]?.event, events[0]);
+    assert.deepEqual(
+      items
+        .slice(1)
+        .map((i) => i.event.eventId)
+        .sort(),
+      events
+        .slice(1)
+        .map((e) => e.eventId)
+        .sort(),
+    );
+    assert.equal((await ctx.store.opsStats()).auditPending.count, 0);
+  });
+
   test('integrateAudit: with nothing pending it changes nothing; a rolled-back append never reaches the log', async () => {
     await ctx.store.integrateAudit();
     assert.equal(await ctx.store.auditSize(), 0);

@@ -19,6 +19,9 @@ import { claimDeliveries, listDeliveries } from '../sql/outbox.js';
 import type { ClaimedDelivery, DeliveryClaimScope, DeliveryRecord } from '../outbox-types.js';
 import { leasePostgresDeliveries } from './postgres-outbox.js';
 import { asUnavailable } from './postgres-errors.js';
+import type { AuditEvent } from '../../domain/audit-event.js';
+import { LoneAuditAppends } from '../audit-append.js';
+import { insertPendingMany } from '../sql/audit-list.js';
 import { readOpsStats, type OpsStats } from '../ops-stats.js';
 import { PostgresAuditIntegrator } from './postgres-integrator.js';
 
@@ -40,6 +43,7 @@ export class PostgresStore extends StoreReads implements Store {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
   private readonly poolRunner: PostgresRunner;
+  private readonly loneAppends: LoneAuditAppends;
   private readonly readQueries: SqlQueries;
   private readonly integrator: PostgresAuditIntegrator;
   private closed = false;
@@ -71,6 +75,7 @@ export class PostgresStore extends StoreReads implements Store {
         }),
     });
     this.poolRunner = new PostgresRunner(this.pool);
+    this.loneAppends = new LoneAuditAppends((rows) => insertPendingMany(this.poolRunner, rows));
     this.integrator = new PostgresAuditIntegrator(this.pool, (fn) => this.inTransaction(fn), {
       pollMs: opts.audit?.pollMs ?? 1000,
       flushTimeoutMs: opts.audit?.flushTimeoutMs ?? 5000,
@@ -116,6 +121,15 @@ export class PostgresStore extends StoreReads implements Store {
     return result;
   }
 
+  async appendAudit(event: AuditEvent): Promise<void> {
+    this.assertOpen();
+    // lone events of one event-loop turn: one multi-row statement, committed on its own (no
+    // BEGIN and COMMIT round trips)
+    await this.loneAppends.append(event);
+    this.integrator.start();
+    this.integrator.wake();
+  }
+
   async integrateAudit(): Promise<void> {
     this.assertOpen();
     await this.integrator.flush();
@@ -149,6 +163,8 @@ export class PostgresStore extends StoreReads implements Store {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // lone audit appends already accepted are written before the pool goes
+    await this.loneAppends.drained();
     // a batch in flight finishes (or rolls back); pending rows stay for any other replica
     await this.integrator.stop();
     await this.pool.end();

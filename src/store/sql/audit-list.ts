@@ -70,3 +70,15 @@ export function sequenceIo(db: SqlRunner): AuditSequenceIo {
     },
   };
 }
+
+/** Appends several events to `audit_pending` in one statement (one round trip, one commit). */
+export async function insertPendingMany(
+  db: SqlRunner,
+  rows: readonly { eventJson: string; appendedAt: string }[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  await db.run(
+    `INSERT INTO audit_pending (event_json, appended_at) VALUES ${rows.map(() => '(?, ?)').join(', ')}`,
+    rows.flatMap((r) => [r.eventJson, r.appendedAt]),
+  );
+}

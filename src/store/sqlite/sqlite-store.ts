@@ -115,6 +115,10 @@ export class SqliteStore extends StoreReads implements Store {
     return this.group.submit(() => fn(this.writeQueries));
   }
 
+  appendAudit(event: AuditEvent): Promise<void> {
+    return this.transaction((tx) => tx.appendAudit(event));
+  }
+
   serialisedSection(): { seconds: number; entries: number; units: number } {
     const s = this.group.stats;
     return { seconds: s.busySeconds, entries: s.commits, units: s.units };
