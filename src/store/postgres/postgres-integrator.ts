@@ -70,6 +70,9 @@ export class PostgresAuditIntegrator {
   /** Integrates soon in the background; wake-ups while a run is going coalesce into one more. */
   wake(): void {
     if (this.stopped) return;
+    // another replica holds the lock and a look is already due: every commit meanwhile would
+    // only ask again for a lock that is taken (round trips spent on nothing)
+    if (this.retryTimer) return;
     if (this.running) {
       this.again = true;
       return;
@@ -137,6 +140,14 @@ export class PostgresAuditIntegrator {
     }
   }
 
+  private async lockLooksFree(): Promise<boolean> {
+    const { rows } = await this.pool.query<{ got: boolean }>(
+      'SELECT pg_try_advisory_xact_lock($1, hashtext(current_schema())) AS got',
+      [INTEGRATOR_LOCK_SPACE],
+    );
+    return rows[0]?.got === true;
+  }
+
   private async anyPending(): Promise<boolean> {
     const { rows } = await this.pool.query<{ p: boolean }>(
       'SELECT EXISTS (SELECT 1 FROM audit_pending) AS p',
@@ -151,6 +162,9 @@ export class PostgresAuditIntegrator {
    */
   private async drain(lockTimeoutMs: number | null): Promise<'done' | 'busy'> {
     for (let i = 0; i < MAX_ROUNDS; i++) {
+      // only trying: a lock another transaction holds is seen in one statement, without opening
+      // a transaction (a free lock taken here is released with the statement's own)
+      if (lockTimeoutMs === null && !(await this.lockLooksFree())) return 'busy';
       let locked = 0;
       const n = await this.inTransaction(async (client) => {
         if (lockTimeoutMs === null) {
