@@ -32,6 +32,26 @@ export interface ParallelLogSource {
   readNodeRange(level: number, from: number, count: number): Promise<(Uint8Array | undefined)[]>;
   readNodes: NodeReader;
   checkpoints?: CheckpointSpec;
+  /**
+   * Workers that read each chunk's rows and nodes themselves (a SQLite file, read-only): then
+   * reading runs on every core too and nothing is copied between threads. Each worker answers
+   * `{ id, ref: ChunkRef }` messages with `{ id, result: ChunkResult }`. Absent: the main thread
+   * reads and hands each chunk over.
+   */
+  chunkReader?: ChunkReaderWorker;
+}
+
+/** Where a chunk-reading worker starts, and what it is given (e.g. the database file). */
+export interface ChunkReaderWorker {
+  url: URL;
+  workerData: unknown;
+}
+
+/** A chunk by position: leaves [start, start + count), `k` = log2 of the chunk width. */
+export interface ChunkRef {
+  start: number;
+  count: number;
+  k: number;
 }
 
 export interface ParallelOptions {
@@ -52,13 +72,16 @@ class ChunkPool {
   private readonly workers: Worker[];
   private nextId = 0;
 
-  constructor(threads: number) {
-    const url = new URL('./verify-worker.js', import.meta.url);
-    this.workers = Array.from({ length: threads }, () => new Worker(url));
+  constructor(threads: number, reader?: ChunkReaderWorker) {
+    const url = reader?.url ?? new URL('./verify-worker.js', import.meta.url);
+    this.workers = Array.from(
+      { length: threads },
+      () => new Worker(url, reader ? { workerData: reader.workerData } : {}),
+    );
     this.idle.push(...this.workers);
   }
 
-  async run(task: ChunkTask): Promise<ChunkResult> {
+  async run(work: { task: ChunkTask } | { ref: ChunkRef }): Promise<ChunkResult> {
     const worker = this.idle.pop() ?? (await new Promise<Worker>((r) => this.waiting.push(r)));
     const id = this.nextId++;
     try {
@@ -78,7 +101,7 @@ class ChunkPool {
         };
         worker.on('message', onMessage);
         worker.on('error', onError);
-        worker.postMessage({ id, task });
+        worker.postMessage({ id, ...work });
       });
     } finally {
       const next = this.waiting.shift();
@@ -128,15 +151,17 @@ async function parallelHappyPath(
   const fullChunks = Math.floor(size / chunk);
   const chunkCount = Math.ceil(size / chunk);
   const roots: Uint8Array[] = new Array<Uint8Array>(fullChunks);
-  const pool = new ChunkPool(threads);
+  const pool = new ChunkPool(threads, source.chunkReader);
   let failed = false;
   try {
     const inFlight = new Set<Promise<void>>();
     for (let c = 0; c < chunkCount && !failed; c++) {
       const start = c * chunk;
       const count = Math.min(chunk, size - start);
-      const task = await readChunk(source, start, count, k);
-      const job = pool.run(task).then(
+      const work = source.chunkReader
+        ? { ref: { start, count, k } }
+        : { task: await readChunk(source, start, count, k) };
+      const job = pool.run(work).then(
         (r) => {
           if (!r.ok) failed = true;
           else if (count === chunk && r.root) roots[c] = r.root;

@@ -177,6 +177,7 @@ export function createAuditService(deps: AuditDeps) {
       });
     const chunk = options.parallel?.chunkLeaves ?? PARALLEL_CHUNK;
     if (range.size < 2 * chunk) return sequential();
+    const reader = deps.store.auditChunkReader?.() ?? null;
     return verifyLogParallel(
       {
         compactRange: range,
@@ -184,6 +185,7 @@ export function createAuditService(deps: AuditDeps) {
         readNodeRange: (level, from, count) => deps.store.readAuditNodeRange(level, from, count),
         readNodes,
         ...checkpoints,
+        ...(reader ? { chunkReader: reader } : {}),
       },
       sequential,
       { chunkLeaves: chunk, ...options.parallel, ...(progress ? { onProgress: progress } : {}) },

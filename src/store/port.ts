@@ -12,6 +12,7 @@ import type { OutboxStore, OutboxTx } from './outbox-types.js';
 import type { RecordReader, RecordTx } from './record-types.js';
 import type { GithubDeploymentTx } from './github-deployment-types.js';
 import type { OpsStats } from './ops-stats.js';
+import type { ChunkReaderWorker } from '../audit/verify-parallel.js';
 
 export type * from './outbox-types.js';
 export type * from './record-types.js';
@@ -231,6 +232,11 @@ export interface Store extends StoreReader, OutboxStore {
    * `audit_not_integrated` when that cannot happen in time.
    */
   integrateAudit(): Promise<void>;
+  /**
+   * Workers that read the audit log's chunks themselves for full verification (a SQLite file);
+   * absent or null: verification reads through the store.
+   */
+  auditChunkReader?(): ChunkReaderWorker | null;
   /**
    * Seconds this process has spent inside the section that serialises the whole deployment, and
    * how many times it entered it: SQLite, the group commit's write transactions (one writer);

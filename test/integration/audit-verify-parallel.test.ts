@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { verifyLogParallel } from '../../src/audit/verify-parallel.js';
 import { createAuditService } from '../../src/services/audit-service.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { systemClock } from '../../src/lib/clock.js';
@@ -74,5 +75,31 @@ test('progress: both passes report events verified, never backwards, ending at t
       assert.ok(seen.every(([done], i) => i === 0 || done >= (seen[i - 1] as [number, number])[0]));
       assert.deepEqual(seen.at(-1), [77, 77]);
     }
+  });
+});
+
+test('on a SQLite file the workers read their chunks themselves: the main thread reads no row', async () => {
+  await withLog(77, async (store) => {
+    const reader = store.auditChunkReader();
+    assert.ok(reader, 'a SQLite file offers chunk-reading workers');
+    const head = await store.auditHead();
+    const range = { size: head.size, hashes: JSON.parse(head.compactRange) as string[] };
+    const result = await verifyLogParallel(
+      {
+        compactRange: range,
+        readRows: async (from, limit) => {
+          // only the one look past the end of the log is the main thread's
+          if (from === range.size && limit === 1) return store.readAuditRows(from, limit);
+          throw new Error(`the main thread read rows ${from}..${from + limit}`);
+        },
+        readNodeRange: (level, from, count) => store.readAuditNodeRange(level, from, count),
+        readNodes: (refs) => store.readAuditNodes(refs),
+        chunkReader: reader,
+      },
+      () => Promise.reject(new Error('fell back to the sequential pass')),
+      { chunkLeaves: 8, threads: 2 },
+    );
+    assert.equal(result.ok, true);
+    assert.equal(result.ok && result.size, 77);
   });
 });

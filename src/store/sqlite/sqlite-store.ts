@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AuditEvent } from '../../domain/audit-event.js';
+import type { ChunkReaderWorker } from '../../audit/verify-parallel.js';
 import { ServiceError } from '../../errors/index.js';
 import { runMigrations } from '../sql/migrate.js';
 import { StoreReads } from '../store-reads.js';
@@ -47,8 +48,11 @@ export class SqliteStore extends StoreReads implements Store {
   private readonly wal: WalSync | null;
   private closed = false;
 
+  private readonly path: string;
+
   constructor(opts: SqliteStoreOptions) {
     super();
+    this.path = opts.path;
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
     this.writer = new Database(opts.path);
     this.writer.pragma('journal_mode = WAL');
@@ -113,6 +117,14 @@ export class SqliteStore extends StoreReads implements Store {
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     if (this.closed) throw new ServiceError('internal', 'store is closed');
     return this.group.submit(() => fn(this.writeQueries));
+  }
+
+  auditChunkReader(): ChunkReaderWorker | null {
+    if (this.path === ':memory:') return null;
+    return {
+      url: new URL('./audit-verify-worker.js', import.meta.url),
+      workerData: { path: this.path },
+    };
   }
 
   appendAudit(event: AuditEvent): Promise<void> {
