@@ -39,6 +39,10 @@ export function approvalColumns(req: ApprovalRequest) {
 }
 
 /** Rows as both SQL dialects return them (snake_case columns), and their mapping to the port. */
+/** The api_keys columns an {@link ApiKeyRow} reads, named (a statement that stays prepared). */
+export const API_KEY_COLUMNS =
+  'id, name, secret_hash, scopes, groups_text, created_at, created_by, last_used_at, revoked_at';
+
 export interface ApiKeyRow {
   id: string;
   name: string;

@@ -12,7 +12,7 @@ import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import { INTEGRATOR_LOCK_SPACE } from '../../src/store/postgres/postgres-integrator.js';
 import { isCountersignError } from '../../src/errors/index.js';
 import { runStoreContract } from './store-contract.js';
-import { makeEvent } from './store-fixtures.js';
+import { makeApiKey, makeApproval, makeEvent } from './store-fixtures.js';
 
 const url = process.env.COUNTERSIGN_TEST_PG_URL;
 
@@ -224,6 +224,39 @@ if (!url) {
         assert.equal(integrated, 40);
       } finally {
         await Promise.all(replicas.map((r) => r.close()));
+      }
+    });
+
+    test('statements kept prepared survive a newer replica adding a column (rolling upgrade)', async () => {
+      const own = await createSchema();
+      // one connection, so every statement below runs on the one that prepared it
+      const store = new PostgresStore({ url, schema: own, pool: { max: 1, idleTimeoutMs: 1000 } });
+      try {
+        await store.migrate();
+        await store.transaction((tx) => tx.insertApiKey(makeApiKey('key_prepared')));
+        await store.transaction((tx) => tx.insertApproval(makeApproval('apr_prepared')));
+        const before = {
+          key: await store.getApiKey('key_prepared'),
+          keys: await store.listApiKeys(),
+          approval: await store.getApproval('apr_prepared'),
+        };
+        assert.ok(before.key && before.approval);
+        // what a later migration of another replica might do
+        await admin.query(`ALTER TABLE ${own}.api_keys ADD COLUMN added_later text`);
+        await admin.query(`ALTER TABLE ${own}.approvals ADD COLUMN added_later text`);
+        assert.deepEqual(
+          {
+            key: await store.getApiKey('key_prepared'),
+            keys: await store.listApiKeys(),
+            approval: await store.getApproval('apr_prepared'),
+          },
+          before,
+        );
+        await store.transaction((tx) => tx.insertApiKey(makeApiKey('key_after')));
+        assert.equal((await store.getApiKey('key_after'))?.id, 'key_after');
+      } finally {
+        await store.close();
+        await dropSchema(own);
       }
     });
 

@@ -4,6 +4,12 @@ import type { QueryResult, QueryResultRow } from 'pg';
 /** A pool or a checked-out client: both run one statement at a time for us. */
 export interface Queryable {
   query<R extends QueryResultRow>(text: string, values?: unknown[]): Promise<QueryResult<R>>;
+  /** A named statement is prepared once per connection and reused by name. */
+  query<R extends QueryResultRow>(config: {
+    name?: string;
+    text: string;
+    values?: unknown[];
+  }): Promise<QueryResult<R>>;
 }
 
 /** Collects positional parameters and hands out their `$n` placeholders in order. */

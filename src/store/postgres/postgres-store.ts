@@ -12,7 +12,7 @@ import { StoreReads } from '../store-reads.js';
 import type { Store, StoreReader, StoreTx } from '../port.js';
 import { postgresReadQueries, postgresTxQueries } from './postgres-queries.js';
 import { PostgresRunner } from './postgres-runner.js';
-import { parseInt8 } from './postgres-sql.js';
+import { parseInt8, type Queryable } from './postgres-sql.js';
 import type { SqlQueries } from '../sql/queries.js';
 import { touchApiKey } from '../sql/queries.js';
 import { claimDeliveries, listDeliveries } from '../sql/outbox.js';
@@ -69,10 +69,10 @@ export class PostgresStore extends StoreReads implements Store {
     // reads outside transactions: a lost database is a 503 to retry there too
     const pool = this.pool;
     this.readQueries = postgresReadQueries({
-      query: (text, values) =>
-        pool.query(text, values).catch((err: unknown) => {
+      query: ((statement: string | pg.QueryConfig, values?: unknown[]) =>
+        pool.query(statement as string, values).catch((err: unknown) => {
           throw asUnavailable(err);
-        }),
+        })) as Queryable['query'],
     });
     this.poolRunner = new PostgresRunner(this.pool);
     this.loneAppends = new LoneAuditAppends((rows) => insertPendingMany(this.poolRunner, rows));

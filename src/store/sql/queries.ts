@@ -29,6 +29,7 @@ import type {
 } from '../port.js';
 import type { NotificationRecord } from '../record-types.js';
 import {
+  API_KEY_COLUMNS,
   apiKeyFromRow,
   APPROVAL_INSERT_SQL_COLUMNS,
   approvalColumns,
@@ -177,7 +178,10 @@ export class SqlQueries implements StoreTx {
   }
 
   async getApiKey(id: string): Promise<ApiKeyRecord | null> {
-    const row = await this.db.get<ApiKeyRow>('SELECT * FROM api_keys WHERE id = ?', [id]);
+    const row = await this.db.get<ApiKeyRow>(
+      `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE id = ?`,
+      [id],
+    );
     return row ? apiKeyFromRow(row) : null;
   }
 
@@ -336,8 +340,7 @@ export class SqlQueries implements StoreTx {
 
   async insertApiKey(k: ApiKeyRecord): Promise<void> {
     await this.db.run(
-      `INSERT INTO api_keys (id, name, secret_hash, scopes, groups_text, created_at, created_by,
-          last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO api_keys (${API_KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         k.id,
         k.name,
