@@ -160,3 +160,17 @@ test('a transaction submitted before close still commits; one after close is ref
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('without a WAL file (here in memory; also a file system without shared memory) COMMIT syncs itself (FULL)', async () => {
+  const store = new SqliteStore({ path: ':memory:' });
+  try {
+    await store.migrate();
+    assert.notEqual(store.database.pragma('journal_mode', { simple: true }), 'wal');
+    assert.equal(store.database.pragma('synchronous', { simple: true }), 2);
+    await store.transaction((tx) => tx.insertApproval(makeApproval('apr_mem')));
+    assert.equal(store.walSyncs, 0);
+    assert.equal((await store.getApproval('apr_mem'))?.id, 'apr_mem');
+  } finally {
+    await store.close();
+  }
+});

@@ -55,10 +55,13 @@ export class SqliteStore extends StoreReads implements Store {
     this.path = opts.path;
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
     this.writer = new Database(opts.path);
-    this.writer.pragma('journal_mode = WAL');
+    const journal = String(this.writer.pragma('journal_mode = WAL', { simple: true }));
     // WAL frames are appended at COMMIT and synced before anyone is answered (wal-sync.ts): the
-    // durability of synchronous = FULL, with the fsync off the event loop
-    this.writer.pragma('synchronous = NORMAL');
+    // durability of synchronous = FULL, with the fsync off the event loop. Where WAL cannot be
+    // used (a file system without shared memory), SQLite keeps its rollback journal: then
+    // synchronous = FULL syncs inside COMMIT, as before.
+    const walFile = opts.path !== ':memory:' && journal === 'wal';
+    this.writer.pragma(walFile ? 'synchronous = NORMAL' : 'synchronous = FULL');
     this.writer.pragma('foreign_keys = ON');
     this.writer.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
     this.reader =
@@ -72,7 +75,7 @@ export class SqliteStore extends StoreReads implements Store {
       this.reader === this.writer ? this.writeRunner : new SqliteRunner(this.reader);
     this.writeQueries = new SqlQueries(this.writeRunner, SQLITE_DIALECT);
     this.readQueries = new SqlQueries(this.readRunner, SQLITE_DIALECT);
-    this.wal = opts.path === ':memory:' ? null : new WalSync(opts.path, opts.syncWal);
+    this.wal = walFile ? new WalSync(opts.path, opts.syncWal) : null;
     this.group = new GroupCommit(
       this.writer,
       this.mutex,
