@@ -1,5 +1,5 @@
 /**
- * The HTTP load generator of the store benchmarks, run as its own process so that generating load
+ * The HTTP load generator of the benchmarks, run as its own process so that generating load
  * never shares a CPU thread with the server it measures or with the bench's bookkeeping. The
  * parent writes a JSON spec to its stdin; the result is one JSON line on stdout.
  *
@@ -13,6 +13,7 @@ import { devDeploy, stagingDeploy } from '../test/helpers/replicas.js';
 import { percentile } from './lib.js';
 
 export type CallSpec =
+  | { kind: 'fixed'; path: string; body: string }
   | { kind: 'gate'; run: string }
   | { kind: 'request'; run: string }
   | { kind: 'review'; ids: string[] };
@@ -36,6 +37,8 @@ export interface LoadResult {
 
 function callOf(spec: CallSpec, i: number): { path: string; body: string } | null {
   switch (spec.kind) {
+    case 'fixed':
+      return { path: spec.path, body: spec.body };
     case 'gate':
       return { path: '/v1/gate', body: JSON.stringify({ action: devDeploy(`${spec.run}:${i}`) }) };
     case 'request':
