@@ -17,15 +17,15 @@
  * section's utilisation (seconds per second) says how close this run came to that.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli, startCliServer } from '../test/helpers/cli.js';
+import { INIT_CONFIG, initForLoad, runCli, startCliServer } from '../test/helpers/cli.js';
 import { createTestDatabase } from '../test/helpers/replicas.js';
 import type { BenchFigure } from './lib.js';
 import { loadInChild, type LoadResult } from './load-child.js';
 
-const CONFIG = '.countersign/countersign.yaml';
+const CONFIG = INIT_CONFIG;
 
 /** A bare Fastify POST route in its own process: what one Node process does with no work. */
 async function startBare(): Promise<{ url: string; stop: () => void }> {
@@ -68,16 +68,7 @@ async function deploy(setup: Setup) {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const init = await runCli(['init', '--json'], { cwd: dir });
-    if (init.code !== 0) throw new Error(init.stderr);
-    const file = join(dir, CONFIG);
-    writeFileSync(
-      file,
-      readFileSync(file, 'utf8').replace(
-        '  bodyLimit: 1MiB\n',
-        '  bodyLimit: 1MiB\n  rateLimit: { mutations: 1000000, authFailures: 100000 }\n',
-      ),
-    );
+    await initForLoad(dir);
     const key = async (name: string, scopes: string, groups?: string) => {
       const r = await runCli(
         [

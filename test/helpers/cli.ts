@@ -1,5 +1,7 @@
 /** Running the real `countersign` binary as a child process. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(
@@ -37,6 +39,27 @@ export function runCli(
     });
     child.stdin.end(opts.input ?? '');
   });
+}
+
+/** Where `countersign init` writes the deployment's configuration, relative to its folder. */
+export const INIT_CONFIG = '.countersign/countersign.yaml';
+
+/**
+ * `countersign init` in `dir`, with the rate limits raised out of the way: for load (benchmarks,
+ * crash tests) that measures the server, not the limiter. Returns the configuration's path.
+ */
+export async function initForLoad(dir: string): Promise<string> {
+  const init = await runCli(['init', '--json'], { cwd: dir });
+  if (init.code !== 0) throw new Error(`countersign init failed: ${init.stderr}`);
+  const file = join(dir, INIT_CONFIG);
+  writeFileSync(
+    file,
+    readFileSync(file, 'utf8').replace(
+      '  bodyLimit: 1MiB\n',
+      '  bodyLimit: 1MiB\n  rateLimit: { mutations: 1000000, authFailures: 100000 }\n',
+    ),
+  );
+  return file;
 }
 
 /** Starts `countersign serve` and resolves with its URL once it listens. */

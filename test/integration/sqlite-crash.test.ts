@@ -4,15 +4,15 @@
  * the log verifies, and a server starts again on the same file.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { runCli, startCliServer } from '../helpers/cli.js';
+import { INIT_CONFIG, initForLoad, runCli, startCliServer } from '../helpers/cli.js';
 import { devDeploy } from '../helpers/replicas.js';
 
-const CONFIG = '.countersign/countersign.yaml';
+const CONFIG = INIT_CONFIG;
 const GATES = 120;
 const WORKERS = 8;
 const KILL_AFTER = 40;
@@ -22,16 +22,7 @@ let token: string;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'countersign-sqlite-crash-'));
-  const init = await runCli(['init', '--json'], { cwd: dir });
-  assert.equal(init.code, 0, init.stderr);
-  const file = join(dir, CONFIG);
-  writeFileSync(
-    file,
-    readFileSync(file, 'utf8').replace(
-      '  bodyLimit: 1MiB\n',
-      '  bodyLimit: 1MiB\n  rateLimit: { mutations: 1000000, authFailures: 100000 }\n',
-    ),
-  );
+  await initForLoad(dir);
   const key = await runCli(
     ['apikey', 'create', '--config', CONFIG, '--name', 'ci', '--scopes', 'gate:check'],
     { cwd: dir },
