@@ -12,6 +12,7 @@ import { ALL_SCOPES } from '../domain/principal.js';
 import { InputError } from '../errors/index.js';
 import { hashFromHex, type VerifyLogResult } from '../audit/index.js';
 import type { AuditPinSource } from './audit-pin-source.js';
+import type { CountersignConfig } from '../config/index.js';
 
 export type Backend = Pick<
   CountersignClient,
@@ -32,8 +33,12 @@ export type Backend = Pick<
   | 'revokeApiKey'
   | 'rotateApiKey'
   | 'listVersions'
+  | 'deliver'
+  | 'waitForDecision'
 > & {
   readonly mode: 'remote' | 'local';
+  /** Local mode: the deployment's configuration (its notification settings, for one). */
+  readonly config?: CountersignConfig;
   close(): Promise<void>;
   /** The gate: resolves for allowed and rejected alike (a rejection is an answer, not an error). */
   gateCheck(action: unknown, credential?: string): Promise<GateAnswer>;

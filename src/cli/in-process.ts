@@ -83,6 +83,7 @@ export async function inProcessBackend(rt: Runtime, principal: Principal): Promi
   await app.ready();
   const client = new CountersignClient({ url: IN_PROCESS_URL, fetch: injectFetch(app) });
   return Object.assign(clientBackend(client, 'local'), {
+    config: rt.config,
     close: async () => {
       await app.close();
       await rt.close();

@@ -130,6 +130,29 @@ describe('notification and resume commands of the CLI', () => {
     assert.match(d.stdout, /denied/);
   });
 
+  test('local mode (--config, the server app in this process): wait sees a decision made by the server; deliver answers', async () => {
+    const local = (args: string[], timeoutMs?: number) =>
+      runCli([...args, '--config', '.countersign/countersign.yaml'], {
+        cwd: dir,
+        ...(timeoutMs ? { timeoutMs } : {}),
+      });
+    const pending = await create('img:5');
+    const waiting = local(['approval', 'wait', pending, '--timeout', '30s', '--json'], 40_000);
+    // decided by the server, in another process than the waiting CLI
+    assert.equal((await cli('alice', ['approval', 'approve', pending, '--reason', 'ok'])).code, 0);
+    assert.equal((await cli('bob', ['approval', 'approve', pending, '--reason', 'ok'])).code, 0);
+    const approved = await waiting;
+    assert.equal(approved.code, 0, approved.stderr);
+    assert.equal(JSON.parse(approved.stdout).state, 'approved');
+
+    const delivered = await local(['approval', 'deliver', pending, '--json']);
+    assert.equal(delivered.code, 0, delivered.stderr);
+    assert.deepEqual(JSON.parse(delivered.stdout).deliveries, []);
+    const unknown = await local(['approval', 'wait', 'apr_doesnotexist', '--timeout', '1s']);
+    assert.equal(unknown.code, 3, unknown.stderr);
+    assert.match(unknown.stderr, /not_found/);
+  });
+
   test('approval deliver with no provider configured says so; an unknown provider is a usage error', async () => {
     const id = await create('img:4');
     const r = await cli('admin', ['approval', 'deliver', id, '--json']);

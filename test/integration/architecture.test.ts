@@ -185,6 +185,18 @@ describe('architecture: dependency rules', () => {
         f.imports.filter((t) => top(t) === 'services').map((t) => `${f.file} → ${t}`),
       );
     assert.deepEqual(direct, []);
+    // a runtime is composed by openBackend (context.ts) for the in-process app, and otherwise
+    // only by the commands that set a deployment up or import into its store
+    const composers = files
+      .filter((f) => f.file.startsWith('cli/'))
+      .filter((f) => f.imports.includes('cli/lazy-runtime.js'))
+      .map((f) => f.file)
+      .sort();
+    assert.deepEqual(composers, [
+      'cli/commands/import-cavra.ts',
+      'cli/commands/setup.ts',
+      'cli/context.ts',
+    ]);
   });
 
   test('only main.ts builds the HTTP app', () => {

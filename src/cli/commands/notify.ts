@@ -1,78 +1,42 @@
 /**
  * `countersign approval export-notifications|provider-requests|deliver|wait`: notification files,
- * delivery now, and waiting for a decision. Local (`--db`/`--config`: the store itself) or remote
- * (the API), like every approval command.
+ * delivery now, and waiting for a decision, over the one backend like every approval command
+ * (local mode runs the server's app in process). Locally the files carry the deployment's own
+ * notification settings; remotely, example ones (a server does not publish its settings).
  */
 import type { Command } from 'commander';
-import { ApiError } from '../../client/api-error.js';
-import { CountersignClient } from '../../client/http-client.js';
 import type { Approval } from '../../client/types.js';
 import { cliEnvironment } from '../../config/cli-env.js';
 import { defaultConfig, type NotificationsConfig } from '../../config/index.js';
 import type { ApprovalRequest } from '../../domain/approval.js';
 import { InputError } from '../../errors/index.js';
 import { parseDuration } from '../../lib/duration.js';
-import type { Runtime } from '../../runtime.js';
-import { composeRuntime } from '../lazy-runtime.js';
 import type { DeliveryView } from '../../notify/delivery-view.js';
 import type { DeliveryTarget } from '../../notify/evidence.js';
 import { exportNotifications, exportProviderRequests } from '../../notify/export.js';
 import { configuredProviders, PROVIDER_NAMES } from '../../notify/providers.js';
-import { localPrincipal } from '../backend.js';
-import { DEFAULT_URL, loadCliConfig, type GlobalOptions } from '../context.js';
+import type { Backend } from '../backend.js';
+import { DEFAULT_URL, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit-codes.js';
-import { printJson, type Output } from '../output.js';
-import { runPlain } from '../run.js';
+import { printJson } from '../output.js';
+import { runCommand } from '../run.js';
 
 const TARGETS: readonly string[] = [...PROVIDER_NAMES, 'callback'];
-/** How often a local wait (no server, so no event bus) re-reads the store. */
+/** How often a local wait re-reads the request: no server's event bus reaches this process. */
 const LOCAL_POLL_MS = 250;
 
-type Target =
-  { kind: 'local'; rt: Runtime } | { kind: 'remote'; client: CountersignClient; url: string };
-
-async function openTarget(opts: GlobalOptions): Promise<Target> {
-  if (opts.db || opts.config)
-    return { kind: 'local', rt: await composeRuntime(loadCliConfig(opts)) };
-  const env = cliEnvironment();
-  const url = opts.url ?? env.url ?? DEFAULT_URL;
-  const token = opts.token ?? env.token;
-  return {
-    kind: 'remote',
-    client: new CountersignClient({ url, ...(token ? { token } : {}) }),
-    url,
-  };
-}
-
-async function withTarget(
+/** The settings the files are written with, and the console URL their links point to. */
+function notifyContext(
+  backend: Backend,
   opts: GlobalOptions,
-  fn: (t: Target, out: Output) => Promise<void>,
-): Promise<void> {
-  await runPlain(opts, async (out) => {
-    const t = await openTarget(opts);
-    try {
-      await fn(t, out);
-    } finally {
-      if (t.kind === 'local') await t.rt.close();
-    }
-  });
-}
-
-async function readApproval(t: Target, id: string): Promise<ApprovalRequest> {
-  if (t.kind === 'remote') return (await t.client.getApproval(id)) as unknown as ApprovalRequest;
-  const a = await t.rt.store.getApproval(id);
-  if (!a)
-    throw new ApiError({ status: 404, code: 'not_found', detail: `approval ${id} not found` });
-  return a;
-}
-
-function notifyContext(t: Target): { consoleUrl: string; config: NotificationsConfig } {
-  if (t.kind === 'local') {
-    return { consoleUrl: t.rt.config.server.publicUrl, config: t.rt.config.notifications };
+): { consoleUrl: string; config: NotificationsConfig } {
+  if (backend.config) {
+    return { consoleUrl: backend.config.server.publicUrl, config: backend.config.notifications };
   }
   // the server's notification settings are not visible remotely: example settings, all providers
+  const url = opts.url ?? cliEnvironment().url ?? DEFAULT_URL;
   return {
-    consoleUrl: t.url.replace(/\/+$/, ''),
+    consoleUrl: url.replace(/\/+$/, ''),
     config: defaultConfig(process.cwd()).notifications,
   };
 }
@@ -98,16 +62,16 @@ function deliveryLine(d: DeliveryView): string {
   return `${d.provider.padEnd(10)} ${d.event.padEnd(11)} ${d.status.padEnd(9)} attempts ${d.attempts}  http ${code}  ${d.target ?? '-'}${tail}`;
 }
 
-async function waitLocal(rt: Runtime, id: string, timeoutMs: number): Promise<Approval> {
-  const me = localPrincipal([]);
+/**
+ * Local mode: re-reads the request until it is decided or the time is up. Whatever decides it (a
+ * server, another CLI) runs in another process, whose event bus does not reach this one.
+ */
+async function waitLocal(backend: Backend, id: string, timeoutMs: number): Promise<Approval> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const a = await rt.store.getApproval(id);
-    if (!a)
-      throw new ApiError({ status: 404, code: 'not_found', detail: `approval ${id} not found` });
-    const view = rt.services.reads.view(me, a) as unknown as Approval;
+    const a = await backend.getApproval(id);
     const left = deadline - Date.now();
-    if (view.state !== 'pending' || left <= 0) return view;
+    if (a.state !== 'pending' || left <= 0) return a;
     await new Promise((r) => setTimeout(r, Math.min(LOCAL_POLL_MS, left)));
   }
 }
@@ -124,15 +88,15 @@ function exportCommand(
     .requiredOption('--output <dir>', 'directory to write the files to')
     .option('--all-providers', 'all five providers (example settings for unconfigured ones)')
     .action((id: string, o: { output: string; allProviders?: boolean }, cmd: Command) =>
-      withTarget(cmd.optsWithGlobals<GlobalOptions>(), async (t, out) => {
-        const a = await readApproval(t, id);
-        const ctx = notifyContext(t);
+      runCommand(opts(cmd), async (backend, out) => {
+        const a = (await backend.getApproval(id)) as unknown as ApprovalRequest;
+        const ctx = notifyContext(backend, opts(cmd));
         const all =
           o.allProviders === true ||
-          t.kind === 'remote' ||
+          backend.mode === 'remote' ||
           configuredProviders(ctx.config).length === 0;
         const files = await write(a, ctx, o.output, { allProviders: all, nowMs: Date.now() });
-        const settings = exampleSettingsNote(t, ctx.config, all);
+        const settings = exampleSettingsNote(backend, ctx.config, all);
         if (out.json) return printJson(out, { approvalId: id, files, settings: settings.kind });
         for (const f of files) out.out(f);
         if (settings.note) out.err(settings.note);
@@ -145,11 +109,11 @@ function exportCommand(
  * (`jira.example`, `servicenow.example`, example variable names), said plainly on stderr.
  */
 function exampleSettingsNote(
-  t: Target,
+  backend: Backend,
   config: NotificationsConfig,
   all: boolean,
 ): { kind: 'configured' | 'example' | 'mixed'; note?: string } {
-  if (t.kind === 'remote') {
+  if (backend.mode === 'remote') {
     return {
       kind: 'example',
       note: "note: EXAMPLE provider settings (hosts like jira.example, example variable names): a server's notification settings are not readable over the API; run with --config <the server's countersign.yaml> for the real ones",
@@ -163,6 +127,8 @@ function exampleSettingsNote(
     note: `note: EXAMPLE settings for the providers this configuration does not set up: ${example.join(', ')}`,
   };
 }
+
+const opts = (cmd: Command): GlobalOptions => cmd.optsWithGlobals<GlobalOptions>();
 
 /** Registers the notification and resume commands on the `approval` command. */
 export function registerNotifyCommands(approval: Command): void {
@@ -184,16 +150,10 @@ export function registerNotifyCommands(approval: Command): void {
     .description('deliver the request’s notifications now; prints redacted delivery evidence')
     .option('--provider <name...>', `only these: ${TARGETS.join(', ')}`)
     .action((id: string, o: { provider?: string[] }, cmd: Command) =>
-      withTarget(cmd.optsWithGlobals<GlobalOptions>(), async (t, out) => {
+      runCommand(opts(cmd), async (backend, out) => {
         const providers = parseTargets(o.provider);
-        const deliveries =
-          t.kind === 'remote'
-            ? ((await t.client.deliver(id, providers ? { providers } : {}))
-                .deliveries as DeliveryView[])
-            : await t.rt.delivery.deliverNow(id, {
-                ...(providers ? { providers } : {}),
-                actor: localPrincipal([]),
-              });
+        const deliveries = (await backend.deliver(id, providers ? { providers } : {}))
+          .deliveries as DeliveryView[];
         if (out.json) return printJson(out, { approvalId: id, deliveries });
         if (deliveries.length === 0) out.out('nothing to deliver (no provider configured for it)');
         for (const d of deliveries) out.out(deliveryLine(d));
@@ -210,7 +170,7 @@ export function registerNotifyCommands(approval: Command): void {
     )
     .option('--timeout <duration>', 'how long to wait (e.g. 30s, 10m)', '10m')
     .action((id: string, o: { timeout: string }, cmd: Command) =>
-      withTarget(cmd.optsWithGlobals<GlobalOptions>(), async (t, out) => {
+      runCommand(opts(cmd), async (backend, out) => {
         const timeoutMs = parseDuration(o.timeout);
         if (timeoutMs === undefined) {
           throw new InputError('validation_failed', '--timeout is not a duration', [
@@ -218,9 +178,9 @@ export function registerNotifyCommands(approval: Command): void {
           ]);
         }
         const a =
-          t.kind === 'remote'
-            ? await t.client.waitForDecision(id, { timeoutMs })
-            : await waitLocal(t.rt, id, timeoutMs);
+          backend.mode === 'remote'
+            ? await backend.waitForDecision(id, { timeoutMs })
+            : await waitLocal(backend, id, timeoutMs);
         if (out.json) printJson(out, a);
         else out.out(`${a.id} ${a.state}`);
         process.exitCode =
