@@ -77,6 +77,23 @@ export function fieldErrors(context: string, validation: readonly AjvIssue[]): F
       at.types.push(v.params.type);
     allowed.set(v.instancePath ?? '', at);
   }
+  // paths where a union failed: their alternatives' complaints are said as one
+  const unions = new Set(
+    validation
+      .filter((v) => v.keyword === 'anyOf' || v.keyword === 'oneOf')
+      .map((v) => v.instancePath ?? ''),
+  );
+  const issuesAt = (path: string) => [
+    ...new Set(
+      validation
+        .filter(
+          (v) =>
+            (v.instancePath ?? '') === path &&
+            !['anyOf', 'oneOf', 'required', 'additionalProperties'].includes(v.keyword ?? ''),
+        )
+        .map((v) => v.message ?? 'is invalid'),
+    ),
+  ];
   const out: FieldError[] = [];
   const seen = new Set<string>();
   for (const v of validation) {
@@ -88,6 +105,15 @@ export function fieldErrors(context: string, validation: readonly AjvIssue[]): F
       e = { path: `${prefix}${base}/${v.params.additionalProperty}`, message: 'unknown field' };
     } else if (v.keyword === 'required' && typeof v.params?.missingProperty === 'string') {
       e = { path: `${prefix}${base}/${v.params.missingProperty}`, message: 'is required' };
+    } else if (
+      !merged &&
+      unions.has(base) &&
+      issuesAt(base).length > 0 &&
+      !['required', 'additionalProperties'].includes(v.keyword ?? '')
+    ) {
+      // one message for the union: what each alternative wanted, e.g. a duration string or seconds
+      const wants = issuesAt(base).map((w, i) => (i === 0 ? w : w.replace(/^must /, '')));
+      e = { path: `${prefix}${base || '/'}`, message: wants.join(', or ') };
     } else if (merged && ['const', 'enum', 'type', 'anyOf', 'oneOf'].includes(v.keyword ?? '')) {
       const choices = at.consts.length > 0 ? at.consts : at.types;
       const message =

@@ -243,6 +243,19 @@ describe('bad input gets a clear problem+json and changes nothing', () => {
     assert.equal(res.json().errors[0].path, '/name');
   });
 
+  test('a value neither alternative of a union accepts is one error saying both (a ttl)', async () => {
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/v1/approvals',
+      headers: h.auth('requester'),
+      payload: { action: deployAction('shop:ttl'), ttl: '5x' },
+    });
+    assert.equal(res.statusCode, 400, res.body);
+    assert.deepEqual(res.json().errors, [
+      { path: '/ttl', message: 'must match pattern "^[0-9]{1,9}(ms|s|m|h|d)$", or be integer' },
+    ]);
+  });
+
   test('routes whose fields are all optional accept no body at all', async () => {
     const created = await h.app.inject({
       method: 'POST',
