@@ -3,13 +3,12 @@
  * called through the typed client with `app.inject` in place of the network. Every command runs
  * the same routes, validation, access checks and problem responses as against a server; only what
  * reads the store's own files (full verification, pinning, signing a checkpoint now) calls the
- * runtime directly.
+ * runtime directly (its typed errors are reported like the API's, by cli/run.ts).
  */
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { ApiError } from '../client/api-error.js';
 import { CountersignClient } from '../client/http-client.js';
 import type { Principal } from '../domain/principal.js';
-import { isCountersignError, statusForCode } from '../errors/index.js';
+import { ConflictError } from '../errors/index.js';
 import type { Runtime } from '../runtime.js';
 import { localAuditPinSource } from './audit-pin-source.js';
 import { clientBackend, type Backend } from './backend.js';
@@ -48,23 +47,6 @@ export function injectFetch(app: FastifyInstance): typeof fetch {
   };
 }
 
-/** Our errors from a direct runtime call, as the same ApiError the client throws. */
-async function asApi<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (isCountersignError(err)) {
-      throw new ApiError({
-        status: statusForCode(err.code),
-        code: err.code,
-        detail: err.message,
-        ...(err.details ? { details: err.details } : {}),
-      });
-    }
-    throw err;
-  }
-}
-
 export async function inProcessBackend(rt: Runtime, principal: Principal): Promise<Backend> {
   // the composition root's own app builder, loaded with the HTTP layer only in local mode
   const { buildRuntimeApp } = await import('../main.js');
@@ -90,20 +72,13 @@ export async function inProcessBackend(rt: Runtime, principal: Principal): Promi
     },
     // the store itself, which no route serves
     auditVerify: (onProgress?: (verified: number, total: number) => void) =>
-      asApi(() => rt.services.audit.verify(onProgress ? { onProgress } : {})),
-    auditPinSource: () => asApi(() => localAuditPinSource(rt)),
+      rt.services.audit.verify(onProgress ? { onProgress } : {}),
+    auditPinSource: () => localAuditPinSource(rt),
     // signs a checkpoint now when the log grew (a server signs on its own schedule)
-    auditCheckpoint: () =>
-      asApi(async () => {
-        const c = await rt.services.audit.checkpoint();
-        if (!c) {
-          throw new ApiError({
-            status: 404,
-            code: 'not_found',
-            detail: 'no checkpoint: the log is empty',
-          });
-        }
-        return c;
-      }),
+    auditCheckpoint: async () => {
+      const c = await rt.services.audit.checkpoint();
+      if (!c) throw new ConflictError('not_found', 'no checkpoint: the log is empty');
+      return c;
+    },
   });
 }
