@@ -260,6 +260,39 @@ if (!url) {
       }
     });
 
+    test('the API key lookups of one event-loop turn reach PostgreSQL as one statement', async () => {
+      const own = await createSchema();
+      const store = new PostgresStore({ url, schema: own, pool: { max: 4, idleTimeoutMs: 1000 } });
+      // counts what the pool sends, below the store (the store's own code is what is measured)
+      const sent: string[] = [];
+      const query = pg.Pool.prototype.query;
+      try {
+        await store.migrate();
+        await store.transaction(async (tx) => {
+          for (const id of ['key_a', 'key_b']) await tx.insertApiKey(makeApiKey(id));
+        });
+        pg.Pool.prototype.query = function (this: pg.Pool, ...args: unknown[]) {
+          const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text;
+          if (text?.includes('FROM api_keys')) sent.push(text);
+          return (query as (...a: unknown[]) => unknown).apply(this, args);
+        } as typeof query;
+        const ids = Array.from({ length: 40 }, (_, i) => ['key_a', 'key_b', 'key_none'][i % 3]);
+        const got = await Promise.all(ids.map((id) => store.getApiKey(id as string)));
+        assert.deepEqual(
+          got.map((k) => k?.id ?? null),
+          ids.map((id) => (id === 'key_none' ? null : id)),
+        );
+        assert.equal(sent.length, 1, sent.join('\n'));
+        // the next turn reads again: nothing is kept
+        await store.getApiKey('key_a');
+        assert.equal(sent.length, 2);
+      } finally {
+        pg.Pool.prototype.query = query;
+        await store.close();
+        await dropSchema(own);
+      }
+    });
+
     test('a schema name that is not a plain identifier is refused before connecting', () => {
       assert.throws(
         () => new PostgresStore({ url, schema: 'x; DROP TABLE audit_events' }),

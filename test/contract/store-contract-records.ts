@@ -53,6 +53,24 @@ export function defineRecordContract(ctx: ContractContext): void {
     assert.equal(await ctx.store.transaction((tx) => tx.revokeApiKey('key_missing', at)), false);
   });
 
+  test('API keys: lookups made together each get their own key, and none outlives a revocation', async () => {
+    const keys = ['key_1', 'key_2', 'key_3'].map((id) => makeApiKey(id, { name: `name ${id}` }));
+    await ctx.store.transaction(async (tx) => {
+      for (const k of keys) await tx.insertApiKey(k);
+    });
+    // in one turn, as concurrent requests make them: repeats and a missing id among them
+    const ids = ['key_3', 'key_1', 'key_missing', 'key_3', 'key_2', 'key_1'];
+    const got = await Promise.all(ids.map((id) => ctx.store.getApiKey(id)));
+    assert.deepEqual(
+      got,
+      ids.map((id) => keys.find((k) => k.id === id) ?? null),
+    );
+    const at = isoPlus(MINUTE);
+    assert.equal(await ctx.store.transaction((tx) => tx.revokeApiKey('key_2', at)), true);
+    const again = await Promise.all(['key_2', 'key_1'].map((id) => ctx.store.getApiKey(id)));
+    assert.deepEqual(again, [{ ...keys[1], revokedAt: at }, keys[0]]);
+  });
+
   test('API keys: a live key gets a new secret in place; a revoked or missing one does not', async () => {
     const live = makeApiKey('key_live');
     const gone = makeApiKey('key_gone', { revokedAt: isoPlus(MINUTE) });

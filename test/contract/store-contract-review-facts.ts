@@ -116,11 +116,15 @@ export function defineReviewFactsContract(ctx: ContractContext): void {
   });
 
   test('audit search: case-insensitive text anywhere in the event, LIKE wildcards taken literally', async () => {
+    // fixed event ids: a random one could itself contain a searched text ("100", "_00")
     const events = [
-      makeEvent({ details: { reason: 'Checkout is DOWN, INC-4242' } }),
-      makeEvent({ actor: { id: 'apikey:k2', kind: 'apikey', name: 'Bob Builder' } }),
-      makeEvent({ details: { reason: '100% sure' } }),
-      makeEvent({ details: { reason: '100 percent' } }),
+      makeEvent({ eventId: 'evt_search-a', details: { reason: 'Checkout is DOWN, INC-4242' } }),
+      makeEvent({
+        eventId: 'evt_search-b',
+        actor: { id: 'apikey:k2', kind: 'apikey', name: 'Bob Builder' },
+      }),
+      makeEvent({ eventId: 'evt_search-c', details: { reason: '100% sure' } }),
+      makeEvent({ eventId: 'evt_search-d', details: { reason: '100 percent' } }),
     ];
     for (const e of events) await ctx.store.transaction((tx) => tx.appendAudit(e));
     await ctx.store.integrateAudit();

@@ -5,11 +5,12 @@
  * into the tree by whichever replica holds the integrator's advisory lock, and migrations run
  * once under an advisory lock. Reads outside transactions go to the pool and see committed data only.
  */
+import DataLoader from 'dataloader';
 import pg from 'pg';
 import { ServiceError } from '../../errors/index.js';
 import { runMigrations } from '../sql/migrate.js';
 import { StoreReads } from '../store-reads.js';
-import type { Store, StoreReader, StoreTx } from '../port.js';
+import type { ApiKeyRecord, Store, StoreReader, StoreTx } from '../port.js';
 import { postgresReadQueries, postgresTxQueries } from './postgres-queries.js';
 import { PostgresRunner } from './postgres-runner.js';
 import { parseInt8, type Queryable } from './postgres-sql.js';
@@ -46,6 +47,7 @@ export class PostgresStore extends StoreReads implements Store {
   private readonly loneAppends: LoneAuditAppends;
   private readonly readQueries: SqlQueries;
   private readonly integrator: PostgresAuditIntegrator;
+  private readonly apiKeys: DataLoader<string, ApiKeyRecord | null>;
   private closed = false;
 
   constructor(opts: PostgresStoreOptions) {
@@ -75,6 +77,17 @@ export class PostgresStore extends StoreReads implements Store {
         })) as Queryable['query'],
     });
     this.poolRunner = new PostgresRunner(this.pool);
+    // Every authenticated request reads its API key. The reads of one event-loop turn share one
+    // statement (a round trip that wakes a backend is most of a read's cost); nothing is kept
+    // past the turn, so a key revoked before a request arrived is refused, as with one read each.
+    this.apiKeys = new DataLoader(
+      async (ids) => {
+        const found = await this.readQueries.getApiKeys([...new Set(ids)]);
+        const byId = new Map(found.map((k) => [k.id, k]));
+        return ids.map((id) => byId.get(id) ?? null);
+      },
+      { cache: false, maxBatchSize: 100, batchScheduleFn: (run) => setImmediate(run) },
+    );
     this.loneAppends = new LoneAuditAppends((rows) => insertPendingMany(this.poolRunner, rows));
     this.integrator = new PostgresAuditIntegrator(this.pool, (fn) => this.inTransaction(fn), {
       pollMs: opts.audit?.pollMs ?? 1000,
@@ -153,6 +166,11 @@ export class PostgresStore extends StoreReads implements Store {
   async opsStats(): Promise<OpsStats> {
     this.assertOpen();
     return readOpsStats((sql) => this.poolRunner.all<Record<string, unknown>>(sql));
+  }
+
+  override async getApiKey(id: string): Promise<ApiKeyRecord | null> {
+    this.assertOpen();
+    return this.apiKeys.load(id);
   }
 
   async touchApiKey(id: string, atIso: string): Promise<void> {

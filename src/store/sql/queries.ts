@@ -185,6 +185,16 @@ export class SqlQueries implements StoreTx {
     return row ? apiKeyFromRow(row) : null;
   }
 
+  /** The keys of these ids that exist, in no particular order (one statement). */
+  async getApiKeys(ids: readonly string[]): Promise<ApiKeyRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.all<ApiKeyRow>(
+      `SELECT ${API_KEY_COLUMNS} FROM api_keys WHERE id IN (${ids.map(() => '?').join(', ')})`,
+      ids,
+    );
+    return rows.map(apiKeyFromRow);
+  }
+
   async listApiKeys(): Promise<ApiKeyRecord[]> {
     const rows = await this.db.all<ApiKeyRow>(
       `SELECT * FROM api_keys ORDER BY ${this.dialect.bytes('created_at')}, ${this.dialect.bytes('id')}`,
