@@ -85,7 +85,7 @@ export async function benchGateHttp(durationMs = 4000): Promise<BenchFigure[]> {
         unit: 'req/s',
         baseline: { name: 'bare Fastify POST route', value: base.rps, unit: 'req/s' },
         ratio: r.rps / base.rps,
-        note: `${note}; statuses ${JSON.stringify(r.statuses)}`,
+        note: `${note}; load from ${r.generator}; statuses ${JSON.stringify(r.statuses)}`,
       },
       {
         name: `${name}: p99`,

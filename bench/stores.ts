@@ -197,7 +197,7 @@ export async function benchStores(durationMs = 3000, concurrency = 32): Promise<
               unit: 'req/s',
               baseline: { name: 'bare Fastify POST route', value: baseline.rps, unit: 'req/s' },
               ratio: r.rps / baseline.rps,
-              note: `statuses ${JSON.stringify(r.statuses)}`,
+              note: `load from ${r.generator}; statuses ${JSON.stringify(r.statuses)}`,
             },
             {
               name: `${setup.label}: ${path}: p99`,
