@@ -1,14 +1,14 @@
 /**
- * Transport hardening for the app: security headers (@fastify/helmet), CORS that is off unless
+ * Transport hardening for the app: security headers (helmet), CORS that is off unless
  * origins are allowlisted (@fastify/cors), cookies (@fastify/cookie), and two rate limits
  * (@fastify/rate-limit): failed authentications per client IP and mutations per principal.
  * Both limits answer 429 problem+json `rate_limited` with `retry-after`.
  */
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import helmet from 'helmet';
 import { ServiceError } from '../errors/index.js';
 
 export interface HardeningOptions {
@@ -55,7 +55,8 @@ export async function registerHardening(
   if (!(limits.authFailuresPerMinute >= 1) || !(limits.mutationsPerMinute >= 1)) {
     throw new TypeError('rate limits must be at least 1 per minute');
   }
-  await app.register(helmet, {
+  // built once: the Fastify plugin builds helmet's middleware again for every request
+  const securityHeaders = helmet({
     // the API answers JSON; /docs (Swagger UI) needs its own scripts and styles
     contentSecurityPolicy: {
       directives: {
@@ -71,6 +72,9 @@ export async function registerHardening(
     },
     crossOriginResourcePolicy: { policy: 'same-origin' },
     referrerPolicy: { policy: 'no-referrer' },
+  });
+  app.addHook('onRequest', (req, reply, done) => {
+    securityHeaders(req.raw, reply.raw, (err) => done(err as Error | undefined));
   });
   const origins = [...(opts.corsOrigins ?? [])];
   if (origins.length > 0) {
