@@ -174,3 +174,47 @@ test('without a WAL file (here in memory; also a file system without shared memo
     await store.close();
   }
 });
+
+test('the WAL is checkpointed on a worker thread, never inside a COMMIT, and it starts over', async () => {
+  await withStore(async (store, path) => {
+    assert.equal(store.database.pragma('wal_autocheckpoint', { simple: true }), 0);
+    const checkpointer = store.walCheckpointer;
+    assert.ok(checkpointer);
+    const checkpointed = checkpointer.next();
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        store.transaction(async (tx) => {
+          await tx.insertApproval(makeApproval(`apr_ckpt${i}`));
+          await tx.appendAudit(makeEvent());
+        }),
+      ),
+    );
+    await checkpointed;
+    const { checkpoints, last } = checkpointer.stats;
+    assert.ok(checkpoints >= 1);
+    // it holds the writer: nothing commits while it copies, so it copies every frame
+    assert.ok(
+      last && last.log > 0 && last.checkpointed === last.log && !last.busy,
+      JSON.stringify(last),
+    );
+    // in the database file itself: a connection that ignores the WAL reads the rows
+    const direct = new Database(path, { readonly: true });
+    try {
+      direct.pragma('query_only = ON');
+      const { n } = direct
+        .prepare("SELECT count(*) AS n FROM approvals WHERE id LIKE 'apr_ckpt%'")
+        .get() as { n: number };
+      assert.equal(n, 50);
+    } finally {
+      direct.close();
+    }
+    // the next write starts the WAL over instead of growing it
+    const again = checkpointer.next();
+    await store.transaction((tx) => tx.insertApproval(makeApproval('apr_ckpt_after')));
+    await again;
+    assert.ok(
+      (checkpointer.stats.last?.log ?? Infinity) < last.log,
+      JSON.stringify(checkpointer.stats),
+    );
+  });
+});

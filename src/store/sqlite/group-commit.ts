@@ -48,6 +48,8 @@ export class GroupCommit {
     private readonly beforeCommit: () => Promise<unknown> = async () => undefined,
     /** What makes a COMMIT durable before its units are answered. */
     private readonly durability: CommitDurability = IMMEDIATE,
+    /** Told after each COMMIT, with the writer still held (the WAL checkpointer). */
+    private readonly afterCommit: () => void = () => undefined,
     /** The most units in one transaction, bounding how long one batch keeps the writer. */
     private readonly maxBatch = 128,
   ) {}
@@ -147,6 +149,7 @@ export class GroupCommit {
     }
     this.counters.commits++;
     this.counters.units += done.length;
+    this.afterCommit();
     // answered once on disk; the writer is free for the next batch meanwhile
     const settle = done;
     void this.durability.durable(this.durability.markCommitted()).then(

@@ -16,6 +16,7 @@ import { StoreReads } from '../store-reads.js';
 import type { Store, StoreReader, StoreTx } from '../port.js';
 import { Mutex } from '../mutex.js';
 import { GroupCommit, type GroupCommitStats } from './group-commit.js';
+import { WalCheckpointer } from './wal-checkpoint.js';
 import { WalSync } from './wal-sync.js';
 import type { FileHandle } from 'node:fs/promises';
 import { sqliteAuditIntegrator } from './sqlite-audit-integrate.js';
@@ -46,6 +47,7 @@ export class SqliteStore extends StoreReads implements Store {
   private readonly readQueries: SqlQueries;
   private readonly writeQueries: SqlQueries;
   private readonly wal: WalSync | null;
+  private readonly checkpointer: WalCheckpointer | null;
   private closed = false;
 
   private readonly path: string;
@@ -76,11 +78,20 @@ export class SqliteStore extends StoreReads implements Store {
     this.writeQueries = new SqlQueries(this.writeRunner, SQLITE_DIALECT);
     this.readQueries = new SqlQueries(this.readRunner, SQLITE_DIALECT);
     this.wal = walFile ? new WalSync(opts.path, opts.syncWal) : null;
+    // checkpoints on a worker thread instead of inside the COMMIT that crosses 1,000 pages
+    if (walFile) this.writer.pragma('wal_autocheckpoint = 0');
+    const checkpointer = walFile
+      ? new WalCheckpointer(opts.path, this.mutex, () => {
+          if (this.writer.open) this.writer.pragma('wal_autocheckpoint = 1000');
+        })
+      : null;
+    this.checkpointer = checkpointer;
     this.group = new GroupCommit(
       this.writer,
       this.mutex,
       sqliteAuditIntegrator(this.writer),
       this.wal ?? undefined,
+      checkpointer ? () => checkpointer.afterCommit() : undefined,
     );
   }
 
@@ -92,6 +103,11 @@ export class SqliteStore extends StoreReads implements Store {
   /** fsyncs of the WAL so far (each covers every commit before it). */
   get walSyncs(): number {
     return this.wal?.syncCount ?? 0;
+  }
+
+  /** The WAL checkpointer (file stores in WAL mode), for tests and metrics. */
+  get walCheckpointer(): WalCheckpointer | null {
+    return this.checkpointer;
   }
 
   /** The underlying writer connection, for tests that need to reach the real file. */
@@ -183,6 +199,7 @@ export class SqliteStore extends StoreReads implements Store {
     this.closed = true;
     // work accepted before close still commits (no new work is accepted now)
     await this.group.drained();
+    await this.checkpointer?.close();
     await this.wal?.close();
     await this.mutex.run(async () => {
       if (this.reader !== this.writer) this.reader.close();
