@@ -14,10 +14,12 @@
  * the one section that serialises the deployment (SQLite: write transactions; PostgreSQL: audit
  * integration batches), as a fraction of the request time of the run. With a serialised fraction
  * f, no number of replicas gets a deployment past about 1/f times the single-caller rate; the
- * section's utilisation (seconds per second) says how close this run came to that.
+ * section's utilisation (seconds per second) says how close this run came to that. On Linux it
+ * also prints the CPU the replicas spent per request (from /proc): the cost a replica adds, which
+ * on a machine with no spare core is what caps more replicas, not the serialised section.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INIT_CONFIG, initForLoad, runCli, startCliServer } from '../test/helpers/cli.js';
@@ -98,10 +100,28 @@ async function deploy(setup: Setup) {
         }),
       );
     }
-    return { bases: servers.map((s) => s.url), ci, reviewer, metrics, stop };
+    return {
+      bases: servers.map((s) => s.url),
+      pids: servers.map((s) => s.child.pid ?? 0),
+      ci,
+      reviewer,
+      metrics,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/** CPU seconds (user + system, all threads) a process has used, from /proc; null elsewhere. */
+function cpuSeconds(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime and stime, in clock ticks (USER_HZ, 100 on Linux)
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
   }
 }
 
@@ -163,8 +183,9 @@ export async function benchStores(durationMs = 3000, concurrency = 32): Promise<
         const measured = async (
           calls: Parameters<typeof loadInChild>[0]['calls'],
           token: string,
-        ): Promise<{ r: LoadResult; serialised: number; units: number }> => {
+        ): Promise<{ r: LoadResult; serialised: number; units: number; cpu: number | null }> => {
           const before = await serialisedTotals(d.bases, d.metrics);
+          const cpuBefore = d.pids.map(cpuSeconds);
           const r = await loadInChild({
             bases: d.bases,
             headers: { authorization: `Bearer ${token}` },
@@ -172,9 +193,12 @@ export async function benchStores(durationMs = 3000, concurrency = 32): Promise<
             concurrency,
             durationMs,
           });
+          const cpuAfter = d.pids.map(cpuSeconds);
           const afterwards = await serialisedTotals(d.bases, d.metrics);
+          const cpus = cpuAfter.map((a, i) => (a === null ? null : a - (cpuBefore[i] ?? a)));
           return {
             r,
+            cpu: cpus.includes(null) ? null : cpus.reduce<number>((t, c) => t + (c ?? 0), 0),
             serialised: afterwards.seconds - before.seconds,
             units: afterwards.units - before.units,
           };
@@ -184,7 +208,7 @@ export async function benchStores(durationMs = 3000, concurrency = 32): Promise<
         // the ids of the requests just created, for the review run
         const ids = await pendingIds(d.bases[0] ?? '', d.ci, created.r.ok);
         const review = await measured({ kind: 'review', ids }, d.reviewer);
-        for (const [path, { r, serialised, units }] of [
+        for (const [path, { r, serialised, units, cpu }] of [
           ['gate (allowed, audited)', gate],
           ['request (create, audited)', created],
           ['review (approve → credential, audited)', review],
@@ -206,6 +230,16 @@ export async function benchStores(durationMs = 3000, concurrency = 32): Promise<
               baseline: { name: 'bare Fastify POST route p99', value: baseline.p99Ms, unit: 'ms' },
               ratio: baseline.p99Ms / r.p99Ms,
             },
+            ...(cpu === null || r.ok === 0
+              ? []
+              : [
+                  {
+                    name: `${setup.label}: ${path}: server CPU per request, all replicas`,
+                    value: (cpu * 1e6) / (r.rps * (r.elapsedMs / 1000)),
+                    unit: 'µs',
+                    note: `${setup.replicas} replica${setup.replicas > 1 ? 's' : ''} used ${cpu.toFixed(2)} CPU s in ${(r.elapsedMs / 1000).toFixed(1)} s (${((100 * cpu * 1000) / r.elapsedMs).toFixed(0)} % of one core)`,
+                  },
+                ]),
             {
               name: `${setup.label}: ${path}: serialised section, share of request time`,
               value: requestSeconds > 0 ? (100 * serialised) / requestSeconds : 0,

@@ -19,7 +19,9 @@ export function runCli(
   opts: { cwd: string; env?: Record<string, string>; input?: string; timeoutMs?: number },
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    // a one-shot command spends a good part of its CPU optimizing code it runs once; the suite
+    // runs hundreds of them on two cores, so they skip V8's optimizing tier (the same code runs)
+    const child = spawn(process.execPath, ['--no-opt', BIN, ...args], {
       cwd: opts.cwd,
       env: { ...process.env, ...opts.env },
       stdio: ['pipe', 'pipe', 'pipe'],
