@@ -196,9 +196,17 @@ export function defineConcurrencyContract(ctx: ContractContext): void {
   });
 
   test('after close, transactions and reads reject; closing twice is harmless', async () => {
+    // a key lookup made just before close settles (it is batched with its turn's lookups)
+    const inFlight = ctx.store.getApiKey('key_before_close').then(
+      (key) => ({ key }),
+      (err: unknown) => ({ err }),
+    );
     await ctx.store.close();
     await ctx.store.close();
+    const settled = await inFlight;
+    assert.ok('err' in settled || settled.key === null, 'settled, with no key');
     await assert.rejects(ctx.store.transaction(async () => 1));
     await assert.rejects(ctx.store.getApproval('apr_1'));
+    await assert.rejects(ctx.store.getApiKey('key_after_close'));
   });
 }

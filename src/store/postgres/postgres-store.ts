@@ -82,6 +82,8 @@ export class PostgresStore extends StoreReads implements Store {
     // past the turn, so a key revoked before a request arrived is refused, as with one read each.
     this.apiKeys = new DataLoader(
       async (ids) => {
+        // a batch that starts after close() is refused like any other read
+        this.assertOpen();
         const found = await this.readQueries.getApiKeys([...new Set(ids)]);
         const byId = new Map(found.map((k) => [k.id, k]));
         return ids.map((id) => byId.get(id) ?? null);
@@ -170,6 +172,7 @@ export class PostgresStore extends StoreReads implements Store {
 
   override async getApiKey(id: string): Promise<ApiKeyRecord | null> {
     this.assertOpen();
+    await this.beforeRead();
     return this.apiKeys.load(id);
   }
 

@@ -105,7 +105,7 @@ export class SqliteStore extends StoreReads implements Store {
     return this.wal?.syncCount ?? 0;
   }
 
-  /** The WAL checkpointer (file stores in WAL mode), for tests and metrics. */
+  /** The WAL checkpointer (file stores in WAL mode), for tests. */
   get walCheckpointer(): WalCheckpointer | null {
     return this.checkpointer;
   }

@@ -33,7 +33,7 @@ type Answer =
     };
 
 export class WalCheckpointer {
-  /** Started with the first commit: a store that only reads never starts a thread. */
+  /** Started by the first checkpoint: a store that only reads never starts a thread. */
   private worker: Worker | null = null;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | null = null;
