@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const entry = new URL('../dist/src/cli/main.js', import.meta.url);
+// the CLI bundled into one module by the build (scripts/bundle-cli.js)
+const entry = new URL('../dist/cli/countersign.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write(
     'countersign is not built yet: run `npm run build` (npm ci does it for you)\n',

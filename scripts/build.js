@@ -64,6 +64,15 @@ if (copied.status !== 0) {
   rmSync(tmp, { recursive: true, force: true });
   process.exit(copied.status ?? 1);
 }
+// the CLI as one module (see bundle-cli.js)
+try {
+  const { bundleCli } = await import('./bundle-cli.js');
+  await bundleCli(tmp);
+} catch (err) {
+  console.error(err instanceof Error ? err.message : err);
+  rmSync(tmp, { recursive: true, force: true });
+  process.exit(1);
+}
 
 // swap: dist/ is missing only between two renames, never half-written
 if (existsSync('dist')) renameSync('dist', old);
