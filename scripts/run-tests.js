@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Runs every compiled test file (dist/**/*.test.js) with node:test and passes its exit code on.
 // Test files that need PostgreSQL skip themselves, with the reason, when COUNTERSIGN_TEST_PG_URL is unset.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 
 function findTests(dir) {
@@ -16,7 +17,10 @@ function findTests(dir) {
   return out;
 }
 
-const only = process.argv.slice(2);
+// --with-lint: `npm test` runs lint (scripts/lint.js) beside the tests, in the CPU the tests leave
+// idle while they wait on servers and browsers; its output follows the tests'
+const withLint = process.argv.includes('--with-lint');
+const only = process.argv.slice(2).filter((a) => a !== '--with-lint');
 const files = findTests('dist').filter((f) => only.length === 0 || only.some((o) => f.includes(o)));
 // the slowest tiers first (end-to-end, interop, integration), so the many short unit files fill the
 // gaps at the end instead of one long file running alone
@@ -39,8 +43,24 @@ if (!process.env.COUNTERSIGN_TEST_PG_URL) {
 const concurrency = Number(
   process.env.COUNTERSIGN_TEST_CONCURRENCY ?? Math.max(4, availableParallelism() * 2),
 );
-const result = spawnSync(
-  process.execPath,
+/** Runs a command to its end: its exit code (1 when it could not start or was killed). */
+function run(args, opts) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, opts);
+    let out = '';
+    child.stdout?.on('data', (d) => (out += d));
+    child.stderr?.on('data', (d) => (out += d));
+    child.on('error', (err) => resolve({ code: 1, out: `${out}${err.message}\n` }));
+    child.on('close', (code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+const lint = withLint
+  ? run([fileURLToPath(new URL('./lint.js', import.meta.url))], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+  : Promise.resolve({ code: 0, out: '' });
+const tests = await run(
   [
     '--test',
     `--test-concurrency=${concurrency}`,
@@ -53,4 +73,9 @@ const result = spawnSync(
     env: { ...process.env, NODE_ENV: 'test' },
   },
 );
-process.exit(result.status ?? 1);
+const linted = await lint;
+if (withLint) {
+  process.stdout.write(`\n# lint (ESLint, Prettier)\n${linted.out}`);
+  if (linted.code !== 0) console.error('lint failed');
+}
+process.exit(tests.code !== 0 ? tests.code : linted.code);
