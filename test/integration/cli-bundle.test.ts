@@ -20,7 +20,9 @@ test('the CLI bundle: bin runs it, it imports only built-ins and the external pa
   )) as { EXTERNAL: string[] };
   const text = readFileSync(BUNDLE, 'utf8');
   const specifiers = new Set<string>();
-  for (const m of text.matchAll(/^import\s+(?:[^'";]*?\s+from\s+)?["']([^"']+)["']/gm))
+  for (const m of text.matchAll(
+    /(?:^|;)\s*import\s*(?:[\w$*{}\s,]+?\s*from\s*)?["']([^"']+)["']/gm,
+  ))
     specifiers.add(m[1] as string);
   // esbuild writes code with double quotes (the libraries' JSDoc has `import('…')` types)
   for (const m of text.matchAll(/\bimport\("([^"]+)"\)/g)) specifiers.add(m[1] as string);
@@ -46,7 +48,7 @@ test('the CLI bundle: bin runs it, it imports only built-ins and the external pa
 
 test('the CLI bundle: each module-relative URL of the sources is that source file`s own', () => {
   const text = readFileSync(BUNDLE, 'utf8');
-  const sites = [...text.matchAll(/new URL\("([^"]+)", import\.meta\.url\)\.href/g)].map(
+  const sites = [...text.matchAll(/new URL\("([^"]+)",\s*import\.meta\.url\)\.href/g)].map(
     (m) => m[1] as string,
   );
   // the worker scripts, the console's files and package.json are found relative to these files
