@@ -20,9 +20,10 @@ const NODE_PREFIX = new Uint8Array([0x01]);
 // verification. Node 20.9–20.11 fall back to createHash.
 const oneShot: ((alg: string, data: Uint8Array, enc: 'buffer') => Uint8Array) | undefined =
   typeof crypto.hash === 'function' ? crypto.hash : undefined;
-// Synchronous use only, so one scratch buffer is safe.
+// Synchronous use only, so scratch buffers are safe: hashing allocates nothing but the digest.
 const nodeInput = new Uint8Array(1 + 2 * HASH_SIZE);
 nodeInput[0] = 0x01;
+let leafInput = new Uint8Array(4096);
 
 /** MTH({}) = SHA-256() (RFC 9162 §2.1.1): the root of the empty tree. */
 export function emptyRoot(): Uint8Array {
@@ -31,8 +32,11 @@ export function emptyRoot(): Uint8Array {
 
 /** MTH({d}) = SHA-256(0x00 ‖ d): the hash of one leaf's bytes. */
 export function leafHash(bytes: Uint8Array): Uint8Array {
-  if (oneShot) return oneShot('sha256', Buffer.concat([LEAF_PREFIX, bytes]), 'buffer');
-  return crypto.createHash('sha256').update(LEAF_PREFIX).update(bytes).digest();
+  if (!oneShot) return crypto.createHash('sha256').update(LEAF_PREFIX).update(bytes).digest();
+  if (bytes.length >= leafInput.length) leafInput = new Uint8Array(2 * (bytes.length + 1));
+  leafInput[0] = 0x00;
+  leafInput.set(bytes, 1);
+  return oneShot('sha256', leafInput.subarray(0, bytes.length + 1), 'buffer');
 }
 
 /** SHA-256(0x01 ‖ left ‖ right): the hash of an interior node. */
@@ -43,6 +47,15 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
     return oneShot('sha256', nodeInput, 'buffer');
   }
   return crypto.createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+}
+
+/** nodeHash of the two hashes side by side at `offset` in `packed` (left, then right). */
+export function nodeHashAt(packed: Uint8Array, offset: number): Uint8Array {
+  if (offset < 0 || offset + 2 * HASH_SIZE > packed.length)
+    throw new RangeError('no two hashes at offset');
+  for (let i = 0; i < 2 * HASH_SIZE; i++) nodeInput[1 + i] = packed[offset + i] as number;
+  if (oneShot) return oneShot('sha256', nodeInput, 'buffer');
+  return crypto.createHash('sha256').update(nodeInput).digest();
 }
 
 /** The bytes of an event's leaf: UTF-8 of its RFC 8785 (JCS) form (docs/domain.md §6). */
@@ -59,6 +72,13 @@ export function eventLeafHash(event: unknown): Uint8Array {
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** True when `a` equals the HASH_SIZE bytes of `packed` at `offset`. */
+export function hashEqualAt(a: Uint8Array, packed: Uint8Array, offset: number): boolean {
+  if (a.length !== HASH_SIZE || offset + HASH_SIZE > packed.length) return false;
+  for (let i = 0; i < HASH_SIZE; i++) if (a[i] !== packed[offset + i]) return false;
   return true;
 }
 

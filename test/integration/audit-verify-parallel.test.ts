@@ -103,3 +103,61 @@ test('on a SQLite file the workers read their chunks themselves: the main thread
     assert.equal(result.ok && result.size, 77);
   });
 });
+
+test('the chunk-reading workers see through stored forms that hide a change', async () => {
+  // each leaves every byte of the log in place, so only the form of a row or node gives it away
+  const tamper: Record<string, (store: SqliteStore) => void> = {
+    'two leaf hashes of 31 and 33 bytes whose concatenation is unchanged': (store) => {
+      const read = store.database.prepare<[number], Buffer>(
+        'SELECT hash FROM audit_nodes WHERE level = 0 AND idx = ?',
+      );
+      const a = read.pluck().get(10) as Buffer;
+      const b = read.pluck().get(11) as Buffer;
+      const write = store.database.prepare(
+        'UPDATE audit_nodes SET hash = ? WHERE level = 0 AND idx = ?',
+      );
+      write.run(a.subarray(0, 31), 10);
+      write.run(Buffer.concat([a.subarray(31), b]), 11);
+    },
+    'an event stored as a blob of the same bytes': (store) => {
+      store.database
+        .prepare('UPDATE audit_events SET event_json = CAST(event_json AS BLOB) WHERE idx = 20')
+        .run();
+    },
+    'an event moved to a fractional index inside its chunk': (store) => {
+      store.database.prepare('UPDATE audit_events SET idx = 30.5 WHERE idx = 30').run();
+    },
+    'a stored node moved to a fractional index inside its chunk': (store) => {
+      store.database
+        .prepare('UPDATE audit_nodes SET idx = 12.5 WHERE level = 0 AND idx = 12')
+        .run();
+    },
+  };
+  for (const [name, change] of Object.entries(tamper)) {
+    await withLog(77, async (store) => {
+      const head = await store.auditHead();
+      const range = { size: head.size, hashes: JSON.parse(head.compactRange) as string[] };
+      const source = {
+        compactRange: range,
+        readRows: (from: number, limit: number) => store.readAuditRows(from, limit),
+        readNodeRange: (level: number, from: number, count: number) =>
+          store.readAuditNodeRange(level, from, count),
+        readNodes: (refs: readonly { level: number; index: number }[]) =>
+          store.readAuditNodes(refs),
+        chunkReader: store.auditChunkReader() ?? undefined,
+      };
+      const handedOver = { ok: false, size: -1 } as unknown as Awaited<
+        ReturnType<typeof verifyLogParallel>
+      >;
+      const options = { chunkLeaves: 8, threads: 2 };
+      // untouched, the workers accept the log; changed, they hand over to the sequential pass
+      assert.equal((await verifyLogParallel(source, async () => handedOver, options)).ok, true);
+      change(store);
+      assert.equal(
+        await verifyLogParallel(source, async () => handedOver, options),
+        handedOver,
+        name,
+      );
+    });
+  }
+});

@@ -6,36 +6,49 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { verifyChunk, type ChunkResult } from '../../audit/verify-chunk.js';
+import { verifyPackedChunk, type ChunkResult } from '../../audit/verify-chunk.js';
 import type { ChunkRef } from '../../audit/verify-parallel.js';
-import { nodeRange } from '../merkle-head.js';
 
 const db = new Database((workerData as { path: string }).path, {
   readonly: true,
   fileMustExist: true,
 });
-const rowsOf = db.prepare<[number, number], { idx: number; event_json: string }>(
-  'SELECT idx, event_json FROM audit_events WHERE idx >= ? AND idx < ? ORDER BY idx',
-);
-const nodesOf = db.prepare<[number, number, number], { idx: number; hash: Buffer }>(
-  'SELECT idx, hash FROM audit_nodes WHERE level = ? AND idx >= ? AND idx < ? ORDER BY idx',
-);
+// the rows of [from, to) are exactly its integers when there are `to - from` of them (idx is
+// unique) and each is an integer: the index alone answers
+const rowsAreExact = db
+  .prepare<[number, number, number], number>(
+    `SELECT count(*) = ? AND coalesce(sum(typeof(idx) <> 'integer'), 0) = 0
+       FROM audit_events WHERE idx >= ? AND idx < ?`,
+  )
+  .pluck();
+// each event's bytes as stored (no string to decode and encode again); NULL when not text
+const eventsOf = db
+  .prepare<[number, number], Buffer | null>(
+    `SELECT CASE WHEN typeof(event_json) = 'text' THEN CAST(event_json AS BLOB) END
+       FROM audit_events WHERE idx >= ? AND idx < ? ORDER BY idx`,
+  )
+  .pluck();
+// a level's stored hashes side by side in one blob, when all are there and each is a 32-byte
+// blob at an integer index
+const levelOf = db
+  .prepare<[number, number, number, number], Buffer | null>(
+    `SELECT CASE WHEN count(*) = ?
+                  AND coalesce(sum(typeof(idx) <> 'integer' OR typeof(hash) <> 'blob'
+                                   OR length(hash) <> 32), 0) = 0
+             THEN unhex(group_concat(hex(hash), '' ORDER BY idx)) END
+       FROM audit_nodes WHERE level = ? AND idx >= ? AND idx < ?`,
+  )
+  .pluck();
 
 function verifyRef({ start, count, k }: ChunkRef): ChunkResult {
-  const rows = rowsOf.all(start, start + count);
-  const nodes: (Uint8Array | null)[][] = [];
+  if (rowsAreExact.get(count, start, start + count) !== 1) return { ok: false };
+  const levels: (Buffer | null)[] = [];
   for (let l = 0; l <= k && count >> l > 0; l++) {
     const from = start >> l;
     const n = count >> l;
-    nodes.push(nodeRange(nodesOf.all(l, from, from + n), from, n).map((h) => h ?? null));
+    levels.push(levelOf.get(n, l, from, from + n) ?? null);
   }
-  return verifyChunk({
-    start,
-    count,
-    indices: rows.map((r) => r.idx),
-    texts: rows.map((r) => r.event_json),
-    nodes,
-  });
+  return verifyPackedChunk({ count, events: eventsOf.all(start, start + count), levels });
 }
 
 parentPort?.on('message', (msg: { id: number; ref: ChunkRef }) => {
