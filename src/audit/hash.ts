@@ -23,7 +23,7 @@ const oneShot: ((alg: string, data: Uint8Array, enc: 'buffer') => Uint8Array) | 
 // Synchronous use only, so scratch buffers are safe: hashing allocates nothing but the digest.
 const nodeInput = new Uint8Array(1 + 2 * HASH_SIZE);
 nodeInput[0] = 0x01;
-let leafInput = new Uint8Array(4096);
+let leafInput = Buffer.alloc(4096);
 
 /** MTH({}) = SHA-256() (RFC 9162 §2.1.1): the root of the empty tree. */
 export function emptyRoot(): Uint8Array {
@@ -33,10 +33,20 @@ export function emptyRoot(): Uint8Array {
 /** MTH({d}) = SHA-256(0x00 ‖ d): the hash of one leaf's bytes. */
 export function leafHash(bytes: Uint8Array): Uint8Array {
   if (!oneShot) return crypto.createHash('sha256').update(LEAF_PREFIX).update(bytes).digest();
-  if (bytes.length >= leafInput.length) leafInput = new Uint8Array(2 * (bytes.length + 1));
+  if (bytes.length >= leafInput.length) leafInput = Buffer.alloc(2 * (bytes.length + 1));
   leafInput[0] = 0x00;
   leafInput.set(bytes, 1);
   return oneShot('sha256', leafInput.subarray(0, bytes.length + 1), 'buffer');
+}
+
+/** leafHash of the UTF-8 bytes of `text`, encoded straight into a scratch buffer. */
+export function leafHashOfText(text: string): Uint8Array {
+  if (!oneShot) return leafHash(Buffer.from(text, 'utf8'));
+  // UTF-8 takes at most three bytes per UTF-16 code unit
+  if (3 * text.length >= leafInput.length) leafInput = Buffer.alloc(2 * (3 * text.length + 1));
+  leafInput[0] = 0x00;
+  const written = leafInput.write(text, 1, 'utf8');
+  return oneShot('sha256', leafInput.subarray(0, written + 1), 'buffer');
 }
 
 /** SHA-256(0x01 ‖ left ‖ right): the hash of an interior node. */

@@ -6,13 +6,12 @@
  * is full). Pure, so it runs in a worker thread; it only says whether all matched: the sequential
  * verifier names the first problem.
  */
-import { Buffer } from 'node:buffer';
 import {
   bytesEqual,
   HASH_SIZE,
   hashEqualAt,
   isHash,
-  leafHash,
+  leafHashOfText,
   nodeHash,
   nodeHashAt,
 } from './hash.js';
@@ -59,19 +58,19 @@ export function verifyChunk(task: ChunkTask): ChunkResult {
 }
 
 /**
- * The same chunk as a store can hand it over cheaply: each row's stored event bytes, and each
- * level's stored hashes packed side by side. Checking the same things as verifyChunk, it allocates
+ * The same chunk as a store can hand it over cheaply: each row's stored event, and each level's
+ * stored hashes packed side by side. Checking the same things as verifyChunk, it allocates
  * next to nothing per leaf: full verification of a large log was mostly garbage collection of
  * per-row strings, buffers and objects.
  */
 export interface PackedChunk {
   count: number;
   /**
-   * The stored events of leaves [start, start + count), in index order: the UTF-8 bytes of each
-   * row's event JSON; null for a row whose event is not text. The store has checked the indices are
-   * exactly start, start + 1, ….
+   * The stored events of leaves [start, start + count), in index order: each row's event JSON;
+   * null for a row whose event is not text. The store has checked the indices are exactly start,
+   * start + 1, ….
    */
-  events: (Uint8Array | null)[];
+  events: (string | null)[];
   /**
    * `levels[l]`: the stored nodes (level l, index (start >> l) + j) for j < count >> l, HASH_SIZE
    * bytes each, side by side in index order; null when any is missing, or is not a HASH_SIZE-byte
@@ -88,13 +87,13 @@ export function verifyPackedChunk(task: PackedChunk): ChunkResult {
   let width = count;
   let level = new Uint8Array(count * HASH_SIZE);
   for (let i = 0; i < count; i++) {
-    const bytes = events[i];
-    if (!bytes) return { ok: false };
-    let leaf = leafHash(bytes);
+    const text = events[i];
+    if (typeof text !== 'string') return { ok: false };
+    let leaf = leafHashOfText(text);
     if (!hashEqualAt(leaf, stored0, i * HASH_SIZE)) {
       // not stored in its canonical form: the sequential verifier's recomputation decides
       const stored = stored0.slice(i * HASH_SIZE, (i + 1) * HASH_SIZE);
-      const again = recomputeLeaf(Buffer.from(bytes).toString('utf8'), stored);
+      const again = recomputeLeaf(text, stored);
       if (again === undefined || !bytesEqual(again, stored)) return { ok: false };
       leaf = again;
     }

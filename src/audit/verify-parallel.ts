@@ -64,6 +64,8 @@ export interface ParallelOptions {
 }
 
 const DEFAULT_CHUNK_LEAVES = 1 << 14;
+/** The young generation of each verification worker (V8's default is 16 MB on 64-bit). */
+const YOUNG_GENERATION_MB = 128;
 
 /** A fixed set of workers, each with at most one task at a time. */
 class ChunkPool {
@@ -76,7 +78,13 @@ class ChunkPool {
     const url = reader?.url ?? new URL('./verify-worker.js', import.meta.url);
     this.workers = Array.from(
       { length: threads },
-      () => new Worker(url, reader ? { workerData: reader.workerData } : {}),
+      () =>
+        new Worker(url, {
+          ...(reader ? { workerData: reader.workerData } : {}),
+          // a chunk's rows are garbage once it is hashed: a young generation that holds a few
+          // chunks collects them for nothing instead of promoting them (about 15% faster in all)
+          resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
+        }),
     );
     this.idle.push(...this.workers);
   }

@@ -21,21 +21,22 @@ const rowsAreExact = db
        FROM audit_events WHERE idx >= ? AND idx < ?`,
   )
   .pluck();
-// each event's bytes as stored (no string to decode and encode again); NULL when not text
+// each event as stored; NULL when it is not text
 const eventsOf = db
-  .prepare<[number, number], Buffer | null>(
-    `SELECT CASE WHEN typeof(event_json) = 'text' THEN CAST(event_json AS BLOB) END
+  .prepare<[number, number], string | null>(
+    `SELECT CASE WHEN typeof(event_json) = 'text' THEN event_json END
        FROM audit_events WHERE idx >= ? AND idx < ? ORDER BY idx`,
   )
   .pluck();
 // a level's stored hashes side by side in one blob, when all are there and each is a 32-byte
-// blob at an integer index
+// blob at an integer index (group_concat keeps a blob's bytes as they are; were any changed on the
+// way, the chunk would not match and the sequential pass would decide)
 const levelOf = db
   .prepare<[number, number, number, number], Buffer | null>(
     `SELECT CASE WHEN count(*) = ?
                   AND coalesce(sum(typeof(idx) <> 'integer' OR typeof(hash) <> 'blob'
                                    OR length(hash) <> 32), 0) = 0
-             THEN unhex(group_concat(hex(hash), '' ORDER BY idx)) END
+             THEN CAST(group_concat(hash, '' ORDER BY idx) AS BLOB) END
        FROM audit_nodes WHERE level = ? AND idx >= ? AND idx < ?`,
   )
   .pluck();
