@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import { createHmac, generateKeyPairSync, sign as signBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { actionFor, b64, claimsFor, credentialHeader, signCompact, testKey } from '../testing.js';
+import { decodeSignature } from './jws.js';
 import { claimInvalidMessage, MESSAGES } from './messages.js';
 import { expectFailure, key, other, SPEC_HASH, token, verify } from '../verify-test-kit.js';
 import type { CredentialClaims } from './types.js';
@@ -108,6 +109,13 @@ describe('row 1: credential_malformed', () => {
     const twin = alphabet[alphabet.indexOf(last) ^ 1] as string;
     const nonCanonical = t.slice(0, -1) + twin;
     await expectFailure(verify(nonCanonical), 'credential_malformed', MESSAGES.signatureEncoding);
+    // every last character: accepted exactly when it is the canonical encoding of its bytes
+    const body = t.slice(t.lastIndexOf('.') + 1, -1);
+    for (const c of alphabet) {
+      const segment = body + c;
+      const canonical = Buffer.from(segment, 'base64url').toString('base64url') === segment;
+      assert.equal(decodeSignature(segment) !== undefined, canonical, `last character ${c}`);
+    }
   });
 
   it('refuses signed claims that are not a JSON object', async () => {
