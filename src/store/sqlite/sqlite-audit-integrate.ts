@@ -16,21 +16,20 @@ function sqliteIntegrateIo(db: Database.Database): AuditIntegrateIo {
   );
   const insertNode = db.prepare('INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)');
   const deletePending = db.prepare('DELETE FROM audit_pending WHERE seq = ?');
+  const selectHead = db.prepare<[], { size: number; compact_range: string }>(
+    'SELECT size, compact_range FROM audit_head WHERE id = 1',
+  );
+  const selectPending = db.prepare<[number], { seq: number; event_json: string }>(
+    'SELECT seq, event_json FROM audit_pending ORDER BY seq LIMIT ?',
+  );
+  const updateHead = db.prepare('UPDATE audit_head SET size = ?, compact_range = ? WHERE id = 1');
   return {
     readHead: async () => {
-      const row = db.prepare('SELECT size, compact_range FROM audit_head WHERE id = 1').get() as {
-        size: number;
-        compact_range: string;
-      };
+      const row = selectHead.get() as { size: number; compact_range: string };
       return { size: row.size, compactRange: row.compact_range };
     },
     readPending: async (limit) =>
-      (
-        db.prepare('SELECT seq, event_json FROM audit_pending ORDER BY seq LIMIT ?').all(limit) as {
-          seq: number;
-          event_json: string;
-        }[]
-      ).map((r) => ({ seq: r.seq, eventJson: r.event_json })),
+      selectPending.all(limit).map((r) => ({ seq: r.seq, eventJson: r.event_json })),
     writeEvents: async (rows) => {
       for (const row of rows) insertEvent.run(...auditEventValues(row));
     },
@@ -38,10 +37,7 @@ function sqliteIntegrateIo(db: Database.Database): AuditIntegrateIo {
       for (const n of nodes) insertNode.run(n.level, n.index, Buffer.from(n.hash));
     },
     writeHead: async (size, compactRange) => {
-      db.prepare('UPDATE audit_head SET size = ?, compact_range = ? WHERE id = 1').run(
-        size,
-        compactRange,
-      );
+      updateHead.run(size, compactRange);
     },
     deletePending: async (seqs) => {
       for (const s of seqs) deletePending.run(s);
