@@ -5,70 +5,20 @@
  * recomputed and compared; the answer is the chunk's recomputed root (meaningful when the chunk
  * is full). Pure, so it runs in a worker thread; it only says whether all matched: the sequential
  * verifier names the first problem.
+ *
+ * Each level's stored hashes come packed side by side, so that verifying allocates next to
+ * nothing per leaf: full verification of a large log had been mostly garbage collection of
+ * per-row buffers and objects.
  */
-import {
-  bytesEqual,
-  HASH_SIZE,
-  hashEqualAt,
-  isHash,
-  leafHashOfText,
-  nodeHash,
-  nodeHashAt,
-} from './hash.js';
+import { bytesEqual, HASH_SIZE, hashEqualAt, leafHashOfText, nodeHashAt } from './hash.js';
 import { recomputeLeaf } from './verify-log.js';
 
 export interface ChunkTask {
-  start: number;
-  count: number;
-  /** The stored rows from `start`, as read (the indices are checked to be start, start+1, …). */
-  indices: number[];
-  texts: string[];
-  /** `nodes[l][j]`: the stored node (level l, index (start >> l) + j), level 0 = leaves. */
-  nodes: (Uint8Array | null)[][];
-}
-
-export type ChunkResult = { ok: true; root: Uint8Array | null } | { ok: false };
-
-export function verifyChunk(task: ChunkTask): ChunkResult {
-  const { count, indices, texts, nodes } = task;
-  if (indices.length !== count || texts.length !== count) return { ok: false };
-  let level: Uint8Array[] = [];
-  const stored0 = nodes[0] ?? [];
-  for (let i = 0; i < count; i++) {
-    if (indices[i] !== task.start + i) return { ok: false };
-    const stored = stored0[i];
-    if (!isHash(stored) || typeof texts[i] !== 'string') return { ok: false };
-    const leaf = recomputeLeaf(texts[i] as string, stored);
-    if (leaf === undefined || !bytesEqual(leaf, stored)) return { ok: false };
-    level.push(leaf);
-  }
-  for (let l = 1; level.length > 1; l++) {
-    const stored = nodes[l] ?? [];
-    const next: Uint8Array[] = [];
-    for (let j = 0; j + 1 < level.length; j += 2) {
-      const hash = nodeHash(level[j] as Uint8Array, level[j + 1] as Uint8Array);
-      const s = stored[j / 2];
-      if (!isHash(s) || !bytesEqual(s, hash)) return { ok: false };
-      next.push(hash);
-    }
-    // an odd node left over is the root of a smaller perfect subtree of a partial chunk
-    level = next;
-  }
-  return { ok: true, root: level.length === 1 ? (level[0] as Uint8Array) : null };
-}
-
-/**
- * The same chunk as a store can hand it over cheaply: each row's stored event, and each level's
- * stored hashes packed side by side. Checking the same things as verifyChunk, it allocates
- * next to nothing per leaf: full verification of a large log was mostly garbage collection of
- * per-row strings, buffers and objects.
- */
-export interface PackedChunk {
   count: number;
   /**
    * The stored events of leaves [start, start + count), in index order: each row's event JSON;
-   * null for a row whose event is not text. The store has checked the indices are exactly start,
-   * start + 1, ….
+   * null for a row whose event is not text. Whoever read them has checked that the indices are
+   * exactly start, start + 1, … (a list of another length fails the chunk).
    */
   events: (string | null)[];
   /**
@@ -79,7 +29,9 @@ export interface PackedChunk {
   levels: (Uint8Array | null)[];
 }
 
-export function verifyPackedChunk(task: PackedChunk): ChunkResult {
+export type ChunkResult = { ok: true; root: Uint8Array | null } | { ok: false };
+
+export function verifyChunk(task: ChunkTask): ChunkResult {
   const { count, events, levels } = task;
   const stored0 = levels[0];
   if (events.length !== count || !stored0 || stored0.length !== count * HASH_SIZE)
@@ -114,4 +66,15 @@ export function verifyPackedChunk(task: PackedChunk): ChunkResult {
     width = pairs;
   }
   return { ok: true, root: width === 1 ? level.slice(0, HASH_SIZE) : null };
+}
+
+/** Stored hashes side by side; null when any is absent or not a hash. */
+export function packHashes(hashes: readonly (Uint8Array | undefined)[]): Uint8Array | null {
+  const packed = new Uint8Array(hashes.length * HASH_SIZE);
+  for (let j = 0; j < hashes.length; j++) {
+    const h = hashes[j];
+    if (!(h instanceof Uint8Array) || h.length !== HASH_SIZE) return null;
+    packed.set(h, j * HASH_SIZE);
+  }
+  return packed;
 }

@@ -20,7 +20,7 @@ import {
 import { bytesEqual, emptyRoot, isHash, nodeHash, toHex } from './hash.js';
 import { CheckpointTrail, type CheckpointSpec } from './log-checkpoints.js';
 import { rootAt } from './proofs.js';
-import type { ChunkResult, ChunkTask } from './verify-chunk.js';
+import { packHashes, type ChunkResult, type ChunkTask } from './verify-chunk.js';
 import type { VerifyLogResult } from './verify-log-result.js';
 
 export interface ParallelLogSource {
@@ -240,16 +240,14 @@ async function readChunk(
   k: number,
 ): Promise<ChunkTask> {
   const rows = await source.readRows(start, count);
-  const nodes: (Uint8Array | null)[][] = [];
-  for (let l = 0; l <= k && count >> l > 0; l++) {
-    const got = await source.readNodeRange(l, start >> l, count >> l);
-    nodes.push(got.map((h) => (h === undefined ? null : h)));
-  }
+  const levels: (Uint8Array | null)[] = [];
+  for (let l = 0; l <= k && count >> l > 0; l++)
+    levels.push(packHashes(await source.readNodeRange(l, start >> l, count >> l)));
+  // rows at other indices than start, start + 1, … fail the chunk (a list of another length)
+  const exact = rows.length === count && rows.every((r, i) => r.index === start + i);
   return {
-    start,
     count,
-    indices: rows.map((r) => r.index),
-    texts: rows.map((r) => r.eventJson),
-    nodes,
+    events: exact ? rows.map((r) => (typeof r.eventJson === 'string' ? r.eventJson : null)) : [],
+    levels,
   };
 }

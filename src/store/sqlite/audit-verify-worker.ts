@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { verifyPackedChunk, type ChunkResult } from '../../audit/verify-chunk.js';
+import { verifyChunk, type ChunkResult } from '../../audit/verify-chunk.js';
 import type { ChunkRef } from '../../audit/verify-parallel.js';
 
 const db = new Database((workerData as { path: string }).path, {
@@ -49,7 +49,7 @@ function verifyRef({ start, count, k }: ChunkRef): ChunkResult {
     const n = count >> l;
     levels.push(levelOf.get(n, l, from, from + n) ?? null);
   }
-  return verifyPackedChunk({ count, events: eventsOf.all(start, start + count), levels });
+  return verifyChunk({ count, events: eventsOf.all(start, start + count), levels });
 }
 
 parentPort?.on('message', (msg: { id: number; ref: ChunkRef }) => {
