@@ -7,6 +7,7 @@ import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { REQUIRE_BANNER } from './bundle-cli.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = join(root, 'dist-action', 'index.js');
@@ -20,10 +21,7 @@ const result = await build({
   format: 'esm',
   charset: 'utf8',
   legalComments: 'eof',
-  // CommonJS dependencies in an ES module bundle still get a working `require`
-  banner: {
-    js: "import { createRequire as __csCreateRequire } from 'node:module';\nconst require = __csCreateRequire(import.meta.url);",
-  },
+  banner: { js: REQUIRE_BANNER },
   write: false,
   logLevel: 'warning',
 });

@@ -31,6 +31,10 @@ export const EXTERNAL = [
   '@fastify/cookie',
 ];
 
+/** CommonJS packages in an ES module bundle still get a working `require` (also the Action's). */
+export const REQUIRE_BANNER =
+  "import { createRequire as __csCreateRequire } from 'node:module';\nconst require = __csCreateRequire(import.meta.url);";
+
 /** `import.meta.url` of the file at `source`, as an expression valid inside the bundle at `outfile`. */
 export function metaUrlExpression(source, outfile) {
   let rel = relative(dirname(outfile), source).split(sep).join('/');
@@ -71,10 +75,7 @@ export async function bundleCli(dist) {
     minifyWhitespace: true,
     legalComments: 'eof',
     external: EXTERNAL,
-    // CommonJS packages in an ES module bundle still get a working `require`
-    banner: {
-      js: "import { createRequire as __csCreateRequire } from 'node:module';\nconst require = __csCreateRequire(import.meta.url);",
-    },
+    banner: { js: REQUIRE_BANNER },
     plugins: [ownMetaUrl(outfile)],
     metafile: true,
     logLevel: 'warning',
