@@ -9,7 +9,10 @@
  * /v1/approvals/:id/approve completing the quorum (conditional update + signed credential +
  * audit). The mutation rate limit is raised in the config for the run.
  *
- * Load comes from a separate process (load-child.ts), the baseline included. Each run also reads
+ * Load comes from a separate process (load-child.ts), the baseline included. Every load is first
+ * run unmeasured for `warmupMs` (BENCH_WARMUP_MS, default 1 s; the review warm-up approves requests
+ * created by the request warm-up), so each figure is the steady state of a warm server, not its
+ * first second of compiling code and filling caches. Each run also reads
  * every replica's `countersign_store_serialised_seconds_total` before and after: the time spent in
  * the one section that serialises the deployment (SQLite: write transactions; PostgreSQL: audit
  * integration batches), as a fraction of the request time of the run. With a serialised fraction
@@ -148,19 +151,26 @@ async function serialisedTotals(bases: string[], token: string): Promise<Seriali
   return total;
 }
 
-export async function benchStores(durationMs = 3000, concurrency = 32): Promise<BenchFigure[]> {
+export async function benchStores(
+  durationMs = 3000,
+  concurrency = 32,
+  warmupMs = Number(process.env.BENCH_WARMUP_MS ?? 1000),
+): Promise<BenchFigure[]> {
   const pgUrl = process.env.BENCH_PG_URL ?? process.env.COUNTERSIGN_TEST_PG_URL;
   const bare = await startBare();
   const figures: BenchFigure[] = [];
   const dbs: { drop: () => Promise<void> }[] = [];
   try {
-    const baseline = await loadInChild({
-      bases: [bare.url],
-      headers: {},
-      calls: { kind: 'gate', run: 'bare' },
-      concurrency,
-      durationMs,
-    });
+    const bareLoad = (ms: number) =>
+      loadInChild({
+        bases: [bare.url],
+        headers: {},
+        calls: { kind: 'gate', run: 'bare' },
+        concurrency,
+        durationMs: ms,
+      });
+    if (warmupMs > 0) await bareLoad(warmupMs);
+    const baseline = await bareLoad(durationMs);
     const setups: Setup[] = [{ label: 'SQLite, 1 replica', storeUrl: null, replicas: 1 }];
     if (pgUrl) {
       for (const replicas of [1, 2]) {
@@ -203,11 +213,29 @@ export async function benchStores(durationMs = 3000, concurrency = 32): Promise<
             units: afterwards.units - before.units,
           };
         };
+        /** The same load, unmeasured: code compiled and caches filled before the figure. */
+        const warm = async (calls: Parameters<typeof loadInChild>[0]['calls'], token: string) =>
+          warmupMs > 0 && (calls.kind !== 'review' || calls.ids.length > 0)
+            ? (
+                await loadInChild({
+                  bases: d.bases,
+                  headers: { authorization: `Bearer ${token}` },
+                  calls,
+                  concurrency,
+                  durationMs: warmupMs,
+                })
+              ).ok
+            : 0;
+        await warm({ kind: 'gate', run: `${run}, warm-up` }, d.ci);
         const gate = await measured({ kind: 'gate', run }, d.ci);
+        const warmCreated = await warm({ kind: 'request', run: `${run}, warm-up` }, d.ci);
         const created = await measured({ kind: 'request', run }, d.ci);
-        // the ids of the requests just created, for the review run
-        const ids = await pendingIds(d.bases[0] ?? '', d.ci, created.r.ok);
-        const review = await measured({ kind: 'review', ids }, d.reviewer);
+        // the ids of every request just created: the oldest warm the review path up
+        const ids = (
+          await pendingIds(d.bases[0] ?? '', d.ci, warmCreated + created.r.ok)
+        ).reverse();
+        await warm({ kind: 'review', ids: ids.slice(0, warmCreated) }, d.reviewer);
+        const review = await measured({ kind: 'review', ids: ids.slice(warmCreated) }, d.reviewer);
         for (const [path, { r, serialised, units, cpu }] of [
           ['gate (allowed, audited)', gate],
           ['request (create, audited)', created],
