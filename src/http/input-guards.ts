@@ -25,25 +25,54 @@ declare module 'fastify' {
   }
 }
 
-function illFormed(value: unknown, path: string, out: FieldError[], depth = 0): void {
-  if (out.length > 0 || depth > 64) return;
+const escapePointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+
+/** Why `text` cannot be taken as sent, or null. */
+function textProblem(text: string, what: string): string | null {
+  if (!text.isWellFormed()) return `${what}is not well-formed Unicode`;
+  if (text.includes('\u0000')) return `${what}must not contain a NUL character`;
+  return null;
+}
+
+/**
+ * The first string in `value`, member name or value, that is not well-formed Unicode or holds
+ * NUL: where it is (JSON Pointer segments, innermost last) and why; null when there is none.
+ * Paths are built only for the problem found: most requests have none.
+ */
+function firstIllFormed(value: unknown, depth = 0): { at: string[]; message: string } | null {
+  if (depth > 64) return null;
   if (typeof value === 'string') {
-    if (!value.isWellFormed())
-      out.push({ path: path || '/', message: 'is not well-formed Unicode' });
-    else if (value.includes('\u0000'))
-      out.push({ path: path || '/', message: 'must not contain a NUL character' });
-  } else if (Array.isArray(value)) {
-    value.forEach((v, i) => illFormed(v, `${path}/${i}`, out, depth + 1));
+    const message = textProblem(value, '');
+    return message === null ? null : { at: [], message };
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = firstIllFormed(value[i], depth + 1);
+      if (found) {
+        found.at.unshift(String(i));
+        return found;
+      }
+    }
   } else if (typeof value === 'object' && value !== null) {
     for (const [k, v] of Object.entries(value)) {
-      const p = `${path}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-      if (!k.isWellFormed())
-        out.push({ path: p, message: 'field name is not well-formed Unicode' });
-      else if (k.includes('\u0000'))
-        out.push({ path: p, message: 'field name must not contain a NUL character' });
-      illFormed(v, p, out, depth + 1);
+      const message = textProblem(k, 'field name ');
+      if (message !== null) return { at: [k], message };
+      const found = firstIllFormed(v, depth + 1);
+      if (found) {
+        found.at.unshift(k);
+        return found;
+      }
     }
   }
+  return null;
+}
+
+/** `firstIllFormed` as a field error, its path under `prefix`. */
+function illFormed(value: unknown, prefix: string): FieldError | null {
+  const found = firstIllFormed(value);
+  if (!found) return null;
+  const path = prefix + found.at.map((s) => `/${escapePointer(s)}`).join('');
+  return { path: path || '/', message: found.message };
 }
 
 export function registerInputGuards(app: FastifyInstance): void {
@@ -76,16 +105,14 @@ export function registerInputGuards(app: FastifyInstance): void {
     if (req.routeOptions.config.optionalBody && (req.body === undefined || req.body === null)) {
       req.body = {};
     }
-    const errors: FieldError[] = [];
-    illFormed(req.body, '', errors);
-    illFormed(req.query, 'querystring:', errors);
-    illFormed(req.params, 'params:', errors);
-    if (errors.length > 0) {
-      throw new InputError(
-        'validation_failed',
-        'the request holds text that is not well-formed',
-        errors,
-      );
+    const error =
+      illFormed(req.body, '') ??
+      illFormed(req.query, 'querystring:') ??
+      illFormed(req.params, 'params:');
+    if (error) {
+      throw new InputError('validation_failed', 'the request holds text that is not well-formed', [
+        error,
+      ]);
     }
   });
 }

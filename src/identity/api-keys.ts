@@ -2,11 +2,10 @@
  * API keys for machines: `cs_<id>_<secret>`. Only sha256(secret) is stored; lookups go by id and
  * the secret is compared in constant time.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Principal, Scope } from '../domain/principal.js';
 import { ALL_SCOPES } from '../domain/principal.js';
-import { constantTimeEqual } from '../lib/compare.js';
-import { sha256Hex } from '../lib/hash.js';
+import { sha256, sha256Hex } from '../lib/hash.js';
 import type { ApiKeyRecord } from '../store/port.js';
 import { isLiteralGroup } from './rbac.js';
 
@@ -45,9 +44,14 @@ export function parseApiKey(token: string): { id: string; secret: string } | und
   return m ? { id: m[1] as string, secret: m[2] as string } : undefined;
 }
 
+const SECRET_HASH_RE = /^[0-9a-f]{64}$/;
+
 /** True when the presented secret matches the record (constant time) and the key is live. */
 export function apiKeyMatches(record: ApiKeyRecord, secret: string): boolean {
-  const ok = constantTimeEqual(sha256Hex(secret), record.secretHash);
+  // both sides are SHA-256 digests (32 bytes), so comparing them in constant time leaks nothing
+  // about the secret's length; a stored hash of any other form matches nothing
+  if (!SECRET_HASH_RE.test(record.secretHash)) return false;
+  const ok = timingSafeEqual(sha256(secret), Buffer.from(record.secretHash, 'hex'));
   return ok && record.revokedAt === null;
 }
 

@@ -14,7 +14,9 @@ import type { FieldError } from '../errors/index.js';
 interface Frame {
   /** Member names seen so far; null for an array. */
   keys: Set<string> | null;
-  path: string;
+  /** The member being read (objects) … */
+  name: string;
+  /** … or the element's index (arrays). */
   index: number;
 }
 
@@ -35,7 +37,12 @@ export function jcsInputProblems(text: string, limit = 10): FieldError[] {
   const stack: Frame[] = [];
   const n = text.length;
   let i = 0;
-  let path = '';
+  /** The JSON Pointer of the value being read: built only for a problem, most bodies have none. */
+  const path = () => {
+    let at = '';
+    for (const f of stack) at += `/${f.keys ? pointer(f.name) : String(f.index)}`;
+    return at;
+  };
 
   const skip = () => {
     while (i < n && isSpace(text.charCodeAt(i))) i++;
@@ -61,19 +68,19 @@ export function jcsInputProblems(text: string, limit = 10): FieldError[] {
       return null;
     }
   };
-  /** Reads `"name":` of an object member; records a repeat; the member's path, or null. */
-  const readMember = (frame: Frame): string | null => {
+  /** Reads `"name":` of an object member into `frame`; records a repeat; false when malformed. */
+  const readMember = (frame: Frame): boolean => {
     skip();
-    if (text.charCodeAt(i) !== 0x22) return null;
+    if (text.charCodeAt(i) !== 0x22) return false;
     const name = readString();
-    if (name === null) return null;
+    if (name === null) return false;
     skip();
-    if (text.charCodeAt(i) !== 0x3a) return null;
+    if (text.charCodeAt(i) !== 0x3a) return false;
     i++;
-    const at = `${frame.path}/${pointer(name)}`;
-    if (frame.keys?.has(name)) out.push({ path: at, message: DUPLICATE_NAME_MESSAGE });
+    frame.name = name;
+    if (frame.keys?.has(name)) out.push({ path: path(), message: DUPLICATE_NAME_MESSAGE });
     frame.keys?.add(name);
-    return at;
+    return true;
   };
 
   for (;;) {
@@ -82,19 +89,16 @@ export function jcsInputProblems(text: string, limit = 10): FieldError[] {
     const c = text.charCodeAt(i);
     if (c === 0x7b || c === 0x5b) {
       i++;
-      const frame: Frame = { keys: c === 0x7b ? new Set() : null, path, index: 0 };
+      const frame: Frame = { keys: c === 0x7b ? new Set() : null, name: '', index: 0 };
       stack.push(frame);
       skip();
       if (text.charCodeAt(i) === (c === 0x7b ? 0x7d : 0x5d)) {
         i++;
         stack.pop();
       } else if (frame.keys) {
-        const at = readMember(frame);
-        if (at === null) return out;
-        path = at;
+        if (!readMember(frame)) return out;
         continue;
       } else {
-        path = `${frame.path}/0`;
         continue;
       }
     } else if (c === 0x22) {
@@ -106,7 +110,7 @@ export function jcsInputProblems(text: string, limit = 10): FieldError[] {
       if (!JSON_NUMBER.test(token)) return out;
       const value = Number(token);
       if (!Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value))) {
-        out.push({ path: path || '/', message: UNSAFE_NUMBER_MESSAGE });
+        out.push({ path: path() || '/', message: UNSAFE_NUMBER_MESSAGE });
       }
     } else if (text.startsWith('true', i) || text.startsWith('null', i)) i += 4;
     else if (text.startsWith('false', i)) i += 5;
@@ -122,12 +126,9 @@ export function jcsInputProblems(text: string, limit = 10): FieldError[] {
       if (d === 0x2c) {
         i++;
         if (top.keys) {
-          const at = readMember(top);
-          if (at === null) return out;
-          path = at;
+          if (!readMember(top)) return out;
         } else {
           top.index++;
-          path = `${top.path}/${top.index}`;
         }
         break;
       }
