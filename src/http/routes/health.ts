@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { Literals } from '../schemas/common.js';
 import type { Store } from '../../store/port.js';
 import type { OpsMetricsSource } from '../metric-collectors.js';
 
@@ -46,7 +47,7 @@ export const healthRoutes: FastifyPluginAsync<HealthRouteOptions> = async (app, 
           'Ready (200) while the store answers. `status` is `degraded` (still 200: approvals and the gate work) when a configured notification provider lacks a secret; `providers` says which and names the unset variables.',
         response: {
           200: Type.Object({
-            status: Type.Union([Type.Literal('ready'), Type.Literal('degraded')]),
+            status: Literals(['ready', 'degraded']),
             auditSize: Type.Integer(),
             providers: Type.Array(ProviderState),
           }),

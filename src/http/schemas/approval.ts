@@ -1,15 +1,28 @@
 /** Schemas of actions, decisions and approval requests as the API shows them. */
 import { Type } from '@sinclair/typebox';
-import { Duration, FreeObject, Id, Name, Nullable, Sha256Ref, Str, Strings } from './common.js';
+import {
+  Duration,
+  FreeObject,
+  Id,
+  Literals,
+  Name,
+  Nullable,
+  Sha256Ref,
+  Str,
+  Strings,
+} from './common.js';
 
 const Kind = Str(64, { pattern: '^[a-z][a-z0-9_.-]*$', minLength: 1 });
-export const Mode = Type.Union([Type.Literal('execute'), Type.Literal('dry-run')]);
-export const ApprovalState = Type.Union(
-  (['pending', 'approved', 'denied', 'expired', 'cancelled', 'revoked'] as const).map((s) =>
-    Type.Literal(s),
-  ),
-);
-const Verdict = Type.Union([Type.Literal('approve'), Type.Literal('deny')]);
+export const Mode = Literals(['execute', 'dry-run']);
+export const ApprovalState = Literals([
+  'pending',
+  'approved',
+  'denied',
+  'expired',
+  'cancelled',
+  'revoked',
+]);
+const Verdict = Literals(['approve', 'deny']);
 
 export const ActionInput = Type.Object(
   {
@@ -62,15 +75,13 @@ export const Action = Type.Object(
 export const Quorum = Type.Object({
   min: Type.Integer(),
   groups: Type.Array(Type.String()),
-  mode: Type.Union([Type.Literal('any'), Type.Literal('each')]),
+  mode: Literals(['any', 'each']),
 });
 
 export const Decision = Type.Object(
   {
     decisionId: Type.String(),
-    outcome: Type.Union(
-      (['allow', 'require_approval', 'deny', 'dry_run_only'] as const).map((o) => Type.Literal(o)),
-    ),
+    outcome: Literals(['allow', 'require_approval', 'deny', 'dry_run_only']),
     reasonCode: Type.String(),
     reason: Type.String(),
     matchedRule: Nullable(Type.String()),
@@ -241,7 +252,7 @@ export const ListApprovalsQuery = Type.Object(
     requestedBy: Type.Optional(Str(256)),
     actionHash: Type.Optional(Sha256Ref),
     // with actionHash: only approvals whose credential would pass the gate for it now
-    usable: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+    usable: Type.Optional(Literals(['true', 'false'])),
     q: Type.Optional(Str(256)),
     limit: Type.Optional(Str(3, { pattern: '^[0-9]{1,3}$' })),
     cursor: Type.Optional(Str(512)),

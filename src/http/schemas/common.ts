@@ -1,5 +1,5 @@
 /** Shared, bounded JSON Schemas (TypeBox). Every string has a maximum length. */
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 export const Str = (max: number, opts: Record<string, unknown> = {}) =>
   Type.String({ maxLength: max, ...opts });
@@ -11,7 +11,28 @@ export const Duration = Type.Union([
   Str(16, { pattern: '^[0-9]{1,9}(ms|s|m|h|d)$' }),
   Type.Integer({ minimum: 0, maximum: 31_536_000 }),
 ]);
-export const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+/**
+ * `t` or null. A schema with one `type` says it as `type: [type, "null"]` (JSON Schema 2020-12,
+ * OpenAPI 3.1), not `anyOf: [t, null]`: the same values are valid, and the response serializer
+ * picks the branch with a `typeof` instead of running a validator on the value of every response.
+ */
+export const Nullable = <T extends TSchema>(t: T) => {
+  const { type, ...rest } = t as { type?: unknown };
+  if (typeof type !== 'string' || type === 'null' || 'anyOf' in rest || '$ref' in rest)
+    return Type.Union([t, Type.Null()]);
+  // plain JSON: TypeBox's own marks (symbols) describe `t`, not the union
+  return Type.Unsafe<Static<T> | null>({
+    ...(JSON.parse(JSON.stringify(rest)) as object),
+    type: [type, 'null'],
+  });
+};
+
+/**
+ * One of a set of strings, as `enum`: validated as the union of literals it is, and serialized as a
+ * string (a union of literals would run a validator per literal on every response).
+ */
+export const Literals = <const T extends readonly string[]>(values: T, opts: object = {}) =>
+  Type.Unsafe<T[number]>({ ...opts, type: 'string', enum: [...values] });
 export const FreeObject = Type.Record(Type.String({ maxLength: 128 }), Type.Unknown(), {
   maxProperties: 64,
 });

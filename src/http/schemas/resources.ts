@@ -1,6 +1,6 @@
 /** Schemas of the API's other resources: keys, versions, credentials, deliveries, policy facts. */
 import { Type } from '@sinclair/typebox';
-import { Nullable } from './common.js';
+import { Literals, Nullable } from './common.js';
 
 /** The signed approval credential of an approved request. */
 export const Credential = Type.Object({
@@ -64,25 +64,23 @@ export const BreakGlassOptions = Type.Object({
 export const DeliveryAttempt = Type.Object({
   at: Type.String(),
   durationMs: Type.Integer(),
-  responseStatus: Type.Union([Type.Integer(), Type.Null()]),
-  error: Type.Union([Type.String(), Type.Null()]),
+  responseStatus: Nullable(Type.Integer()),
+  error: Nullable(Type.String()),
 });
 export const Delivery = Type.Object({
   id: Type.String(),
   provider: Type.String(),
   event: Type.String(),
   messageId: Type.String(),
-  status: Type.Union(
-    (['pending', 'delivered', 'failed', 'dead'] as const).map((s) => Type.Literal(s)),
-  ),
+  status: Literals(['pending', 'delivered', 'failed', 'dead']),
   attempts: Type.Integer(),
-  firstAttemptAt: Type.Union([Type.String(), Type.Null()]),
-  lastAttemptAt: Type.Union([Type.String(), Type.Null()]),
-  durationMs: Type.Union([Type.Integer(), Type.Null()]),
-  responseStatus: Type.Union([Type.Integer(), Type.Null()]),
-  target: Type.Union([Type.String(), Type.Null()]),
-  nextAttemptAt: Type.Union([Type.String(), Type.Null()]),
-  lastError: Type.Union([Type.String(), Type.Null()]),
+  firstAttemptAt: Nullable(Type.String()),
+  lastAttemptAt: Nullable(Type.String()),
+  durationMs: Nullable(Type.Integer()),
+  responseStatus: Nullable(Type.Integer()),
+  target: Nullable(Type.String()),
+  nextAttemptAt: Nullable(Type.String()),
+  lastError: Nullable(Type.String()),
   attemptLog: Type.Array(DeliveryAttempt),
 });
 export const DeliverResponse = Type.Object({

@@ -35,8 +35,24 @@ export interface CommitDurability {
 /** In memory there is nothing to sync: a commit is as durable as it gets when it returns. */
 const IMMEDIATE: CommitDurability = { markCommitted: () => 0, durable: async () => undefined };
 
+/** The transaction control statements of a batch, prepared once (exec would parse each one). */
+function controlStatements(db: Database.Database) {
+  const of = (sql: string) => {
+    const stmt = db.prepare(sql);
+    return () => void stmt.run();
+  };
+  return {
+    begin: of('BEGIN IMMEDIATE'),
+    savepoint: of('SAVEPOINT unit'),
+    release: of('RELEASE unit'),
+    rollbackTo: of('ROLLBACK TO unit'),
+    commit: of('COMMIT'),
+  };
+}
+
 export class GroupCommit {
   private readonly queue: Unit[] = [];
+  private control: ReturnType<typeof controlStatements> | null = null;
   private scheduled = false;
   private readonly counters: GroupCommitStats = { commits: 0, units: 0, busySeconds: 0 };
 
@@ -102,6 +118,7 @@ export class GroupCommit {
       for (const u of units) u.reject(new ServiceError('internal', 'store is closed'));
       return;
     }
+    const sql = (this.control ??= controlStatements(this.db));
     // units that ran to completion in the open transaction, waiting for its COMMIT
     let done: { unit: Unit; value: unknown }[] = [];
     const loseDone = (err: unknown) => {
@@ -110,22 +127,22 @@ export class GroupCommit {
     };
     for (const unit of units) {
       try {
-        if (!this.db.inTransaction) this.db.exec('BEGIN IMMEDIATE');
-        this.db.exec('SAVEPOINT unit');
+        if (!this.db.inTransaction) sql.begin();
+        sql.savepoint();
       } catch (err) {
         unit.reject(err);
         continue;
       }
       try {
         const value = await unit.run();
-        this.db.exec('RELEASE unit');
+        sql.release();
         done.push({ unit, value });
       } catch (err) {
         unit.reject(err);
         if (this.db.inTransaction) {
           try {
-            this.db.exec('ROLLBACK TO unit');
-            this.db.exec('RELEASE unit');
+            sql.rollbackTo();
+            sql.release();
           } catch (undoErr) {
             // the savepoint cannot be undone: nothing in this transaction may be kept
             this.rollback();
@@ -141,7 +158,7 @@ export class GroupCommit {
     if (!this.db.inTransaction) return;
     try {
       if (done.length > 0) await this.beforeCommit();
-      this.db.exec('COMMIT');
+      sql.commit();
     } catch (err) {
       this.rollback();
       loseDone(err);
