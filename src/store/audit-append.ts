@@ -13,6 +13,7 @@
 import type { AuditEvent } from '../domain/audit-event.js';
 import { ServiceError } from '../errors/index.js';
 import { jcs } from '../lib/hash.js';
+import { InFlightLimit } from './in-flight-limit.js';
 import { appendToCompactRange, parseCompactRange, serializeCompactRange } from './merkle-head.js';
 import type { StoredNode } from './merkle-head.js';
 
@@ -32,22 +33,28 @@ export async function sequenceAuditEvent(io: AuditSequenceIo, event: AuditEvent)
 }
 
 /**
- * Lone appends (no other write beside them) gathered per turn of the event loop and written as one
- * multi-row statement, committed on its own: one round trip and one commit for every lone event
- * that arrived together. Each caller is answered when that statement has committed; if it fails,
- * every event in it fails (none of them is in the log) with `audit_unavailable`.
+ * Lone appends (no other write beside them) gathered and written as one multi-row statement,
+ * committed on its own: one round trip and one commit for every lone event that arrived together.
+ * At most `maxInFlight` statements run at once; appends that arrive while they do wait for the
+ * next one (batches grow with load, see in-flight-limit.ts). Each caller is answered when its
+ * statement has committed; if it fails, every event in it fails (none of them is in the log)
+ * with `audit_unavailable`.
  */
 export class LoneAuditAppends {
   private queue: { eventJson: string; appendedAt: string; settle: (err?: unknown) => void }[] = [];
   private scheduled = false;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly limit: InFlightLimit;
 
   constructor(
     private readonly insertMany: (
       rows: readonly { eventJson: string; appendedAt: string }[],
     ) => Promise<void>,
     private readonly maxBatch = 500,
-  ) {}
+    maxInFlight = 2,
+  ) {
+    this.limit = new InFlightLimit(maxInFlight);
+  }
 
   append(event: AuditEvent): Promise<void> {
     return new Promise<void>((resolve, reject) => {
@@ -56,18 +63,23 @@ export class LoneAuditAppends {
         appendedAt: new Date().toISOString(),
         settle: (err) => (err === undefined ? resolve() : reject(err)),
       });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.schedule();
     });
   }
 
-  private flush(): void {
+  private schedule(): void {
+    if (this.scheduled || this.queue.length === 0) return;
+    this.scheduled = true;
+    this.limit.schedule(() => this.writeNext());
+  }
+
+  /** Writes the next batch in the slot it was given; the rest wait for the next slot. */
+  private writeNext(): void {
     this.scheduled = false;
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.maxBatch);
-      const written = this.insertMany(batch).then(
+    const batch = this.queue.splice(0, this.maxBatch);
+    this.schedule();
+    const written = this.insertMany(batch)
+      .then(
         () => {
           for (const r of batch) r.settle();
         },
@@ -81,17 +93,17 @@ export class LoneAuditAppends {
           );
           for (const r of batch) r.settle(failure);
         },
-      );
-      this.inFlight.add(written);
-      void written.finally(() => this.inFlight.delete(written));
-    }
+      )
+      .finally(() => this.limit.done());
+    this.inFlight.add(written);
+    void written.finally(() => this.inFlight.delete(written));
   }
 
   /** Resolves once every append made so far has been written (or has failed). */
   async drained(): Promise<void> {
     while (this.scheduled || this.queue.length > 0 || this.inFlight.size > 0) {
-      if (this.scheduled || this.queue.length > 0) await new Promise((r) => setImmediate(r));
-      else await Promise.all(this.inFlight);
+      if (this.inFlight.size > 0) await Promise.all(this.inFlight);
+      else await new Promise((r) => setImmediate(r));
     }
   }
 }

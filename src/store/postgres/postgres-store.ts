@@ -22,6 +22,7 @@ import { leasePostgresDeliveries } from './postgres-outbox.js';
 import { asUnavailable } from './postgres-errors.js';
 import type { AuditEvent } from '../../domain/audit-event.js';
 import { LoneAuditAppends } from '../audit-append.js';
+import { InFlightLimit } from '../in-flight-limit.js';
 import { insertPendingMany } from '../sql/audit-list.js';
 import { readOpsStats, type OpsStats } from '../ops-stats.js';
 import { PostgresAuditIntegrator } from './postgres-integrator.js';
@@ -77,18 +78,37 @@ export class PostgresStore extends StoreReads implements Store {
         })) as Queryable['query'],
     });
     this.poolRunner = new PostgresRunner(this.pool);
-    // Every authenticated request reads its API key. The reads of one event-loop turn share one
-    // statement (a round trip that wakes a backend is most of a read's cost); nothing is kept
-    // past the turn, so a key revoked before a request arrived is refused, as with one read each.
+    // Every authenticated request reads its API key. The reads that arrive together share one
+    // statement (a round trip that wakes a backend is most of a read's cost): those of one turn of
+    // the event loop, and under load all those that arrive while two such statements are running
+    // (in-flight-limit.ts). Nothing is kept past the statement, so a key revoked before a request
+    // arrived is refused, as with one read each.
+    const keyReads = new InFlightLimit(2);
+    let dispatched = false;
     this.apiKeys = new DataLoader(
       async (ids) => {
-        // a batch that starts after close() is refused like any other read
-        this.assertOpen();
-        const found = await this.readQueries.getApiKeys([...new Set(ids)]);
-        const byId = new Map(found.map((k) => [k.id, k]));
-        return ids.map((id) => byId.get(id) ?? null);
+        dispatched = true;
+        try {
+          // a batch that starts after close() is refused like any other read
+          this.assertOpen();
+          const found = await this.readQueries.getApiKeys([...new Set(ids)]);
+          const byId = new Map(found.map((k) => [k.id, k]));
+          return ids.map((id) => byId.get(id) ?? null);
+        } finally {
+          keyReads.done();
+        }
       },
-      { cache: false, maxBatchSize: 100, batchScheduleFn: (run) => setImmediate(run) },
+      {
+        cache: false,
+        maxBatchSize: 100,
+        batchScheduleFn: (run) =>
+          keyReads.schedule(() => {
+            // a batch with nothing to read never reaches the function above: free its slot here
+            dispatched = false;
+            run();
+            if (!dispatched) keyReads.done();
+          }),
+      },
     );
     this.loneAppends = new LoneAuditAppends((rows) => insertPendingMany(this.poolRunner, rows));
     this.integrator = new PostgresAuditIntegrator(this.pool, (fn) => this.inTransaction(fn), {
