@@ -34,8 +34,11 @@ export interface PostgresStoreOptions {
   /** Schema to work in (set as the connection's search_path); it must already exist. */
   schema?: string;
   /** Audit integration: poll interval and how long a reader waits to integrate (ms). */
-  audit?: { pollMs?: number; flushTimeoutMs?: number };
+  audit?: { pollMs?: number; flushTimeoutMs?: number; minIntervalMs?: number };
 }
+
+/** Under load, integration batches start at most this often per replica (see the integrator). */
+const INTEGRATION_INTERVAL_MS = 10;
 
 /** Key of the advisory lock that makes concurrent replicas run migrations once. */
 const MIGRATION_LOCK_KEY = 0x4353_4d49; // "CSMI"
@@ -114,6 +117,7 @@ export class PostgresStore extends StoreReads implements Store {
     this.integrator = new PostgresAuditIntegrator(this.pool, (fn) => this.inTransaction(fn), {
       pollMs: opts.audit?.pollMs ?? 1000,
       flushTimeoutMs: opts.audit?.flushTimeoutMs ?? 5000,
+      minIntervalMs: opts.audit?.minIntervalMs ?? INTEGRATION_INTERVAL_MS,
     });
   }
 
