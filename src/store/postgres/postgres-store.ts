@@ -5,7 +5,6 @@
  * into the tree by whichever replica holds the integrator's advisory lock, and migrations run
  * once under an advisory lock. Reads outside transactions go to the pool and see committed data only.
  */
-import DataLoader from 'dataloader';
 import pg from 'pg';
 import { ServiceError } from '../../errors/index.js';
 import { runMigrations } from '../sql/migrate.js';
@@ -22,6 +21,7 @@ import { leasePostgresDeliveries } from './postgres-outbox.js';
 import { asUnavailable } from './postgres-errors.js';
 import type { AuditEvent } from '../../domain/audit-event.js';
 import { LoneAuditAppends } from '../audit-append.js';
+import { apiKeyReads, type ApiKeyReads } from '../api-key-reads.js';
 import { InFlightLimit } from '../in-flight-limit.js';
 import { insertPendingMany } from '../sql/audit-list.js';
 import { readOpsStats, type OpsStats } from '../ops-stats.js';
@@ -51,7 +51,7 @@ export class PostgresStore extends StoreReads implements Store {
   private readonly loneAppends: LoneAuditAppends;
   private readonly readQueries: SqlQueries;
   private readonly integrator: PostgresAuditIntegrator;
-  private readonly apiKeys: DataLoader<string, ApiKeyRecord | null>;
+  private readonly apiKeys: ApiKeyReads;
   private closed = false;
 
   constructor(opts: PostgresStoreOptions) {
@@ -81,38 +81,12 @@ export class PostgresStore extends StoreReads implements Store {
         })) as Queryable['query'],
     });
     this.poolRunner = new PostgresRunner(this.pool);
-    // Every authenticated request reads its API key. The reads that arrive together share one
-    // statement (a round trip that wakes a backend is most of a read's cost): those of one turn of
-    // the event loop, and under load all those that arrive while two such statements are running
-    // (in-flight-limit.ts). Nothing is kept past the statement, so a key revoked before a request
-    // arrived is refused, as with one read each.
-    const keyReads = new InFlightLimit(2);
-    let dispatched = false;
-    this.apiKeys = new DataLoader(
-      async (ids) => {
-        dispatched = true;
-        try {
-          // a batch that starts after close() is refused like any other read
-          this.assertOpen();
-          const found = await this.readQueries.getApiKeys([...new Set(ids)]);
-          const byId = new Map(found.map((k) => [k.id, k]));
-          return ids.map((id) => byId.get(id) ?? null);
-        } finally {
-          keyReads.done();
-        }
-      },
-      {
-        cache: false,
-        maxBatchSize: 100,
-        batchScheduleFn: (run) =>
-          keyReads.schedule(() => {
-            // a batch with nothing to read never reaches the function above: free its slot here
-            dispatched = false;
-            run();
-            if (!dispatched) keyReads.done();
-          }),
-      },
-    );
+    // key reads that arrive together share a statement, at most two at a time (api-key-reads.ts)
+    this.apiKeys = apiKeyReads(async (ids) => {
+      // a batch that starts after close() is refused like any other read
+      this.assertOpen();
+      return this.readQueries.getApiKeys(ids);
+    }, new InFlightLimit(2));
     this.loneAppends = new LoneAuditAppends((rows) => insertPendingMany(this.poolRunner, rows));
     this.integrator = new PostgresAuditIntegrator(this.pool, (fn) => this.inTransaction(fn), {
       pollMs: opts.audit?.pollMs ?? 1000,

@@ -13,7 +13,7 @@ import type { ChunkReaderWorker } from '../../audit/verify-parallel.js';
 import { ServiceError } from '../../errors/index.js';
 import { runMigrations } from '../sql/migrate.js';
 import { StoreReads } from '../store-reads.js';
-import type { Store, StoreReader, StoreTx } from '../port.js';
+import type { ApiKeyRecord, Store, StoreReader, StoreTx } from '../port.js';
 import { Mutex } from '../mutex.js';
 import { GroupCommit, type GroupCommitStats } from './group-commit.js';
 import { WalCheckpointer } from './wal-checkpoint.js';
@@ -26,6 +26,7 @@ import { claimDeliveries, listDeliveries } from '../sql/outbox.js';
 import type { ClaimedDelivery, DeliveryClaimScope, DeliveryRecord } from '../outbox-types.js';
 import { leaseSqliteDeliveries } from './sqlite-outbox.js';
 import { SQLITE_DIALECT, SqliteRunner } from './sqlite-runner.js';
+import { apiKeyReads } from '../api-key-reads.js';
 
 export interface SqliteStoreOptions {
   /** File path, or ':memory:' (tests only: no separate reader). */
@@ -49,6 +50,11 @@ export class SqliteStore extends StoreReads implements Store {
   private readonly wal: WalSync | null;
   private readonly checkpointer: WalCheckpointer | null;
   private closed = false;
+  /** Key reads of one turn share one read transaction (api-key-reads.ts). */
+  private readonly apiKeys = apiKeyReads((ids) => {
+    if (this.closed) throw new ServiceError('internal', 'store is closed');
+    return this.readQueries.getApiKeys(ids);
+  });
 
   private readonly path: string;
 
@@ -211,6 +217,11 @@ export class SqliteStore extends StoreReads implements Store {
   // commit still waiting for its fsync is not shown to anyone before its own writer is answered.
   protected get reads(): StoreReader {
     return this.readQueries;
+  }
+
+  override async getApiKey(id: string): Promise<ApiKeyRecord | null> {
+    await this.beforeRead();
+    return this.apiKeys.load(id);
   }
 
   protected override async beforeRead(): Promise<void> {
