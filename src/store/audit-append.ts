@@ -12,6 +12,7 @@
  */
 import type { AuditEvent } from '../domain/audit-event.js';
 import { ServiceError } from '../errors/index.js';
+import { isoAt } from '../lib/clock.js';
 import { jcs } from '../lib/hash.js';
 import { InFlightLimit } from './in-flight-limit.js';
 import { appendToCompactRange, parseCompactRange, serializeCompactRange } from './merkle-head.js';
@@ -24,7 +25,7 @@ export interface AuditSequenceIo {
 /** Appends `event` to the pending sequence in the caller's transaction. */
 export async function sequenceAuditEvent(io: AuditSequenceIo, event: AuditEvent): Promise<void> {
   try {
-    await io.insertPending(jcs(event), new Date().toISOString());
+    await io.insertPending(jcs(event), isoAt(Date.now()));
   } catch (err) {
     throw new ServiceError('audit_unavailable', 'the audit log could not be written', {
       cause: err,
@@ -60,7 +61,7 @@ export class LoneAuditAppends {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({
         eventJson: jcs(event),
-        appendedAt: new Date().toISOString(),
+        appendedAt: isoAt(Date.now()),
         settle: (err) => (err === undefined ? resolve() : reject(err)),
       });
       this.schedule();
