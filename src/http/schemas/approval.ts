@@ -1,5 +1,6 @@
 /** Schemas of actions, decisions and approval requests as the API shows them. */
 import { Type } from '@sinclair/typebox';
+import { APPROVAL_STATES } from '../../domain/approval.js';
 import {
   Duration,
   FreeObject,
@@ -14,14 +15,7 @@ import {
 
 const Kind = Str(64, { pattern: '^[a-z][a-z0-9_.-]*$', minLength: 1 });
 export const Mode = Literals(['execute', 'dry-run']);
-export const ApprovalState = Literals([
-  'pending',
-  'approved',
-  'denied',
-  'expired',
-  'cancelled',
-  'revoked',
-]);
+export const ApprovalState = Literals(APPROVAL_STATES);
 const Verdict = Literals(['approve', 'deny']);
 
 export const ActionInput = Type.Object(
