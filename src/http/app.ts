@@ -41,7 +41,7 @@ import type { SlackInteractions } from '../services/slack-interactions.js';
 import { registerGithubWebhookRoute } from './routes/github-webhook.js';
 import type { GithubWebhookDeps } from '../integrations/github/webhook-handler.js';
 import { policyFactRoutes } from './routes/policy-facts.js';
-import { buildLazySerializer } from './lazy-serializers.js';
+import { buildLazySerializer, buildLazyValidator } from './lazy-serializers.js';
 
 export interface AppDeps {
   services: Services;
@@ -135,7 +135,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     },
     routerOptions: { ignoreTrailingSlash: true },
-    schemaController: { compilersFactory: { buildSerializer: buildLazySerializer } },
+    schemaController: {
+      compilersFactory: {
+        buildSerializer: buildLazySerializer,
+        buildValidator: buildLazyValidator,
+      },
+    },
     // a malformed URL (bad %-escape, over-long parameter) is a problem+json like any other
     frameworkErrors: frameworkErrorHandler,
   });
