@@ -59,6 +59,8 @@ export async function inProcessBackend(rt: Runtime, principal: Principal): Promi
       rateLimit: NO_LIMITS,
       corsOrigins: [],
       trustProxy: [],
+      // one or two routes per command: compile only theirs
+      compileSchemas: 'on-first-use',
       notifications: { bus: rt.bus, clock: rt.clock },
     },
   });

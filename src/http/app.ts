@@ -51,6 +51,13 @@ export interface AppDeps {
   bodyLimit: number;
   logger: FastifyServerOptions['logger'] | FastifyServerOptions['loggerInstance'] | false;
   version: string;
+  /**
+   * When request validators and response serializers are compiled. `at-start` (the default, the
+   * server): every route's, before the app is ready, so a schema that cannot compile stops the
+   * start and no first request waits for a compile. `on-first-use` (the CLI's local mode, which
+   * builds the whole app to call one or two routes): each when its route is first used.
+   */
+  compileSchemas?: 'at-start' | 'on-first-use';
   /** `server.publicUrl`: the OpenAPI document's server (absent: relative to the document). */
   publicUrl?: string;
   /** The audit log's checkpoint origin line. */
@@ -135,12 +142,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       },
     },
     routerOptions: { ignoreTrailingSlash: true },
-    schemaController: {
-      compilersFactory: {
-        buildSerializer: buildLazySerializer,
-        buildValidator: buildLazyValidator,
-      },
-    },
+    ...(deps.compileSchemas === 'on-first-use'
+      ? {
+          schemaController: {
+            compilersFactory: {
+              buildSerializer: buildLazySerializer,
+              buildValidator: buildLazyValidator,
+            },
+          },
+        }
+      : {}),
     // a malformed URL (bad %-escape, over-long parameter) is a problem+json like any other
     frameworkErrors: frameworkErrorHandler,
   });

@@ -111,7 +111,10 @@ export async function createHarness(
     /** Console link templates (`console.links`). */
     linkTemplates?: LinkTemplates;
     /** Hardening and console options passed to buildApp as they are. */
-    app?: Pick<AppDeps, 'corsOrigins' | 'rateLimit' | 'console' | 'operations' | 'trustProxy'>;
+    app?: Pick<
+      AppDeps,
+      'corsOrigins' | 'rateLimit' | 'console' | 'operations' | 'trustProxy' | 'compileSchemas'
+    >;
     /** Witnesses that cosign checkpoints (default none). */
     witnessing?: WitnessingConfig;
   } = {},
@@ -179,6 +182,8 @@ export async function createHarness(
     bodyLimit: 64 * 1024,
     logger: false,
     version: 'test',
+    // most tests call a few routes (one test compiles them all at start: openapi.test.ts)
+    compileSchemas: 'on-first-use',
     ...opts.app,
     auditOrigin: 'countersign.test/audit',
     jwks: () => keyRing.publicJwks(),
