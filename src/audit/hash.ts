@@ -4,8 +4,7 @@
  * preimage resistance).
  */
 import { Buffer } from 'node:buffer';
-import * as crypto from 'node:crypto';
-import { jcs } from '../lib/hash.js';
+import { jcs, sha256 } from '../lib/hash.js';
 
 /** Every hash in the tree is a SHA-256 digest. */
 export const HASH_SIZE = 32;
@@ -13,50 +12,44 @@ export const HASH_SIZE = 32;
 /** The largest tree size (and leaf count) this module accepts: sizes are plain JS numbers. */
 export const MAX_TREE_SIZE = Number.MAX_SAFE_INTEGER;
 
-const LEAF_PREFIX = new Uint8Array([0x00]);
 const NODE_PREFIX = new Uint8Array([0x01]);
 
-// crypto.hash (Node ≥ 20.12) skips the Hash object; hashing is ~all the cost of appends and
-// verification. Node 20.9–20.11 fall back to createHash.
-const oneShot: ((alg: string, data: Uint8Array, enc: 'buffer') => Uint8Array) | undefined =
-  typeof crypto.hash === 'function' ? crypto.hash : undefined;
-// Synchronous use only, so scratch buffers are safe: hashing allocates nothing but the digest.
+// Hashing is ~all the cost of appends and verification. Synchronous use only, so scratch buffers
+// are safe: hashing allocates nothing but the digest.
 const nodeInput = new Uint8Array(1 + 2 * HASH_SIZE);
 nodeInput[0] = 0x01;
 let leafInput = Buffer.alloc(4096);
 
 /** MTH({}) = SHA-256() (RFC 9162 §2.1.1): the root of the empty tree. */
 export function emptyRoot(): Uint8Array {
-  return crypto.createHash('sha256').digest();
+  return sha256(new Uint8Array(0));
 }
 
 /** MTH({d}) = SHA-256(0x00 ‖ d): the hash of one leaf's bytes. */
 export function leafHash(bytes: Uint8Array): Uint8Array {
-  if (!oneShot) return crypto.createHash('sha256').update(LEAF_PREFIX).update(bytes).digest();
   if (bytes.length >= leafInput.length) leafInput = Buffer.alloc(2 * (bytes.length + 1));
   leafInput[0] = 0x00;
   leafInput.set(bytes, 1);
-  return oneShot('sha256', leafInput.subarray(0, bytes.length + 1), 'buffer');
+  return sha256(leafInput.subarray(0, bytes.length + 1));
 }
 
 /** leafHash of the UTF-8 bytes of `text`, encoded straight into a scratch buffer. */
 export function leafHashOfText(text: string): Uint8Array {
-  if (!oneShot) return leafHash(Buffer.from(text, 'utf8'));
   // UTF-8 takes at most three bytes per UTF-16 code unit
   if (3 * text.length >= leafInput.length) leafInput = Buffer.alloc(2 * (3 * text.length + 1));
   leafInput[0] = 0x00;
   const written = leafInput.write(text, 1, 'utf8');
-  return oneShot('sha256', leafInput.subarray(0, written + 1), 'buffer');
+  return sha256(leafInput.subarray(0, written + 1));
 }
 
 /** SHA-256(0x01 ‖ left ‖ right): the hash of an interior node. */
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  if (oneShot && left.length === HASH_SIZE && right.length === HASH_SIZE) {
+  if (left.length === HASH_SIZE && right.length === HASH_SIZE) {
     nodeInput.set(left, 1);
     nodeInput.set(right, 1 + HASH_SIZE);
-    return oneShot('sha256', nodeInput, 'buffer');
+    return sha256(nodeInput);
   }
-  return crypto.createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  return sha256(Buffer.concat([NODE_PREFIX, left, right]));
 }
 
 /** nodeHash of the two hashes side by side at `offset` in `packed` (left, then right). */
@@ -64,8 +57,7 @@ export function nodeHashAt(packed: Uint8Array, offset: number): Uint8Array {
   if (offset < 0 || offset + 2 * HASH_SIZE > packed.length)
     throw new RangeError('no two hashes at offset');
   for (let i = 0; i < 2 * HASH_SIZE; i++) nodeInput[1 + i] = packed[offset + i] as number;
-  if (oneShot) return oneShot('sha256', nodeInput, 'buffer');
-  return crypto.createHash('sha256').update(nodeInput).digest();
+  return sha256(nodeInput);
 }
 
 /** The bytes of an event's leaf: UTF-8 of its RFC 8785 (JCS) form (docs/domain.md §6). */

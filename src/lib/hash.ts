@@ -1,9 +1,5 @@
-import * as crypto from 'node:crypto';
+import crypto from 'node:crypto';
 import canonicalize from 'canonicalize';
-
-// crypto.hash (Node ≥ 20.12) hashes in one call without a Hash object: a third of the cost of
-// createHash().update().digest() for the short inputs hashed on every request (keys, actions).
-const oneShot = typeof crypto.hash === 'function' ? crypto.hash : undefined;
 
 /** RFC 8785 JSON Canonicalization Scheme. Throws TypeError for values JSON cannot represent. */
 export function jcs(value: unknown): string {
@@ -12,15 +8,17 @@ export function jcs(value: unknown): string {
   return out;
 }
 
+// crypto.hash hashes in one call, without the Hash object of createHash().update().digest(),
+// which cost about as much again as the hashing for the short inputs of every request
+
+/** Lower-case hex of SHA-256 of `data` (UTF-8 for text). */
 export function sha256Hex(data: string | Uint8Array): string {
-  if (oneShot) return oneShot('sha256', data, 'hex');
-  return crypto.createHash('sha256').update(data).digest('hex');
+  return crypto.hash('sha256', data, 'hex');
 }
 
 /** SHA-256 of `data` (UTF-8 for text), as bytes. */
 export function sha256(data: string | Uint8Array): Buffer {
-  if (oneShot) return oneShot('sha256', data, 'buffer');
-  return crypto.createHash('sha256').update(data).digest();
+  return crypto.hash('sha256', data, 'buffer');
 }
 
 /** `"sha256:" + hex(sha256(JCS(value)))`: the hash of specs, snapshots and bound fields. */
