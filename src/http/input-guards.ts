@@ -14,7 +14,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Scope } from '../domain/principal.js';
 import { InputError, type FieldError } from '../errors/index.js';
 import { assertScope } from '../services/access.js';
-import { jcsInputProblems } from '../lib/jcs-input.js';
+import { jcsInputProblems, pointerToken } from '../lib/jcs-input.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -24,8 +24,6 @@ declare module 'fastify' {
     optionalBody?: boolean;
   }
 }
-
-const escapePointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
 /** Why `text` cannot be taken as sent, or null. */
 function textProblem(text: string, what: string): string | null {
@@ -71,7 +69,7 @@ function firstIllFormed(value: unknown, depth = 0): { at: string[]; message: str
 function illFormed(value: unknown, prefix: string): FieldError | null {
   const found = firstIllFormed(value);
   if (!found) return null;
-  const path = prefix + found.at.map((s) => `/${escapePointer(s)}`).join('');
+  const path = prefix + found.at.map((s) => `/${pointerToken(s)}`).join('');
   return { path: path || '/', message: found.message };
 }
 

@@ -24,7 +24,8 @@ const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0
 const isNumberChar = (c: number) =>
   (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x2b || c === 0x2e || c === 0x65 || c === 0x45;
 const JSON_NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
-const pointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+/** One JSON Pointer reference token (RFC 6901 §3): `~` and `/` escaped. */
+export const pointerToken = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
 export const DUPLICATE_NAME_MESSAGE =
   'duplicate member name: an object with a repeated name has no single canonical form (RFC 8785)';
@@ -40,7 +41,7 @@ export function jcsInputProblems(text: string, limit = 10): FieldError[] {
   /** The JSON Pointer of the value being read: built only for a problem, most bodies have none. */
   const path = () => {
     let at = '';
-    for (const f of stack) at += `/${f.keys ? pointer(f.name) : String(f.index)}`;
+    for (const f of stack) at += `/${f.keys ? pointerToken(f.name) : String(f.index)}`;
     return at;
   };
 
