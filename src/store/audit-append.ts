@@ -114,9 +114,50 @@ export interface PendingAuditRow {
   eventJson: string;
 }
 
+/** What `audit_events` stores of an event beside its JSON (its indexed columns). */
+export interface AuditEventColumns {
+  eventId: string;
+  type: string;
+  at: string;
+  actorId: string;
+  environment: string | null;
+  project: string | null;
+  approvalId: string | null;
+}
+
+export function auditEventColumns(event: AuditEvent): AuditEventColumns {
+  return {
+    eventId: event.eventId,
+    type: event.type,
+    at: event.at,
+    actorId: event.actor.id,
+    environment: event.environment,
+    project: event.project,
+    approvalId: event.approvalId,
+  };
+}
+
+/** An event that is sequenced (its transaction holds it) and not yet integrated. */
+export interface SequencedAudit {
+  /** The event's JCS text: its leaf bytes, stored as they are. */
+  eventJson: string;
+  columns: AuditEventColumns;
+}
+
+/** An event as the adapter's own transaction holds it before integration (SQLite). */
+export function sequencedAudit(event: AuditEvent): SequencedAudit {
+  try {
+    return { eventJson: jcs(event), columns: auditEventColumns(event) };
+  } catch (err) {
+    throw new ServiceError('audit_unavailable', 'the audit log could not be written', {
+      cause: err,
+    });
+  }
+}
+
 export interface IntegratedAuditRow {
   index: number;
-  event: AuditEvent;
+  columns: AuditEventColumns;
   json: string;
 }
 
@@ -125,18 +166,8 @@ export const AUDIT_EVENT_COLUMNS =
   '(idx, event_id, type, at, actor_id, environment, project, approval_id, event_json)';
 
 /** One integrated row's values for `AUDIT_EVENT_COLUMNS`, for either adapter. */
-export function auditEventValues({ index, event, json }: IntegratedAuditRow): unknown[] {
-  return [
-    index,
-    event.eventId,
-    event.type,
-    event.at,
-    event.actor.id,
-    event.environment,
-    event.project,
-    event.approvalId,
-    json,
-  ];
+export function auditEventValues({ index, columns: c, json }: IntegratedAuditRow): unknown[] {
+  return [index, c.eventId, c.type, c.at, c.actorId, c.environment, c.project, c.approvalId, json];
 }
 
 export interface AuditIntegrateIo {
@@ -167,21 +198,39 @@ export interface AuditIntegrateIo {
 export async function integratePendingAudit(io: AuditIntegrateIo, limit: number): Promise<number> {
   const pending = await io.readPending(limit);
   if (pending.length === 0) return 0;
+  const sequenced = pending.map((p) => ({
+    eventJson: p.eventJson,
+    columns: auditEventColumns(JSON.parse(p.eventJson) as AuditEvent),
+  }));
+  await integrateSequenced(
+    io,
+    sequenced,
+    pending.map((p) => p.seq),
+  );
+  return pending.length;
+}
+
+/**
+ * Gives `events` the next log indices, in order, and writes them, their new nodes and the new
+ * head in the caller's transaction, deleting the pending rows `seqs` they came from (none when
+ * they come from the transaction itself).
+ */
+export async function integrateSequenced(
+  io: AuditIntegrateIo,
+  events: readonly SequencedAudit[],
+  seqs: readonly number[],
+): Promise<void> {
+  if (events.length === 0) return;
   const head = await io.readHead();
   let range = parseCompactRange(head.size, head.compactRange);
   const nodes: StoredNode[] = [];
   const rows: IntegratedAuditRow[] = [];
-  for (const p of pending) {
-    const next = appendToCompactRange(range, Buffer.from(p.eventJson, 'utf8'));
-    rows.push({
-      index: range.size,
-      event: JSON.parse(p.eventJson) as AuditEvent,
-      json: p.eventJson,
-    });
+  for (const e of events) {
+    const next = appendToCompactRange(range, Buffer.from(e.eventJson, 'utf8'));
+    rows.push({ index: range.size, columns: e.columns, json: e.eventJson });
     nodes.push(...next.newNodes);
     range = next.range;
   }
-  const seqs = pending.map((p) => p.seq);
   const compactRange = serializeCompactRange(range);
   if (io.writeBatch) {
     await io.writeBatch({ rows, nodes, size: range.size, compactRange, seqs });
@@ -189,7 +238,6 @@ export async function integratePendingAudit(io: AuditIntegrateIo, limit: number)
     await io.writeEvents(rows);
     await io.writeNodes(nodes);
     await io.writeHead(range.size, compactRange);
-    await io.deletePending(seqs);
+    if (seqs.length > 0) await io.deletePending(seqs);
   }
-  return pending.length;
 }

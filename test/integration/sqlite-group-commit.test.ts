@@ -140,6 +140,34 @@ test('40 concurrent transactions share commits, and each is visible to another c
   });
 });
 
+test('the writer integrates its own events before COMMIT without writing audit_pending; rows another writer left there go first', async () => {
+  await withStore(async (store, path) => {
+    store.database.exec(`CREATE TABLE pending_writes (n INTEGER);
+      CREATE TRIGGER count_pending AFTER INSERT ON audit_pending
+      BEGIN INSERT INTO pending_writes VALUES (1); END;`);
+    // another writer of the file (an older version, a CLI run) left one event pending
+    const left = makeEvent({ approvalId: 'apr_left' });
+    const other = new Database(path);
+    other
+      .prepare('INSERT INTO audit_pending (event_json, appended_at) VALUES (?, ?)')
+      .run(JSON.stringify(left), left.at);
+    other.close();
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        store.transaction((tx) => tx.appendAudit(makeEvent({ approvalId: `apr_own${i}` }))),
+      ),
+    );
+    const written = store.database.prepare('SELECT count(*) FROM pending_writes').pluck().get();
+    assert.equal(written, 1, 'only the other writer inserted into audit_pending');
+    assert.equal(store.database.prepare('SELECT count(*) FROM audit_pending').pluck().get(), 0);
+    const listed = await store.listAuditEvents({}, { limit: 10 });
+    assert.deepEqual(
+      listed.items.map((x) => [x.index, x.event.approvalId]),
+      [[0, 'apr_left'], ...[0, 1, 2, 3, 4].map((i) => [i + 1, `apr_own${i}`])],
+    );
+  });
+});
+
 test('a transaction submitted before close still commits; one after close is refused', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'countersign-group-'));
   const path = join(dir, 'countersign.db');

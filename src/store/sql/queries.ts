@@ -64,6 +64,11 @@ export interface SqlQueryHooks {
   beforeFindPending?(db: SqlRunner, actionHash: string): Promise<void>;
   /** Called when an audit event is appended in this transaction (before its row is written). */
   afterAppendAudit?(): void;
+  /**
+   * Sequences an audit event where the adapter holds its transaction's events itself (SQLite's
+   * writer integrates them before COMMIT); absent, the event is a row of `audit_pending`.
+   */
+  sequenceAudit?(event: AuditEvent): void;
   /** `StoreTx.notifyApprovalChanged`, where the adapter has one (PostgreSQL: NOTIFY). */
   notifyApprovalChanged?(db: SqlRunner, approval: ApprovalRequest, event: string): Promise<void>;
 }
@@ -410,7 +415,8 @@ export class SqlQueries implements StoreTx {
 
   async appendAudit(event: AuditEvent): Promise<void> {
     this.hooks.afterAppendAudit?.();
-    await sequenceAuditEvent(sequenceIo(this.db), event);
+    if (this.hooks.sequenceAudit) this.hooks.sequenceAudit(event);
+    else await sequenceAuditEvent(sequenceIo(this.db), event);
   }
 }
 

@@ -32,6 +32,17 @@ export interface CommitDurability {
   durable(n: number): Promise<void>;
 }
 
+/**
+ * State kept beside the open transaction that must follow its savepoints (the transaction's
+ * audit events): marked as each unit starts, rolled back with the unit or the transaction.
+ */
+export interface SavepointState {
+  mark(): number;
+  rollbackTo(mark: number): void;
+}
+
+const NO_STATE: SavepointState = { mark: () => 0, rollbackTo: () => undefined };
+
 /** In memory there is nothing to sync: a commit is as durable as it gets when it returns. */
 const IMMEDIATE: CommitDurability = { markCommitted: () => 0, durable: async () => undefined };
 
@@ -68,6 +79,8 @@ export class GroupCommit {
     private readonly afterCommit: () => void = () => undefined,
     /** The most units in one transaction, bounding how long one batch keeps the writer. */
     private readonly maxBatch = 128,
+    /** Rolled back with each unit's savepoint and with the transaction. */
+    private readonly state: SavepointState = NO_STATE,
   ) {}
 
   get stats(): GroupCommitStats {
@@ -121,24 +134,32 @@ export class GroupCommit {
     const sql = (this.control ??= controlStatements(this.db));
     // units that ran to completion in the open transaction, waiting for its COMMIT
     let done: { unit: Unit; value: unknown }[] = [];
+    // where the state stood when the open transaction began
+    let begun = this.state.mark();
     const loseDone = (err: unknown) => {
+      this.state.rollbackTo(begun);
       for (const d of done) d.unit.reject(err);
       done = [];
     };
     for (const unit of units) {
       try {
-        if (!this.db.inTransaction) sql.begin();
+        if (!this.db.inTransaction) {
+          sql.begin();
+          begun = this.state.mark();
+        }
         sql.savepoint();
       } catch (err) {
         unit.reject(err);
         continue;
       }
+      const unitMark = this.state.mark();
       try {
         const value = await unit.run();
         sql.release();
         done.push({ unit, value });
       } catch (err) {
         unit.reject(err);
+        this.state.rollbackTo(unitMark);
         if (this.db.inTransaction) {
           try {
             sql.rollbackTo();

@@ -5,8 +5,10 @@ import {
   AUDIT_EVENT_COLUMNS,
   auditEventValues,
   integratePendingAudit,
+  integrateSequenced,
   type AuditIntegrateIo,
 } from '../audit-append.js';
+import type { TransactionAudit } from './transaction-audit.js';
 
 const BATCH = 1000;
 
@@ -46,21 +48,29 @@ function sqliteIntegrateIo(db: Database.Database): AuditIntegrateIo {
 }
 
 /**
- * Integrates every pending row, inside the writer's open transaction (the group commit runs it
- * just before COMMIT, so an acknowledged event is already in the tree). Any failure is
- * `audit_unavailable`: the whole batch then rolls back, state changes with their events.
+ * Integrates, inside the writer's open transaction (the group commit runs it just before COMMIT,
+ * so an acknowledged event is already in the tree), every row of `audit_pending` (left there by
+ * another writer of the file), then the transaction's own events in the order they were
+ * appended. Any failure is `audit_unavailable`: the whole batch then rolls back, state changes
+ * with their events.
  */
-export function sqliteAuditIntegrator(db: Database.Database): () => Promise<number> {
+export function sqliteAuditIntegrator(
+  db: Database.Database,
+  own: TransactionAudit,
+): () => Promise<number> {
   let io: AuditIntegrateIo | undefined;
   return async () => {
+    const events = own.take();
     try {
       io ??= sqliteIntegrateIo(db);
       let total = 0;
       for (;;) {
         const n = await integratePendingAudit(io, BATCH);
         total += n;
-        if (n < BATCH) return total;
+        if (n < BATCH) break;
       }
+      await integrateSequenced(io, events, []);
+      return total + events.length;
     } catch (err) {
       throw new ServiceError('audit_unavailable', 'the audit log could not be written', {
         cause: err,

@@ -20,6 +20,7 @@ import { WalCheckpointer } from './wal-checkpoint.js';
 import { WalSync } from './wal-sync.js';
 import type { FileHandle } from 'node:fs/promises';
 import { sqliteAuditIntegrator } from './sqlite-audit-integrate.js';
+import { TransactionAudit } from './transaction-audit.js';
 import { readOpsStats, type OpsStats } from '../ops-stats.js';
 import { SqlQueries, touchApiKey } from '../sql/queries.js';
 import { claimDeliveries, listDeliveries } from '../sql/outbox.js';
@@ -81,7 +82,11 @@ export class SqliteStore extends StoreReads implements Store {
     this.writeRunner = new SqliteRunner(this.writer);
     this.readRunner =
       this.reader === this.writer ? this.writeRunner : new SqliteRunner(this.reader);
-    this.writeQueries = new SqlQueries(this.writeRunner, SQLITE_DIALECT);
+    // the writer's transactions hold their audit events until COMMIT integrates them
+    const ownAudit = new TransactionAudit();
+    this.writeQueries = new SqlQueries(this.writeRunner, SQLITE_DIALECT, {
+      sequenceAudit: (event) => ownAudit.append(event),
+    });
     this.readQueries = new SqlQueries(this.readRunner, SQLITE_DIALECT);
     this.wal = walFile ? new WalSync(opts.path, opts.syncWal) : null;
     // checkpoints on a worker thread instead of inside the COMMIT that crosses 1,000 pages
@@ -95,9 +100,11 @@ export class SqliteStore extends StoreReads implements Store {
     this.group = new GroupCommit(
       this.writer,
       this.mutex,
-      sqliteAuditIntegrator(this.writer),
+      sqliteAuditIntegrator(this.writer, ownAudit),
       this.wal ?? undefined,
       checkpointer ? () => checkpointer.afterCommit() : undefined,
+      undefined,
+      ownAudit,
     );
   }
 
