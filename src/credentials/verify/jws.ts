@@ -14,15 +14,32 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 export interface CompactParts {
   headerSegment: string;
-  payloadSegment: string;
+  /** The payload, decoded from canonical base64url; a view valid until the next split. */
+  payload: Buffer;
   signatureSegment: string;
-  /** `header.payload`: the bytes the signature covers (RFC 7515 §5.2). */
-  signingInput: string;
+  /** `header.payload`: the bytes the signature covers (RFC 7515 §5.2); a view, like `payload`. */
+  signingInput: Buffer;
 }
 
 /** Accepts only unpadded base64url whose length can encode whole bytes (RFC 7515 §2). */
 export function isBase64url(segment: string): boolean {
   return segment.length % 4 !== 1 && BASE64URL.test(segment);
+}
+
+// Scratch space for the synchronous split: writing a string into an existing buffer costs a
+// sixth of allocating one for it (Buffer.from), which at one verification in 10 µs shows. Views
+// of them never outlive the synchronous verification that made them.
+const payloadScratch = Buffer.alloc(MAX_TOKEN_LENGTH);
+const inputScratch = Buffer.alloc(MAX_TOKEN_LENGTH);
+
+/**
+ * The bytes of `segment` when it is canonical unpadded base64url (only the URL-safe alphabet, no
+ * padding or other characters, unused trailing bits zero: re-encoding the bytes gives the segment
+ * back), else undefined.
+ */
+function decodeCanonical(segment: string, into: Buffer): Buffer | undefined {
+  const bytes = into.subarray(0, into.write(segment, 0, 'base64url'));
+  return bytes.toString('base64url') === segment ? bytes : undefined;
 }
 
 export function splitCompact(token: unknown): CompactParts | VerifyFailure {
@@ -35,13 +52,27 @@ export function splitCompact(token: unknown): CompactParts | VerifyFailure {
     return fail('credential_malformed', MESSAGES.notCompact);
   }
   const headerSegment = token.slice(0, first);
-  const payloadSegment = token.slice(first + 1, second);
-  const signatureSegment = token.slice(second + 1);
   // The header segment's syntax is checked by checkHeader, whose result the verifier caches.
-  if (headerSegment.length === 0 || !isBase64url(payloadSegment)) {
+  const payload = decodeCanonical(token.slice(first + 1, second), payloadScratch);
+  if (headerSegment.length === 0 || payload === undefined || payload.length === 0) {
     return fail('credential_malformed', MESSAGES.notCompact);
   }
-  return { headerSegment, payloadSegment, signatureSegment, signingInput: token.slice(0, second) };
+  // the segments are base64url (checked) or refused by checkHeader: one byte per character
+  const signingInput = inputScratch.subarray(0, inputScratch.write(token, 0, second, 'latin1'));
+  return { headerSegment, payload, signatureSegment: token.slice(second + 1), signingInput };
+}
+
+/** Parses decoded bytes as a JSON object, or undefined when they are not one. */
+export function parseJsonObject(bytes: Buffer): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 /** Decodes a base64url segment to a JSON object, or undefined when it is not one. */
@@ -83,10 +114,14 @@ export function checkHeader(headerSegment: string): { kid: string } | VerifyFail
  */
 const CANONICAL_LAST = /[AQgw]$/;
 
-/** Decodes the signature, refusing anything but the canonical encoding of 64 bytes. */
+const signatureScratch = Buffer.alloc(64);
+
+/**
+ * Decodes the signature, refusing anything but the canonical encoding of 64 bytes. The bytes are
+ * a view valid until the next call.
+ */
 export function decodeSignature(segment: string): Buffer | undefined {
   if (segment.length !== SIGNATURE_LENGTH || !BASE64URL.test(segment)) return undefined;
   if (!CANONICAL_LAST.test(segment)) return undefined;
-  const bytes = Buffer.from(segment, 'base64url');
-  return bytes.length === 64 ? bytes : undefined;
+  return signatureScratch.write(segment, 0, 'base64url') === 64 ? signatureScratch : undefined;
 }

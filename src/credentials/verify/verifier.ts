@@ -5,7 +5,7 @@
 import { verify as verifySignature, type KeyObject } from 'node:crypto';
 import { checkClaims } from './claims.js';
 import { checkBinding, prepareAction, type BindingContext } from './binding.js';
-import { checkHeader, decodeJsonObject, decodeSignature, splitCompact } from './jws.js';
+import { checkHeader, decodeSignature, parseJsonObject, splitCompact } from './jws.js';
 import { importKeySet } from './key-set.js';
 import { MESSAGES } from './messages.js';
 import {
@@ -122,7 +122,7 @@ export function createVerifier(options: VerifyOptions): CredentialVerifier {
       return fail('invalid_signature', MESSAGES.invalidSignature);
     }
     // Only now, with the signature holding, is any claim read.
-    const payload = decodeJsonObject(parts.payloadSegment);
+    const payload = parseJsonObject(parts.payload);
     if (payload === undefined) return fail('credential_malformed', MESSAGES.claimsInvalid);
     const claims = checkClaims(payload);
     if ('ok' in claims) return claims;
@@ -142,10 +142,10 @@ export function createVerifier(options: VerifyOptions): CredentialVerifier {
   };
 }
 
-function signatureHolds(signingInput: string, key: KeyObject, signature: Buffer): boolean {
+function signatureHolds(signingInput: Buffer, key: KeyObject, signature: Buffer): boolean {
   try {
     // Ed25519 signs the message itself: no digest algorithm (RFC 8032 §5.1.6, RFC 8037 §3.1).
-    return verifySignature(null, Buffer.from(signingInput, 'latin1'), key, signature);
+    return verifySignature(null, signingInput, key, signature);
   } catch {
     return false;
   }

@@ -50,6 +50,37 @@ describe('row 1: credential_malformed', () => {
     });
   }
 
+  it('refuses a payload segment that is not canonical base64url, even when validly signed', async () => {
+    const header = b64(credentialHeader(key.kid));
+    const payload = b64(claimsFor(SPEC_HASH));
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    // a segment whose length leaves unused bits in its last character: set one of them
+    const trimmed = payload.length % 4 === 0 ? b64({ ...claimsFor(SPEC_HASH), x: 1 }) : payload;
+    assert.notEqual(trimmed.length % 4, 0);
+    const last = trimmed.at(-1) as string;
+    const twin = trimmed.slice(0, -1) + (alphabet[alphabet.indexOf(last) ^ 1] as string);
+    assert.deepEqual(Buffer.from(twin, 'base64url'), Buffer.from(trimmed, 'base64url'));
+    const signed = (segment: string) => {
+      const input = `${header}.${segment}`;
+      return `${input}.${signBytes(null, Buffer.from(input, 'latin1'), key.privateKey).toString('base64url')}`;
+    };
+    for (const [name, segment] of [
+      ['non-zero unused bits', twin],
+      ['padding', `${payload}==`],
+      ['the standard alphabet', payload.replaceAll('-', '+').replaceAll('_', '/') + '+'],
+      ['white space', `${payload.slice(0, 8)} ${payload.slice(8)}`],
+      ['nothing', ''],
+    ] as const) {
+      await expectFailure(
+        verify(signed(segment)),
+        'credential_malformed',
+        MESSAGES.notCompact,
+      ).catch((err: unknown) => {
+        throw new Error(`${name}: ${String(err)}`);
+      });
+    }
+  });
+
   it('refuses a header that is not a JSON object', async () => {
     const t = `${b64('[1,2]')}.${b64(claimsFor(SPEC_HASH))}.${'A'.repeat(86)}`;
     await expectFailure(verify(t), 'credential_malformed', MESSAGES.headerInvalid);
