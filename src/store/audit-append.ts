@@ -22,14 +22,26 @@ export interface AuditSequenceIo {
   insertPending(eventJson: string, appendedAt: string): Promise<void>;
 }
 
+/** Why an event could not be sequenced, whatever failed: fail-closed, the change goes with it. */
+export function auditUnavailable(cause: unknown): ServiceError {
+  return new ServiceError('audit_unavailable', 'the audit log could not be written', { cause });
+}
+
+/** The event's JCS text (its leaf bytes); `audit_unavailable` when it has none. */
+export function canonicalEventJson(event: AuditEvent): string {
+  try {
+    return jcs(event);
+  } catch (err) {
+    throw auditUnavailable(err);
+  }
+}
+
 /** Appends `event` to the pending sequence in the caller's transaction. */
 export async function sequenceAuditEvent(io: AuditSequenceIo, event: AuditEvent): Promise<void> {
   try {
     await io.insertPending(jcs(event), isoAt(Date.now()));
   } catch (err) {
-    throw new ServiceError('audit_unavailable', 'the audit log could not be written', {
-      cause: err,
-    });
+    throw auditUnavailable(err);
   }
 }
 
@@ -85,13 +97,7 @@ export class LoneAuditAppends {
           for (const r of batch) r.settle();
         },
         (err: unknown) => {
-          const failure = new ServiceError(
-            'audit_unavailable',
-            'the audit log could not be written',
-            {
-              cause: err,
-            },
-          );
+          const failure = auditUnavailable(err);
           for (const r of batch) r.settle(failure);
         },
       )
@@ -146,12 +152,11 @@ export interface SequencedAudit {
 
 /** An event as the adapter's own transaction holds it before integration (SQLite). */
 export function sequencedAudit(event: AuditEvent): SequencedAudit {
+  const eventJson = canonicalEventJson(event);
   try {
-    return { eventJson: jcs(event), columns: auditEventColumns(event) };
+    return { eventJson, columns: auditEventColumns(event) };
   } catch (err) {
-    throw new ServiceError('audit_unavailable', 'the audit log could not be written', {
-      cause: err,
-    });
+    throw auditUnavailable(err);
   }
 }
 

@@ -9,7 +9,7 @@ import pg from 'pg';
 import { isCountersignError } from '../../src/errors/index.js';
 import { isUnavailable } from '../../src/store/postgres/postgres-errors.js';
 import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
-import { makeEvent } from '../contract/store-fixtures.js';
+import { makeApproval, makeEvent } from '../contract/store-fixtures.js';
 
 const codeOf = (err: unknown) => (isCountersignError(err) ? err.code : String(err));
 
@@ -67,19 +67,21 @@ if (!url) {
         await store.migrate();
         await assert.rejects(
           store.transaction(async (tx) => {
-            await tx.appendAudit(makeEvent({ eventId: 'evt_one' }));
-            // the session holding this transaction's lock on the audit sequence: as in a failover
+            await tx.insertApproval(makeApproval('apr_lost'));
+            await tx.appendAudit(makeEvent({ eventId: 'evt_one', approvalId: 'apr_lost' }));
+            // the session holding this transaction's lock on what it wrote: as in a failover
             const { rows } = await admin.query<{ n: number }>(
               `SELECT count(DISTINCT pid)::int AS n, bool_and(pg_terminate_backend(pid)) AS ok
-                 FROM pg_locks WHERE relation = '${schema}.audit_pending'::regclass AND pid <> pg_backend_pid()`,
+                 FROM pg_locks WHERE relation = '${schema}.approvals'::regclass AND pid <> pg_backend_pid()`,
             );
             assert.equal(rows[0]?.n, 1);
-            await tx.appendAudit(makeEvent({ eventId: 'evt_two' }));
+            await tx.appendAudit(makeEvent({ eventId: 'evt_two', approvalId: 'apr_lost' }));
           }),
           (err) => codeOf(err) === 'audit_unavailable',
         );
         await store.integrateAudit();
         assert.equal(await store.auditSize(), 0);
+        assert.equal(await store.getApproval('apr_lost'), null);
         // and the store serves again on a fresh connection
         await store.transaction(
           async (tx) => void (await tx.appendAudit(makeEvent({ eventId: 'evt_three' }))),

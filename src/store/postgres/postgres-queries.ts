@@ -4,12 +4,12 @@
  * row so read-check-update sequences of concurrent reviewers run one after another, creators of
  * the same action are serialised by an advisory lock, and changes are announced by NOTIFY.
  */
-import type { ApprovalRequest } from '../../domain/approval.js';
 import type { SqlRunner } from '../sql/dialect.js';
 import { SqlQueries } from '../sql/queries.js';
-import { APPROVALS_CHANNEL, encodeApprovalNotice } from './postgres-listener.js';
+import { encodeApprovalNotice } from './postgres-listener.js';
 import { POSTGRES_DIALECT, PostgresRunner } from './postgres-runner.js';
 import type { Queryable } from './postgres-sql.js';
+import type { TransactionTail } from './transaction-tail.js';
 
 /** Namespace (first key) of the per-action-hash advisory locks taken by idempotent creation. */
 const PENDING_ACTION_LOCK_SPACE = 0x4353_0001;
@@ -19,8 +19,11 @@ export function postgresReadQueries(db: Queryable): SqlQueries {
   return new SqlQueries(new PostgresRunner(db), POSTGRES_DIALECT);
 }
 
-/** Queries on one transaction's client; `onAppendAudit` hears of every audit event appended. */
-export function postgresTxQueries(db: Queryable, onAppendAudit: () => void): SqlQueries {
+/**
+ * Queries on one transaction's client. Its audit events and NOTIFYs are held by `tail`, which
+ * the store writes in one statement before COMMIT.
+ */
+export function postgresTxQueries(db: Queryable, tail: TransactionTail): SqlQueries {
   return new SqlQueries(new PostgresRunner(db), POSTGRES_DIALECT, {
     approvalRowLock: ' FOR UPDATE',
     beforeFindPending: async (tx: SqlRunner, actionHash: string) => {
@@ -32,13 +35,9 @@ export function postgresTxQueries(db: Queryable, onAppendAudit: () => void): Sql
         actionHash,
       ]);
     },
-    afterAppendAudit: onAppendAudit,
-    notifyApprovalChanged: async (tx: SqlRunner, approval: ApprovalRequest, event: string) => {
-      // queued by PostgreSQL and delivered to every listener only if this transaction commits
-      await tx.get('SELECT pg_notify(?, ?)', [
-        APPROVALS_CHANNEL,
-        encodeApprovalNotice({ id: approval.id, version: approval.version, event }),
-      ]);
-    },
+    sequenceAudit: (event) => tail.appendAudit(event),
+    // queued by PostgreSQL and delivered to every listener only if this transaction commits
+    notifyApprovalChanged: async (_tx, approval, event) =>
+      tail.notify(encodeApprovalNotice({ id: approval.id, version: approval.version, event })),
   });
 }

@@ -11,6 +11,7 @@ import { runMigrations } from '../sql/migrate.js';
 import { StoreReads } from '../store-reads.js';
 import type { ApiKeyRecord, Store, StoreReader, StoreTx } from '../port.js';
 import { postgresReadQueries, postgresTxQueries } from './postgres-queries.js';
+import { TransactionTail } from './transaction-tail.js';
 import { PostgresRunner } from './postgres-runner.js';
 import { parseInt8, type Queryable } from './postgres-sql.js';
 import type { SqlQueries } from '../sql/queries.js';
@@ -118,16 +119,14 @@ export class PostgresStore extends StoreReads implements Store {
   }
 
   async transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    // set once the transaction appended an audit event: the integrator is then woken
-    let appendedAudit = false;
-    const result = await this.inTransaction((client) =>
-      fn(
-        postgresTxQueries(client, () => {
-          appendedAudit = true;
-        }),
-      ),
-    );
-    if (appendedAudit) {
+    const tail = new TransactionTail();
+    const result = await this.inTransaction(async (client) => {
+      const value = await fn(postgresTxQueries(client, tail));
+      await tail.write(client);
+      return value;
+    });
+    // the transaction appended audit events: the integrator takes them soon
+    if (tail.appendedAudit) {
       this.integrator.start();
       this.integrator.wake();
     }

@@ -62,11 +62,10 @@ export interface SqlQueryHooks {
   readonly approvalRowLock?: string;
   /** Runs before the pending request of an action hash is looked up (PostgreSQL: advisory lock). */
   beforeFindPending?(db: SqlRunner, actionHash: string): Promise<void>;
-  /** Called when an audit event is appended in this transaction (before its row is written). */
-  afterAppendAudit?(): void;
   /**
    * Sequences an audit event where the adapter holds its transaction's events itself (SQLite's
-   * writer integrates them before COMMIT); absent, the event is a row of `audit_pending`.
+   * writer integrates them before COMMIT; PostgreSQL writes them in one statement before it);
+   * absent, the event is a row of `audit_pending` at once.
    */
   sequenceAudit?(event: AuditEvent): void;
   /** `StoreTx.notifyApprovalChanged`, where the adapter has one (PostgreSQL: NOTIFY). */
@@ -414,7 +413,6 @@ export class SqlQueries implements StoreTx {
   }
 
   async appendAudit(event: AuditEvent): Promise<void> {
-    this.hooks.afterAppendAudit?.();
     if (this.hooks.sequenceAudit) this.hooks.sequenceAudit(event);
     else await sequenceAuditEvent(sequenceIo(this.db), event);
   }
