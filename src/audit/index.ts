@@ -12,6 +12,7 @@ export {
   eventLeafHash,
   hashFromHex,
   leafHash,
+  leafHashOfText,
   nodeHash,
   toHex,
 } from './hash.js';

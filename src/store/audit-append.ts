@@ -18,10 +18,6 @@ import { InFlightLimit } from './in-flight-limit.js';
 import { appendToCompactRange, parseCompactRange, serializeCompactRange } from './merkle-head.js';
 import type { StoredNode } from './merkle-head.js';
 
-export interface AuditSequenceIo {
-  insertPending(eventJson: string, appendedAt: string): Promise<void>;
-}
-
 /** Why an event could not be sequenced, whatever failed: fail-closed, the change goes with it. */
 export function auditUnavailable(cause: unknown): ServiceError {
   return new ServiceError('audit_unavailable', 'the audit log could not be written', { cause });
@@ -31,15 +27,6 @@ export function auditUnavailable(cause: unknown): ServiceError {
 export function canonicalEventJson(event: AuditEvent): string {
   try {
     return jcs(event);
-  } catch (err) {
-    throw auditUnavailable(err);
-  }
-}
-
-/** Appends `event` to the pending sequence in the caller's transaction. */
-export async function sequenceAuditEvent(io: AuditSequenceIo, event: AuditEvent): Promise<void> {
-  try {
-    await io.insertPending(jcs(event), isoAt(Date.now()));
   } catch (err) {
     throw auditUnavailable(err);
   }
@@ -72,7 +59,7 @@ export class LoneAuditAppends {
   append(event: AuditEvent): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({
-        eventJson: jcs(event),
+        eventJson: canonicalEventJson(event),
         appendedAt: isoAt(Date.now()),
         settle: (err) => (err === undefined ? resolve() : reject(err)),
       });
@@ -231,7 +218,7 @@ export async function integrateSequenced(
   const nodes: StoredNode[] = [];
   const rows: IntegratedAuditRow[] = [];
   for (const e of events) {
-    const next = appendToCompactRange(range, Buffer.from(e.eventJson, 'utf8'));
+    const next = appendToCompactRange(range, e.eventJson);
     rows.push({ index: range.size, columns: e.columns, json: e.eventJson });
     nodes.push(...next.newNodes);
     range = next.range;

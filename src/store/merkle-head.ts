@@ -5,7 +5,7 @@
 import {
   appendLeaf,
   assertCompactRange,
-  leafHash,
+  leafHashOfText,
   type CompactRange,
   type StoredNode,
 } from '../audit/index.js';
@@ -22,12 +22,12 @@ export function serializeCompactRange(range: CompactRange): string {
   return JSON.stringify(range.hashes);
 }
 
-/** Appends the leaf of `eventBytes` (the event's JCS text) to the range. */
+/** Appends the leaf of `eventJson` (the event's JCS text, hashed as UTF-8) to the range. */
 export function appendToCompactRange(
   range: CompactRange,
-  eventBytes: Uint8Array,
+  eventJson: string,
 ): { range: CompactRange; newNodes: StoredNode[] } {
-  return appendLeaf(range, leafHash(eventBytes));
+  return appendLeaf(range, leafHashOfText(eventJson));
 }
 
 /**

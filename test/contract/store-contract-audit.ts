@@ -1,13 +1,15 @@
 /** Store contract: the audit log (append order, stored Merkle nodes, listing filters, cursor). */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { InputError } from '../../src/errors/index.js';
+import { InputError, isCountersignError } from '../../src/errors/index.js';
 import type { AuditEvent } from '../../src/domain/audit-event.js';
 import type { AuditFilter, Store, StoredAuditEvent } from '../../src/store/port.js';
 import {
   isoPlus,
   leafHash,
+  makeApproval,
   makeEvent,
+  makeEventWithoutJsonForm,
   MINUTE,
   nodeHash,
   type ContractContext,
@@ -71,6 +73,23 @@ export function defineAuditContract(ctx: ContractContext): void {
         .sort(),
     );
     assert.equal((await ctx.store.opsStats()).auditPending.count, 0);
+  });
+
+  test('an event with no JSON form is audit_unavailable, alone or in a transaction, which then keeps nothing', async () => {
+    const auditUnavailable = (err: unknown) =>
+      isCountersignError(err) && err.code === 'audit_unavailable';
+    await assert.rejects(ctx.store.appendAudit(makeEventWithoutJsonForm()), auditUnavailable);
+    await assert.rejects(
+      ctx.store.transaction(async (tx) => {
+        await tx.insertApproval(makeApproval('apr_nojson'));
+        await tx.appendAudit(makeEvent({ approvalId: 'apr_nojson' }));
+        await tx.appendAudit(makeEventWithoutJsonForm());
+      }),
+      auditUnavailable,
+    );
+    await ctx.store.integrateAudit();
+    assert.equal(await ctx.store.auditSize(), 0);
+    assert.equal(await ctx.store.getApproval('apr_nojson'), null);
   });
 
   test('integrateAudit: with nothing pending it changes nothing; a rolled-back append never reaches the log', async () => {

@@ -107,6 +107,11 @@ export function makeApproval(
   };
 }
 
+/** An event holding a value JSON cannot (a BigInt): it has no canonical form to log. */
+export function makeEventWithoutJsonForm(): AuditEvent {
+  return { ...makeEvent(), details: { n: 1n } } as unknown as AuditEvent;
+}
+
 export function makeEvent(over: Partial<AuditEvent> = {}): AuditEvent {
   return {
     schema: 'countersign.audit/v1',

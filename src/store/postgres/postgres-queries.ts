@@ -36,8 +36,8 @@ export function postgresTxQueries(db: Queryable, tail: TransactionTail): SqlQuer
       ]);
     },
     sequenceAudit: (event) => tail.appendAudit(event),
-    // queued by PostgreSQL and delivered to every listener only if this transaction commits
-    notifyApprovalChanged: async (_tx, approval, event) =>
+    // delivered by PostgreSQL to every listener only if this transaction commits
+    notifyApprovalChanged: (approval, event) =>
       tail.notify(encodeApprovalNotice({ id: approval.id, version: approval.version, event })),
   });
 }

@@ -11,7 +11,7 @@
 import type { AuditEvent } from '../../domain/audit-event.js';
 import { isoAt } from '../../lib/clock.js';
 import { auditUnavailable, canonicalEventJson } from '../audit-append.js';
-import { asUnavailable, isUnavailable } from './postgres-errors.js';
+import { isUnavailable } from './postgres-errors.js';
 import { APPROVALS_CHANNEL } from './postgres-listener.js';
 import { SqlParams, type Queryable } from './postgres-sql.js';
 
@@ -49,10 +49,9 @@ export class TransactionTail {
     try {
       await db.query(text, p.values);
     } catch (err) {
-      // the database going away stays what it is (retry); anything else is the audit failing
-      if (isUnavailable(err)) throw asUnavailable(err);
-      if (rows.length > 0) throw auditUnavailable(err);
-      throw err;
+      // the database going away stays what it is (the transaction maps it to a retry); anything
+      // else failing with events in the statement is the audit failing
+      throw rows.length > 0 && !isUnavailable(err) ? auditUnavailable(err) : err;
     }
   }
 }

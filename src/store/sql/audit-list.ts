@@ -1,7 +1,6 @@
-/** The filtered audit listing and the append to the pending sequence, for both adapters. */
+/** The filtered audit listing and the lone appends to the pending sequence, for both adapters. */
 import type { AuditEvent } from '../../domain/audit-event.js';
 import { decodeAuditCursor, encodeCursor } from '../../lib/cursor.js';
-import type { AuditSequenceIo } from '../audit-append.js';
 import type { AuditFilter, Page, PageRequest, StoredAuditEvent } from '../port.js';
 import { likeEscape, pageOf, whereClause, type SqlDialect, type SqlRunner } from './dialect.js';
 
@@ -57,18 +56,6 @@ export async function listAuditEvents(
     (r) => ({ index: r.idx, event: JSON.parse(r.event_json) as AuditEvent }),
     (last) => encodeCursor([last.idx]),
   );
-}
-
-/** Appends to `audit_pending` (the log index is assigned when the row is integrated). */
-export function sequenceIo(db: SqlRunner): AuditSequenceIo {
-  return {
-    insertPending: async (eventJson, appendedAt) => {
-      await db.run('INSERT INTO audit_pending (event_json, appended_at) VALUES (?, ?)', [
-        eventJson,
-        appendedAt,
-      ]);
-    },
-  };
 }
 
 /** Appends several events to `audit_pending` in one statement (one round trip, one commit). */

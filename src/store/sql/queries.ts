@@ -8,7 +8,7 @@ import type { AuditEvent } from '../../domain/audit-event.js';
 import type { Decision } from '../../domain/decision.js';
 import type { Action } from '../../domain/action.js';
 import { decodeApprovalCursor, encodeCursor } from '../../lib/cursor.js';
-import { sequenceAuditEvent } from '../audit-append.js';
+import { ServiceError } from '../../errors/index.js';
 import type { GithubDeploymentLink } from '../github-deployment-types.js';
 import type { DeliveryAttemptUpdate, NewDelivery } from '../outbox-types.js';
 import type {
@@ -42,7 +42,7 @@ import {
   type CredentialRow,
   type PipelineVersionRow,
 } from '../rows.js';
-import { listAuditEvents, sequenceIo } from './audit-list.js';
+import { listAuditEvents } from './audit-list.js';
 import { auditReads, type AuditReads } from './audit-reads.js';
 import {
   likeEscape,
@@ -63,13 +63,13 @@ export interface SqlQueryHooks {
   /** Runs before the pending request of an action hash is looked up (PostgreSQL: advisory lock). */
   beforeFindPending?(db: SqlRunner, actionHash: string): Promise<void>;
   /**
-   * Sequences an audit event where the adapter holds its transaction's events itself (SQLite's
-   * writer integrates them before COMMIT; PostgreSQL writes them in one statement before it);
-   * absent, the event is a row of `audit_pending` at once.
+   * Sequences an audit event in the adapter's open transaction, which holds it until its end
+   * (SQLite's writer integrates it before COMMIT; PostgreSQL writes it to `audit_pending` in one
+   * statement before COMMIT). Absent (queries outside a transaction): appending is refused.
    */
   sequenceAudit?(event: AuditEvent): void;
-  /** `StoreTx.notifyApprovalChanged`, where the adapter has one (PostgreSQL: NOTIFY). */
-  notifyApprovalChanged?(db: SqlRunner, approval: ApprovalRequest, event: string): Promise<void>;
+  /** `StoreTx.notifyApprovalChanged`, where the adapter has one (PostgreSQL: NOTIFY at COMMIT). */
+  notifyApprovalChanged?(approval: ApprovalRequest, event: string): void;
 }
 
 type DocRow = { doc: string };
@@ -86,7 +86,7 @@ export class SqlQueries implements StoreTx {
   ) {
     this.audit = auditReads(db, dialect);
     const notify = hooks.notifyApprovalChanged;
-    if (notify) this.notifyApprovalChanged = (approval, event) => notify(db, approval, event);
+    if (notify) this.notifyApprovalChanged = async (approval, event) => notify(approval, event);
   }
 
   insertGithubDeployment(link: GithubDeploymentLink): Promise<boolean> {
@@ -413,8 +413,10 @@ export class SqlQueries implements StoreTx {
   }
 
   async appendAudit(event: AuditEvent): Promise<void> {
-    if (this.hooks.sequenceAudit) this.hooks.sequenceAudit(event);
-    else await sequenceAuditEvent(sequenceIo(this.db), event);
+    if (!this.hooks.sequenceAudit) {
+      throw new ServiceError('internal', 'audit events are appended inside a store transaction');
+    }
+    this.hooks.sequenceAudit(event);
   }
 }
 

@@ -77,15 +77,3 @@ test('when SQLite ends the transaction itself, no event of it is left to integra
   assert.equal(audit.mark(), 0);
   db.close();
 });
-
-test('an event that has no JSON form is refused at once as audit_unavailable', () => {
-  const audit = new TransactionAudit();
-  const event = { ...makeEvent(), details: { n: 1n } } as unknown as Parameters<
-    TransactionAudit['append']
-  >[0];
-  assert.throws(
-    () => audit.append(event),
-    (err: unknown) => (err as { code?: string }).code === 'audit_unavailable',
-  );
-  assert.equal(audit.mark(), 0);
-});
