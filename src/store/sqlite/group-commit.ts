@@ -61,27 +61,43 @@ function controlStatements(db: Database.Database) {
   };
 }
 
+export interface GroupCommitOptions {
+  /** Runs inside each batch's transaction after its units, before COMMIT; a throw fails all. */
+  beforeCommit?: () => Promise<unknown>;
+  /** What makes a COMMIT durable before its units are answered (default: nothing to sync). */
+  durability?: CommitDurability;
+  /** Told after each COMMIT, with the writer still held (the WAL checkpointer). */
+  afterCommit?: () => void;
+  /** The most units in one transaction, bounding how long one batch keeps the writer (128). */
+  maxBatch?: number;
+  /** Rolled back with each unit's savepoint and with the transaction. */
+  state?: SavepointState;
+}
+
 export class GroupCommit {
   private readonly queue: Unit[] = [];
   private control: ReturnType<typeof controlStatements> | null = null;
   private scheduled = false;
   private readonly counters: GroupCommitStats = { commits: 0, units: 0, busySeconds: 0 };
 
+  private readonly beforeCommit: () => Promise<unknown>;
+  private readonly durability: CommitDurability;
+  private readonly afterCommit: () => void;
+  private readonly maxBatch: number;
+  private readonly state: SavepointState;
+
   constructor(
     private readonly db: Database.Database,
     /** The writer's mutex, shared with the store's other exclusive work (migrate, close). */
     private readonly mutex: Mutex,
-    /** Runs inside each batch's transaction after its units, before COMMIT; a throw fails all. */
-    private readonly beforeCommit: () => Promise<unknown> = async () => undefined,
-    /** What makes a COMMIT durable before its units are answered. */
-    private readonly durability: CommitDurability = IMMEDIATE,
-    /** Told after each COMMIT, with the writer still held (the WAL checkpointer). */
-    private readonly afterCommit: () => void = () => undefined,
-    /** The most units in one transaction, bounding how long one batch keeps the writer. */
-    private readonly maxBatch = 128,
-    /** Rolled back with each unit's savepoint and with the transaction. */
-    private readonly state: SavepointState = NO_STATE,
-  ) {}
+    opts: GroupCommitOptions = {},
+  ) {
+    this.beforeCommit = opts.beforeCommit ?? (async () => undefined);
+    this.durability = opts.durability ?? IMMEDIATE;
+    this.afterCommit = opts.afterCommit ?? (() => undefined);
+    this.maxBatch = opts.maxBatch ?? 128;
+    this.state = opts.state ?? NO_STATE;
+  }
 
   get stats(): GroupCommitStats {
     return { ...this.counters };

@@ -97,15 +97,12 @@ export class SqliteStore extends StoreReads implements Store {
         })
       : null;
     this.checkpointer = checkpointer;
-    this.group = new GroupCommit(
-      this.writer,
-      this.mutex,
-      sqliteAuditIntegrator(this.writer, ownAudit),
-      this.wal ?? undefined,
-      checkpointer ? () => checkpointer.afterCommit() : undefined,
-      undefined,
-      ownAudit,
-    );
+    this.group = new GroupCommit(this.writer, this.mutex, {
+      beforeCommit: sqliteAuditIntegrator(this.writer, ownAudit),
+      ...(this.wal ? { durability: this.wal } : {}),
+      ...(checkpointer ? { afterCommit: () => checkpointer.afterCommit() } : {}),
+      state: ownAudit,
+    });
   }
 
   /** How many write transactions were committed for how many units of work. */

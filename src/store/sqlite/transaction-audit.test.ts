@@ -15,17 +15,12 @@ function setUp() {
   db.exec('CREATE TABLE t (id TEXT PRIMARY KEY)');
   const audit = new TransactionAudit();
   const integrated: string[][] = [];
-  const group = new GroupCommit(
-    db,
-    new Mutex(),
-    async () => {
+  const group = new GroupCommit(db, new Mutex(), {
+    beforeCommit: async () => {
       integrated.push(audit.take().map((e) => e.columns.approvalId ?? ''));
     },
-    undefined,
-    undefined,
-    undefined,
-    audit,
-  );
+    state: audit,
+  });
   /** A unit that writes a row and appends its event, then does `then`. */
   const unit = (id: string, then: () => void = () => undefined) =>
     group.submit(async () => {
