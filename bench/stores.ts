@@ -10,9 +10,12 @@
  * audit). The mutation rate limit is raised in the config for the run.
  *
  * Load comes from a separate process (load-child.ts), the baseline included. Every load is first
- * run unmeasured for `warmupMs` (BENCH_WARMUP_MS, default 1 s; the review warm-up approves requests
- * created by the request warm-up), so each figure is the steady state of a warm server, not its
- * first second of compiling code and filling caches. Each run also reads
+ * run unmeasured for `warmupMs` per replica (BENCH_WARMUP_MS, default 3 s; the review warm-up
+ * approves requests created by the request warm-up), so each figure is the steady state of warm
+ * servers, not their first seconds of compiling code and filling caches. Per replica: the warm-up
+ * load is shared among the replicas, so two replicas warmed as long as one would each have served
+ * half the calls and still be compiling code in the measured seconds (on PostgreSQL after 1 s,
+ * about twice the replica CPU per gate check of a replica warmed twice as long). Each run also reads
  * every replica's `countersign_store_serialised_seconds_total` before and after: the time spent in
  * the one section that serialises the deployment (SQLite: write transactions; PostgreSQL: audit
  * integration batches), as a fraction of the request time of the run. With a serialised fraction
@@ -154,7 +157,7 @@ async function serialisedTotals(bases: string[], token: string): Promise<Seriali
 export async function benchStores(
   durationMs = 3000,
   concurrency = 32,
-  warmupMs = Number(process.env.BENCH_WARMUP_MS ?? 1000),
+  warmupMs = Number(process.env.BENCH_WARMUP_MS ?? 3000),
 ): Promise<BenchFigure[]> {
   const pgUrl = process.env.BENCH_PG_URL ?? process.env.COUNTERSIGN_TEST_PG_URL;
   const bare = await startBare();
@@ -213,7 +216,10 @@ export async function benchStores(
             units: afterwards.units - before.units,
           };
         };
-        /** The same load, unmeasured: code compiled and caches filled before the figure. */
+        /**
+         * The same load, unmeasured, `warmupMs` per replica: code compiled and caches filled on
+         * every replica before the figure.
+         */
         const warm = async (calls: Parameters<typeof loadInChild>[0]['calls'], token: string) =>
           warmupMs > 0 && (calls.kind !== 'review' || calls.ids.length > 0)
             ? (
@@ -222,7 +228,7 @@ export async function benchStores(
                   headers: { authorization: `Bearer ${token}` },
                   calls,
                   concurrency,
-                  durationMs: warmupMs,
+                  durationMs: warmupMs * setup.replicas,
                 })
               ).ok
             : 0;
