@@ -220,7 +220,8 @@ function runWrk(args: string[]): Promise<WrkOutput> {
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   return new Promise<WrkOutput>((resolve, reject) => {
     child.once('error', reject);
-    child.once('exit', (code) => {
+    // 'close', not 'exit': the process can exit before its stdout has all been read
+    child.once('close', (code) => {
       const line = out.split('\n').find((l) => l.startsWith('{"requests"'));
       if (code !== 0 || !line) return reject(new Error(`wrk exited with ${code}:\n${out}`));
       resolve(JSON.parse(line) as WrkOutput);
@@ -239,7 +240,7 @@ function loadWithAutocannon(spec: LoadSpec): Promise<LoadResult> {
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.once('error', reject);
-    child.once('exit', (code) => {
+    child.once('close', (code) => {
       if (code !== 0) return reject(new Error(`load generator exited with ${code}`));
       try {
         resolve(JSON.parse(out) as LoadResult);
