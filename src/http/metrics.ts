@@ -41,11 +41,12 @@ export function registerMetrics(
   });
   const changes = new Counter({
     name: 'countersign_approval_changes_total',
-    help: 'Committed approval request changes by kind',
+    help: 'Approval request changes this replica committed, by kind',
     labelNames: ['event'],
     registers: [registry],
   });
-  bus?.onApproval((c) => changes.inc({ event: c.event }));
+  // this replica's own changes: summed over replicas, each change counts once
+  bus?.onOwnApproval((c) => changes.inc({ event: c.event }));
 
   app.addHook('onResponse', async (req, reply) => {
     // the route pattern, never the raw URL (ids and query strings stay out of labels)

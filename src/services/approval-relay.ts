@@ -3,8 +3,12 @@
  * replica (PostgreSQL NOTIFY, delivered on COMMIT), and a relay that turns announcements from any
  * replica into local EventBus publications, so a waiter on this replica hears a change made on
  * another. Each announcement is re-read from the store (committed data only) before it is
- * published; versions this replica already published (its own changes) are skipped, and a
- * duplicate that slips through is harmless because waiters check the state they are given.
+ * published, marked as relayed; versions this replica already published (its own changes) are
+ * skipped, and a duplicate that slips through is harmless because waiters check the state they
+ * are given. An announcement nobody here listens for (no stream of every change, no waiter on
+ * that request) is not read at all: a replica then costs the others nothing per change. A waiter
+ * that subscribes later reads the request again once subscribed (long-poll, SSE), so it misses
+ * nothing committed before.
  */
 import type { ApprovalRequest } from '../domain/approval.js';
 import type { Store } from '../store/port.js';
@@ -71,13 +75,14 @@ export function createApprovalRelay(deps: {
       if (!oldest.done) seen.delete(oldest.value);
     }
   };
-  const off = deps.bus.onApproval((c) => remember(c.approval.id, c.approval.version));
+  const off = deps.bus.onOwnApproval((c) => remember(c.approval.id, c.approval.version));
   const inflight = new Set<Promise<void>>();
   let stopped = false;
 
   const refresh = (id: string, notice: ApprovalNoticeIn | null) => {
     if (stopped) return;
     if (notice && (seen.get(id) ?? -1) >= notice.version) return; // published here already
+    if (!deps.bus.hearsRelayed(id)) return; // nobody here to tell
     const p = deps.store
       .getApproval(id)
       .then((current) => {
@@ -85,7 +90,8 @@ export function createApprovalRelay(deps: {
         if ((seen.get(id) ?? -1) >= current.version) return;
         const event =
           notice && current.version === notice.version ? notice.event : eventForState(current);
-        deps.bus.publishApproval({ approval: current, event });
+        remember(id, current.version);
+        deps.bus.publishApproval({ approval: current, event, relayed: true });
       })
       .catch((err: unknown) => deps.onError?.(err))
       .finally(() => inflight.delete(p));

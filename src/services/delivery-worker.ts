@@ -406,7 +406,9 @@ export function createDeliveryWorker(o: DeliveryWorkerOptions): DeliveryWorker {
       if (started || stopped) return;
       started = true;
       if (log) logger = log;
-      if (o.bus) unsubscribe = o.bus.onApproval(() => kick());
+      // its own changes only: the replica that commits a change kicks its own worker, and the
+      // others would only race it for the same rows (their poll still finds what it leaves)
+      if (o.bus) unsubscribe = o.bus.onOwnApproval(() => kick());
       kick();
     },
     async stop() {

@@ -8,7 +8,12 @@ import type { ApprovalRequest } from '../domain/approval.js';
 export interface ApprovalChanged {
   approval: ApprovalRequest;
   event: string;
+  /** Committed on another replica and relayed here (approval-relay.ts); absent on its own. */
+  relayed?: true;
 }
+
+/** The emitter's name for this replica's own changes (ids are never heard under it). */
+const OWN = 'own-approval';
 
 export class EventBus {
   private readonly emitter = new EventEmitter();
@@ -18,9 +23,29 @@ export class EventBus {
   publishApproval(change: ApprovalChanged): void {
     this.emitter.emit('approval', change);
     this.emitter.emit(`approval:${change.approval.id}`, change);
+    if (!change.relayed) this.emitter.emit(OWN, change);
   }
+  /** Every change this process hears (its own and, with replicas, relayed), or one request's. */
   onApproval(listener: (c: ApprovalChanged) => void, id?: string): () => void {
-    const name = id === undefined ? 'approval' : `approval:${id}`;
+    return this.listen(id === undefined ? 'approval' : `approval:${id}`, listener);
+  }
+  /**
+   * Only the changes this replica committed: for what each replica does or counts once per
+   * change of its own (counters summed over replicas, workers kicked by their own writes).
+   */
+  onOwnApproval(listener: (c: ApprovalChanged) => void): () => void {
+    return this.listen(OWN, listener);
+  }
+  /**
+   * Whether a change committed on another replica would reach anyone here: a listener for every
+   * change or for this request. Nobody else needs it relayed.
+   */
+  hearsRelayed(id: string): boolean {
+    return (
+      this.emitter.listenerCount('approval') > 0 || this.emitter.listenerCount(`approval:${id}`) > 0
+    );
+  }
+  private listen(name: string, listener: (c: ApprovalChanged) => void): () => void {
     // listeners run inside the request that committed the change: one that throws (a closed
     // stream, a bad render) must never turn that committed change into an error answer
     const safe = (c: ApprovalChanged) => {

@@ -65,6 +65,49 @@ describe('approval relay', () => {
     relay.stop();
   });
 
+  test('a notice nobody here listens for costs no read, and own-change listeners never hear relayed ones', async () => {
+    const bus = new EventBus();
+    const stored = new Map([
+      ['n1', fake('n1', 2, 'approved')],
+      ['n2', fake('n2', 2, 'denied')],
+    ]);
+    const read: string[] = [];
+    const relay = createApprovalRelay({
+      store: { getApproval: async (id) => (read.push(id), stored.get(id) ?? null) },
+      bus,
+    });
+    const own: ApprovalChanged[] = [];
+    bus.onOwnApproval((c) => own.push(c));
+
+    // only own-change listeners (counters, workers): another replica's change is not read
+    relay.onNotice({ id: 'n1', version: 2, event: 'approved' });
+    await relay.idle();
+    assert.deepEqual(read, []);
+
+    // a waiter on n2: its change is read and relayed, marked so, to the waiter only
+    let woke: ApprovalChanged | undefined;
+    const off = bus.onApproval((c) => (woke = c), 'n2');
+    relay.onNotice({ id: 'n1', version: 2, event: 'approved' });
+    relay.onNotice({ id: 'n2', version: 2, event: 'denied' });
+    await relay.idle();
+    assert.deepEqual(read, ['n2']);
+    assert.equal(woke?.approval.state, 'denied');
+    assert.equal(woke?.relayed, true);
+    off();
+
+    // this replica's own change reaches own-change listeners, and its notice is not read
+    bus.publishApproval({ approval: fake('n3', 1, 'pending'), event: 'requested' });
+    bus.onApproval(() => undefined); // a stream of every change is open now
+    relay.onNotice({ id: 'n3', version: 1, event: 'requested' });
+    await relay.idle();
+    assert.deepEqual(read, ['n2']);
+    assert.deepEqual(
+      own.map((c) => [c.approval.id, c.event]),
+      [['n3', 'requested']],
+    );
+    relay.stop();
+  });
+
   test('after a reconnect, re-reads every request someone waits on', async () => {
     const bus = new EventBus();
     const stored = new Map([['w1', fake('w1', 2, 'approved')]]);

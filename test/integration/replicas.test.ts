@@ -42,6 +42,7 @@ if (!baseUrl) {
         editConfig: WEBHOOK_PROVIDER_CONFIG,
         keys: {
           ci: ['approvals:request,gate:check', ''],
+          prometheus: ['metrics:read', ''],
           ...Object.fromEntries(
             Array.from({ length: 6 }, (_, i) => [
               `reviewer${i}`,
@@ -155,6 +156,67 @@ if (!baseUrl) {
       assert.match(text, /event: approved\n/);
       // heard once, although the change was announced to every replica
       assert.equal(text.match(/event: approved\n/g)?.length, 1);
+    });
+
+    test('a change counts once in the changes counter summed over replicas, while another replica relays it to its stream', async () => {
+      /** countersign_approval_changes_total{event="requested"} of every replica. */
+      const requested = async () =>
+        Promise.all(
+          d.replicas.map(async (r) => {
+            const res = await fetch(`${r.url}/metrics`, {
+              headers: { authorization: `Bearer ${d.tokens.prometheus}` },
+            });
+            assert.equal(res.status, 200);
+            const m = /^countersign_approval_changes_total\{event="requested"\} (\S+)$/m.exec(
+              await res.text(),
+            );
+            return Number(m?.[1] ?? 0);
+          }),
+        );
+      // a stream of every change on replica 2: it must hear a request made on replica 1
+      const ac = new AbortController();
+      const res = await fetch(`${d.replicas[2]?.url}/v1/approvals/events`, {
+        headers: { authorization: `Bearer ${d.tokens.ci}` },
+        signal: ac.signal,
+      });
+      assert.equal(res.status, 200);
+      assert.ok(res.body);
+      const reader = res.body.getReader();
+      let text = '';
+      const decoder = new TextDecoder();
+      while (!/event: ready\n/.test(text)) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        text += decoder.decode(chunk.value, { stream: true });
+      }
+      const before = await requested();
+      const id = await request(1, 'img:counted');
+      created.set(id, 'approved');
+      const timer = setTimeout(() => ac.abort(), 10_000);
+      try {
+        while (!text.includes(`"id":"${id}"`)) {
+          const chunk = await reader.read();
+          if (chunk.done) break;
+          text += decoder.decode(chunk.value, { stream: true });
+        }
+      } catch {
+        // aborted: the assertion below says what was heard
+      } finally {
+        clearTimeout(timer);
+        ac.abort();
+      }
+      assert.match(text, new RegExp(`event: requested\ndata: [^\n]*"id":"${id}"`));
+      const after = await requested();
+      // counted by the replica that made it, not by the one that relayed it nor the third
+      assert.deepEqual(
+        after.map((n, i) => n - (before[i] ?? 0)),
+        [0, 1, 0],
+      );
+      // approved now, so that the file's last test finds every request it made decided
+      const approved = await d.call(0, 'reviewer2', 'POST', `/v1/approvals/${id}/approve`, {
+        reason: 'ok',
+      });
+      assert.equal(approved.status, 200);
     });
 
     test('each expiry happens once while every replica sweeps', async () => {
