@@ -123,36 +123,54 @@ if (!baseUrl) {
       }
     });
 
-    test('an SSE stream on one replica hears an approval made on another', async () => {
-      const id = await request(1, 'img:sse');
-      created.set(id, 'approved');
+    /** An SSE stream of a replica, as the CI key sees it. */
+    const openStream = async (replica: number, path: string) => {
       const ac = new AbortController();
-      const res = await fetch(`${d.replicas[2]?.url}/v1/approvals/${id}/events`, {
+      const res = await fetch(`${d.replicas[replica]?.url}${path}`, {
         headers: { authorization: `Bearer ${d.tokens.ci}` },
         signal: ac.signal,
       });
       assert.equal(res.status, 200);
       assert.ok(res.body);
       const reader = res.body.getReader();
+      const decoder = new TextDecoder();
       let text = '';
-      const heard = (async () => {
-        const decoder = new TextDecoder();
-        for (let i = 0; i < 100 && !/event: approved\n/.test(text); i++) {
-          const chunk = await reader.read();
-          if (chunk.done) break;
-          text += decoder.decode(chunk.value, { stream: true });
-        }
-      })();
-      await new Promise((r) => setTimeout(r, 200));
+      return {
+        /**
+         * Reads until `until` matches all that arrived, the stream ends, or `ms` pass (a bound
+         * for a lost event, not a speed check); returns all that arrived.
+         */
+        readUntil: async (until: RegExp, ms = 10_000): Promise<string> => {
+          const timer = setTimeout(() => ac.abort(), ms);
+          try {
+            while (!until.test(text)) {
+              const chunk = await reader.read();
+              if (chunk.done) break;
+              text += decoder.decode(chunk.value, { stream: true });
+            }
+          } catch {
+            // aborted: the caller's assertions say what arrived
+          } finally {
+            clearTimeout(timer);
+          }
+          return text;
+        },
+        close: () => ac.abort(),
+      };
+    };
+
+    test('an SSE stream on one replica hears an approval made on another', async () => {
+      const id = await request(1, 'img:sse');
+      created.set(id, 'approved');
+      const stream = await openStream(2, `/v1/approvals/${id}/events`);
+      // subscribed once the snapshot is sent
+      assert.match(await stream.readUntil(/event: snapshot\n/), /event: snapshot\n/);
       const approved = await d.call(0, 'reviewer1', 'POST', `/v1/approvals/${id}/approve`, {
         reason: 'ok',
       });
       assert.equal(approved.status, 200);
-      const timer = setTimeout(() => ac.abort(), 5000);
-      await heard.catch(() => undefined);
-      clearTimeout(timer);
-      ac.abort();
-      assert.match(text, /event: snapshot\n/);
+      const text = await stream.readUntil(/event: approved\n/);
+      stream.close();
       assert.match(text, /event: approved\n/);
       // heard once, although the change was announced to every replica
       assert.equal(text.match(/event: approved\n/g)?.length, 1);
@@ -174,38 +192,15 @@ if (!baseUrl) {
           }),
         );
       // a stream of every change on replica 2: it must hear a request made on replica 1
-      const ac = new AbortController();
-      const res = await fetch(`${d.replicas[2]?.url}/v1/approvals/events`, {
-        headers: { authorization: `Bearer ${d.tokens.ci}` },
-        signal: ac.signal,
-      });
-      assert.equal(res.status, 200);
-      assert.ok(res.body);
-      const reader = res.body.getReader();
-      let text = '';
-      const decoder = new TextDecoder();
-      while (!/event: ready\n/.test(text)) {
-        const chunk = await reader.read();
-        if (chunk.done) break;
-        text += decoder.decode(chunk.value, { stream: true });
-      }
+      const stream = await openStream(2, '/v1/approvals/events');
+      assert.match(await stream.readUntil(/event: ready\n/), /event: ready\n/);
       const before = await requested();
       const id = await request(1, 'img:counted');
       created.set(id, 'approved');
-      const timer = setTimeout(() => ac.abort(), 10_000);
-      try {
-        while (!text.includes(`"id":"${id}"`)) {
-          const chunk = await reader.read();
-          if (chunk.done) break;
-          text += decoder.decode(chunk.value, { stream: true });
-        }
-      } catch {
-        // aborted: the assertion below says what was heard
-      } finally {
-        clearTimeout(timer);
-        ac.abort();
-      }
-      assert.match(text, new RegExp(`event: requested\ndata: [^\n]*"id":"${id}"`));
+      const heard = new RegExp(`event: requested\\ndata: [^\\n]*"id":"${id}"`);
+      const text = await stream.readUntil(heard);
+      stream.close();
+      assert.match(text, heard);
       const after = await requested();
       // counted by the replica that made it, not by the one that relayed it nor the third
       assert.deepEqual(
