@@ -24,9 +24,9 @@ import type { AuditEvent } from '../../domain/audit-event.js';
 import { LoneAuditAppends } from '../audit-append.js';
 import { apiKeyReads, type ApiKeyReads } from '../api-key-reads.js';
 import { InFlightLimit } from '../in-flight-limit.js';
-import { insertPendingMany } from '../sql/audit-list.js';
 import { readOpsStats, type OpsStats } from '../ops-stats.js';
 import { PostgresAuditIntegrator } from './postgres-integrator.js';
+import { insertPendingPostgres } from './postgres-audit.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user@host:port/db`; its credentials never appear in an error we raise. */
@@ -88,7 +88,7 @@ export class PostgresStore extends StoreReads implements Store {
       this.assertOpen();
       return this.readQueries.getApiKeys(ids);
     }, new InFlightLimit(2));
-    this.loneAppends = new LoneAuditAppends((rows) => insertPendingMany(this.poolRunner, rows));
+    this.loneAppends = new LoneAuditAppends((rows) => insertPendingPostgres(this.pool, rows));
     this.integrator = new PostgresAuditIntegrator(this.pool, (fn) => this.inTransaction(fn), {
       pollMs: opts.audit?.pollMs ?? 1000,
       flushTimeoutMs: opts.audit?.flushTimeoutMs ?? 5000,

@@ -57,15 +57,3 @@ export async function listAuditEvents(
     (last) => encodeCursor([last.idx]),
   );
 }
-
-/** Appends several events to `audit_pending` in one statement (one round trip, one commit). */
-export async function insertPendingMany(
-  db: SqlRunner,
-  rows: readonly { eventJson: string; appendedAt: string }[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  await db.run(
-    `INSERT INTO audit_pending (event_json, appended_at) VALUES ${rows.map(() => '(?, ?)').join(', ')}`,
-    rows.flatMap((r) => [r.eventJson, r.appendedAt]),
-  );
-}
