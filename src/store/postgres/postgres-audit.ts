@@ -1,7 +1,8 @@
 /**
- * The audit log's integration IO on PostgreSQL, run by the one replica holding the integrator's
- * advisory lock (see postgres-integrator.ts). Appending to the pending sequence (no shared lock)
- * and the listing are shared with SQLite (../sql/audit-list.ts).
+ * The audit log's statements of its own on PostgreSQL: the integration IO, run by the one replica
+ * holding the integrator's advisory lock (see postgres-integrator.ts), and the lone appends of
+ * gate answers to the pending sequence (no shared lock). A transaction's own events go with its
+ * tail (transaction-tail.ts); the listing is shared with SQLite (../sql/audit-list.ts).
  */
 import {
   AUDIT_EVENT_COLUMNS,
