@@ -769,6 +769,8 @@ describe('web console in devMode', { skip: SKIP }, () => {
     const page = await ctx.newPage();
     await page.goto(`${url}/console/`);
     await page.getByTestId('dev-banner').filter({ hasText: 'anyone can act' }).waitFor();
+    // the banner shows as soon as a response says dev mode, the user once sign-in is restored
+    await page.getByTestId('who').filter({ hasText: 'dev:dev' }).waitFor();
     assert.equal(await page.getByTestId('who').textContent(), 'dev:dev');
     await page.getByTestId('queue-mine').locator('a.row-link').click();
     await page.getByLabel('Reason (recorded in the audit log)').fill('demo');
