@@ -166,21 +166,20 @@ export interface AuditIntegrateIo {
   readHead(): Promise<{ size: number; compactRange: string }>;
   /** Committed pending rows, oldest sequence first, at most `limit`. */
   readPending(limit: number): Promise<PendingAuditRow[]>;
-  writeEvents(rows: readonly IntegratedAuditRow[]): Promise<void>;
-  writeNodes(nodes: readonly StoredNode[]): Promise<void>;
-  writeHead(size: number, compactRange: string): Promise<void>;
-  deletePending(seqs: readonly number[]): Promise<void>;
   /**
-   * Optional: the four writes above as one statement (one round trip where the database is
-   * across a network); used instead of them when present.
+   * Writes the batch's rows, their new nodes and the new head, and deletes the pending rows
+   * `seqs` they came from (none when they come from the transaction itself), all in the
+   * caller's transaction.
    */
-  writeBatch?(batch: {
-    rows: readonly IntegratedAuditRow[];
-    nodes: readonly StoredNode[];
-    size: number;
-    compactRange: string;
-    seqs: readonly number[];
-  }): Promise<void>;
+  writeBatch(batch: IntegrationBatch): Promise<void>;
+}
+
+export interface IntegrationBatch {
+  rows: readonly IntegratedAuditRow[];
+  nodes: readonly StoredNode[];
+  size: number;
+  compactRange: string;
+  seqs: readonly number[];
 }
 
 /**
@@ -224,12 +223,5 @@ export async function integrateSequenced(
     range = next.range;
   }
   const compactRange = serializeCompactRange(range);
-  if (io.writeBatch) {
-    await io.writeBatch({ rows, nodes, size: range.size, compactRange, seqs });
-  } else {
-    await io.writeEvents(rows);
-    await io.writeNodes(nodes);
-    await io.writeHead(range.size, compactRange);
-    if (seqs.length > 0) await io.deletePending(seqs);
-  }
+  await io.writeBatch({ rows, nodes, size: range.size, compactRange, seqs });
 }

@@ -22,6 +22,18 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/** A fresh database with the store's schema migrated in (and no store left open on it). */
+export async function createMigratedDatabase(baseUrl: string): Promise<TestDatabase> {
+  const db = await createTestDatabase(baseUrl);
+  const store = new PostgresStore({ url: db.url });
+  try {
+    await store.migrate();
+  } finally {
+    await store.close();
+  }
+  return db;
+}
+
 /** `CREATE DATABASE cs_rep_<random>` on the server of `baseUrl`. */
 export async function createTestDatabase(baseUrl: string): Promise<TestDatabase> {
   const name = `cs_rep_${randomBytes(6).toString('hex')}`;

@@ -11,7 +11,7 @@ import { PostgresStore } from '../../src/store/postgres/postgres-store.js';
 import type { Queryable } from '../../src/store/postgres/postgres-sql.js';
 import { TransactionTail } from '../../src/store/postgres/transaction-tail.js';
 import { makeApproval, makeEvent } from '../contract/store-fixtures.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/replicas.js';
+import { createMigratedDatabase, type TestDatabase } from '../helpers/replicas.js';
 
 const url = process.env.COUNTERSIGN_TEST_PG_URL;
 
@@ -26,10 +26,7 @@ if (!url) {
     let heardOne: () => void = () => undefined;
 
     before(async () => {
-      db = await createTestDatabase(url);
-      const store = new PostgresStore({ url: db.url });
-      await store.migrate();
-      await store.close();
+      db = await createMigratedDatabase(url);
       client = new pg.Client({ connectionString: db.url });
       await client.connect();
       listener = new pg.Client({ connectionString: db.url });

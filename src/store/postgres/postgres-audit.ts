@@ -6,12 +6,10 @@
  */
 import {
   AUDIT_EVENT_COLUMNS,
-  auditEventValues,
   type AuditIntegrateIo,
   type IntegratedAuditRow,
 } from '../audit-append.js';
-import type { StoredNode } from '../merkle-head.js';
-import { SqlParams, type Queryable } from './postgres-sql.js';
+import type { Queryable } from './postgres-sql.js';
 
 /** The integration IO, for the transaction that holds the integrator's advisory lock. */
 export function postgresIntegrateIo(db: Queryable): AuditIntegrateIo {
@@ -34,31 +32,6 @@ export function postgresIntegrateIo(db: Queryable): AuditIntegrateIo {
         values: [limit],
       });
       return res.rows.map((r) => ({ seq: r.seq, eventJson: r.event_json }));
-    },
-    writeEvents: async (rows) => {
-      if (rows.length === 0) return;
-      const p = new SqlParams();
-      await db.query(
-        `INSERT INTO audit_events ${AUDIT_EVENT_COLUMNS} VALUES ${eventValues(p, rows)}`,
-        p.values,
-      );
-    },
-    writeNodes: async (nodes) => {
-      if (nodes.length === 0) return;
-      const p = new SqlParams();
-      await db.query(
-        `INSERT INTO audit_nodes (level, idx, hash) VALUES ${nodeValues(p, nodes)}`,
-        p.values,
-      );
-    },
-    writeHead: async (size, compactRange) => {
-      await db.query('UPDATE audit_head SET size = $1, compact_range = $2 WHERE id = 1', [
-        size,
-        compactRange,
-      ]);
-    },
-    deletePending: async (seqs) => {
-      await db.query('DELETE FROM audit_pending WHERE seq = ANY($1::bigint[])', [seqs]);
     },
     // one statement: each data-modifying CTE runs exactly once, all in this transaction
     writeBatch: async ({ rows, nodes, size, compactRange, seqs }) => {
@@ -148,21 +121,4 @@ export async function insertPendingPostgres(
       JSON.stringify(rows.map((r) => r.appendedAt)),
     ],
   });
-}
-
-function eventValues(p: SqlParams, rows: readonly IntegratedAuditRow[]): string {
-  return rows
-    .map((row) =>
-      auditEventValues(row)
-        .map((v) => p.add(v))
-        .join(', '),
-    )
-    .map((v) => `(${v})`)
-    .join(', ');
-}
-
-function nodeValues(p: SqlParams, nodes: readonly StoredNode[]): string {
-  return nodes
-    .map((n) => `(${p.add(n.level)}, ${p.add(n.index)}, ${p.add(Buffer.from(n.hash))})`)
-    .join(', ');
 }

@@ -32,16 +32,11 @@ function sqliteIntegrateIo(db: Database.Database): AuditIntegrateIo {
     },
     readPending: async (limit) =>
       selectPending.all(limit).map((r) => ({ seq: r.seq, eventJson: r.event_json })),
-    writeEvents: async (rows) => {
+    // statements prepared once and run in the writer's open transaction: no round trips to save
+    writeBatch: async ({ rows, nodes, size, compactRange, seqs }) => {
       for (const row of rows) insertEvent.run(...auditEventValues(row));
-    },
-    writeNodes: async (nodes) => {
       for (const n of nodes) insertNode.run(n.level, n.index, Buffer.from(n.hash));
-    },
-    writeHead: async (size, compactRange) => {
       updateHead.run(size, compactRange);
-    },
-    deletePending: async (seqs) => {
       for (const s of seqs) deletePending.run(s);
     },
   };
